@@ -1,0 +1,218 @@
+"""What an agent is, what it reads and what it proposes.
+
+An agent reads signals and facts and proposes moves. It never calls a connector, never
+writes the store and never sends anything: the daemon's queue owns every write, so an agent
+is a pure function of what it is shown (and is tested on a real store through `Facts`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+HUBSPOT_STAGES = {
+    "appointmentscheduled": "Appointment scheduled",
+    "qualifiedtobuy": "Qualified to buy",
+    "presentationscheduled": "Presentation scheduled",
+    "decisionmakerboughtin": "Decision maker bought in",
+    "contractsent": "Contract sent",
+    "closedwon": "Closed won",
+    "closedlost": "Closed lost",
+}
+
+
+def stage_label(stage: str) -> str:
+    return HUBSPOT_STAGES.get(stage.lower(), stage)
+
+
+def money(amount: float | None, currency: str = "USD") -> str:
+    if amount is None:
+        return "no amount"
+    sign = "$" if currency == "USD" else f"{currency} "
+    return f"{sign}{amount / 1000:.0f}k" if amount >= 1000 else f"{sign}{amount:.0f}"
+
+
+def when(instant: datetime, facts: Facts) -> str:
+    """A short absolute local time for why-now sentences: 'Mon 23 Nov, 14:05'."""
+    local = facts.local(instant)
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class SignalView:
+    id: int
+    kind: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+    contact_id: int | None
+    company_id: int | None
+    deal_id: int | None
+    thread_id: int | None
+    meeting_id: int | None
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    id: int
+    email: str
+    name: str | None
+    title: str | None
+    company_id: int | None
+    company_name: str | None
+    company_size: int | None
+    industry: str | None
+    tier: str | None
+    lifecycle_stage: str | None
+    starred: bool
+    last_inbound_at: datetime | None
+    last_outbound_at: datetime | None
+    last_meeting_at: datetime | None
+
+    @property
+    def display(self) -> str:
+        who = self.name or self.email
+        return f"{who} ({self.company_name})" if self.company_name else who
+
+    @property
+    def first_name(self) -> str:
+        return (self.name or self.email).split()[0].split("@")[0]
+
+    def scoring(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "company_size": self.company_size,
+            "industry": self.industry,
+            "tier": self.tier,
+            "lifecycle_stage": self.lifecycle_stage,
+            "starred": self.starred,
+        }
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    id: int
+    message_id: str
+    from_addr: str
+    direction: str
+    sent_at: datetime
+    subject: str
+    snippet: str
+    automated: bool
+    contact_id: int | None
+
+
+@dataclass(frozen=True)
+class ThreadFacts:
+    id: int
+    subject: str
+    is_internal: bool
+    messages: list[MessageFacts]
+
+    @property
+    def last(self) -> MessageFacts | None:
+        return self.messages[-1] if self.messages else None
+
+
+@dataclass(frozen=True)
+class DealFacts:
+    id: int
+    name: str
+    stage: str
+    amount: float | None
+    company_id: int | None
+    stage_entered_at: datetime | None
+    last_activity_at: datetime | None
+    contact_ids: tuple[int, ...] = ()
+
+    @property
+    def stage_label(self) -> str:
+        return stage_label(self.stage)
+
+    def scoring(self) -> dict[str, Any]:
+        return {"name": self.name, "stage": self.stage, "amount": self.amount}
+
+
+@dataclass(frozen=True)
+class AttendeeFacts:
+    email: str
+    name: str | None
+    response_status: str
+    contact_id: int | None
+    internal: bool
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    id: int
+    title: str
+    start_at: datetime
+    end_at: datetime
+    status: str
+    location: str | None
+    attendees: list[AttendeeFacts]
+
+    @property
+    def external(self) -> list[AttendeeFacts]:
+        return [a for a in self.attendees if not a.internal]
+
+
+class Facts(Protocol):
+    """Read-only questions agents may ask about the workspace."""
+
+    now: datetime
+
+    async def contact(self, contact_id: int) -> ContactFacts | None: ...
+    async def thread(self, thread_id: int, last: int = 10) -> ThreadFacts | None: ...
+    async def meeting(self, meeting_id: int) -> MeetingFacts | None: ...
+    async def open_deal(
+        self, contact_id: int | None, company_id: int | None
+    ) -> DealFacts | None: ...
+    async def deal(self, deal_id: int) -> DealFacts | None: ...
+    async def setting(self, key: str) -> Any: ...
+    def business_days_between(self, start: datetime, end: datetime) -> int: ...
+    def local(self, instant: datetime) -> datetime: ...
+
+
+@dataclass
+class Proposal:
+    """A move an agent wants on the queue. The same dedup key later updates, never duplicates."""
+
+    dedup_key: str
+    move_type: str
+    title: str
+    why_now: str
+    due_at: datetime
+    score_inputs: dict[str, Any]
+    contact_id: int | None = None
+    company_id: int | None = None
+    deal_id: int | None = None
+    thread_id: int | None = None
+    meeting_id: int | None = None
+    expires_at: datetime | None = None
+    prepared_action: dict[str, Any] | None = None
+    signal_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Open moves of this agent that a signal made moot, matched on one reference."""
+
+    move_type: str
+    ref: str  # "thread_id", "meeting_id", "contact_id" or "deal_id"
+    ref_id: int
+    reason: str
+
+
+class Agent:
+    name: str = ""
+    domain: str = "sales"
+    description: str = ""
+    consumes: frozenset[str] = frozenset()
+
+    async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
+        raise NotImplementedError
+
+    def resolutions(self, signal: SignalView) -> list[Resolution]:
+        """Which of this agent's pending moves `signal` makes moot; none by default."""
+        return []

@@ -1,0 +1,90 @@
+"""follow_up_due: the operator's email got no answer after N business days."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money, stage_label, when
+
+
+class FollowUpDue(Agent):
+    name = "follow_up_due"
+    domain = "sales"
+    description = "Proposes a follow-up when an outbound email got no answer in time."
+    consumes = frozenset({"email.no_reply"})
+
+    async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
+        proposals = []
+        for sig in signals:
+            if sig.thread_id is None or sig.contact_id is None:
+                continue
+            thread = await facts.thread(sig.thread_id)
+            last = thread.last if thread else None
+            # Only while our message is still the last word in the thread.
+            if thread is None or last is None or last.message_id != sig.payload.get("message_id"):
+                continue
+            contact = await facts.contact(sig.contact_id)
+            if contact is None:
+                continue
+            deal = await facts.open_deal(contact.id, contact.company_id)
+            days = facts.business_days_between(last.sent_at, facts.now)
+            threshold = int(sig.payload.get("business_days", 3))
+            why = (
+                f"You emailed {contact.first_name} {when(last.sent_at, facts)} about "
+                f"“{thread.subject}”; no answer after {days} business days"
+            )
+            if deal is not None:
+                why += f". {deal.name} ({money(deal.amount)}) is in {stage_label(deal.stage)}"
+            proposals.append(
+                Proposal(
+                    dedup_key=f"follow_up:{sig.thread_id}:{last.message_id}",
+                    move_type="follow_up",
+                    title=f"Follow up with {contact.display}",
+                    why_now=why + ".",
+                    due_at=sig.occurred_at,
+                    contact_id=contact.id,
+                    company_id=contact.company_id,
+                    deal_id=deal.id if deal else None,
+                    thread_id=sig.thread_id,
+                    score_inputs={
+                        "move_type": "follow_up",
+                        "fact_at": last.sent_at.isoformat(),
+                        "urgency": {
+                            "basis": "follow_up",
+                            "since": last.sent_at.isoformat(),
+                            "threshold": threshold,
+                        },
+                        "contact": contact.scoring(),
+                        "deal": deal.scoring() if deal else None,
+                        "prepared": False,
+                    },
+                    prepared_action={
+                        "type": "reply_email",
+                        "thread_id": sig.thread_id,
+                        "to": [contact.email],
+                        "subject": f"Re: {thread.subject}",
+                    },
+                    signal_ids=[sig.id],
+                )
+            )
+        return proposals
+
+    def resolutions(self, signal: SignalView) -> list[Resolution]:
+        at = _short(signal.occurred_at)
+        if signal.kind in ("email.received", "email.replied") and signal.thread_id is not None:
+            return [Resolution("follow_up", "thread_id", signal.thread_id, f"they answered ({at})")]
+        if signal.kind == "email.sent" and signal.thread_id is not None:
+            return [
+                Resolution("follow_up", "thread_id", signal.thread_id, f"you wrote again ({at})")
+            ]
+        if signal.kind == "email.bounced" and signal.contact_id is not None:
+            return [
+                Resolution(
+                    "follow_up", "contact_id", signal.contact_id, f"the address bounced ({at})"
+                )
+            ]
+        return []
+
+
+def _short(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC"

@@ -1,0 +1,72 @@
+"""meeting_prep: an external meeting starts before the end of the next working day."""
+
+from __future__ import annotations
+
+from agents.base import Agent, Facts, Proposal, SignalView, money, stage_label, when
+
+
+class MeetingPrep(Agent):
+    name = "meeting_prep"
+    domain = "sales"
+    description = "Proposes preparing for external meetings due by the next working day."
+    consumes = frozenset({"meeting.upcoming"})
+
+    async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
+        proposals = []
+        for sig in signals:
+            if sig.meeting_id is None:
+                continue
+            meeting = await facts.meeting(sig.meeting_id)
+            if meeting is None or meeting.status != "confirmed" or meeting.start_at <= facts.now:
+                continue
+            external = [a for a in meeting.external if a.response_status != "declined"]
+            if not external:
+                continue
+            lead = next((a for a in external if a.contact_id is not None), None)
+            contact = await facts.contact(lead.contact_id) if lead and lead.contact_id else None
+            deal = await facts.open_deal(contact.id, contact.company_id) if contact else None
+            people = ", ".join((a.name or a.email) for a in external[:3])
+            if len(external) > 3:
+                people += f" and {len(external) - 3} more"
+            why = f"Starts {when(meeting.start_at, facts)} with {people}"
+            if contact is not None:
+                last = max(
+                    (
+                        t
+                        for t in (contact.last_inbound_at, contact.last_outbound_at)
+                        if t is not None
+                    ),
+                    default=None,
+                )
+                if last is not None:
+                    why += f"; last email {when(last, facts)}"
+                else:
+                    why += "; no email history yet"
+            if deal is not None:
+                why += f"; open deal {deal.name} ({money(deal.amount)}, {stage_label(deal.stage)})"
+            local = facts.local(meeting.start_at)
+            company = f" ({contact.company_name})" if contact and contact.company_name else ""
+            proposals.append(
+                Proposal(
+                    dedup_key=f"meeting_prep:{meeting.id}:{meeting.start_at.isoformat()}",
+                    move_type="meeting_prep",
+                    title=f"Prep: {meeting.title}{company}, {local:%a %H:%M}",
+                    why_now=why + ".",
+                    due_at=sig.occurred_at,
+                    expires_at=meeting.start_at,
+                    contact_id=contact.id if contact else None,
+                    company_id=contact.company_id if contact else None,
+                    deal_id=deal.id if deal else None,
+                    meeting_id=meeting.id,
+                    score_inputs={
+                        "move_type": "meeting_prep",
+                        "fact_at": sig.occurred_at.isoformat(),
+                        "urgency": {"basis": "meeting", "at": meeting.start_at.isoformat()},
+                        "contact": contact.scoring() if contact else None,
+                        "deal": deal.scoring() if deal else None,
+                        "prepared": False,
+                    },
+                    signal_ids=[sig.id],
+                )
+            )
+        return proposals

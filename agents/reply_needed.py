@@ -1,0 +1,91 @@
+"""reply_needed: a contact wrote and the operator has not answered."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money, stage_label, when
+
+MAX_AGE = timedelta(days=14)
+
+
+class ReplyNeeded(Agent):
+    name = "reply_needed"
+    domain = "sales"
+    description = "Proposes a reply when a contact's message in an external thread is unanswered."
+    consumes = frozenset({"email.received", "email.replied"})
+
+    async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
+        proposals = []
+        by_thread: dict[int, list[int]] = {}
+        for sig in signals:
+            if sig.thread_id is not None:
+                by_thread.setdefault(sig.thread_id, []).append(sig.id)
+        for thread_id, signal_ids in by_thread.items():
+            thread = await facts.thread(thread_id)
+            last = thread.last if thread else None
+            if thread is None or last is None or thread.is_internal:
+                continue
+            if last.direction != "inbound" or last.automated or last.contact_id is None:
+                continue
+            if facts.now - last.sent_at > MAX_AGE:
+                continue
+            contact = await facts.contact(last.contact_id)
+            if contact is None:
+                continue
+            deal = await facts.open_deal(contact.id, contact.company_id)
+            answered_before = any(m.direction == "outbound" for m in thread.messages)
+            verb = "replied" if answered_before else "wrote"
+            why = (
+                f"{contact.first_name} {verb} {when(last.sent_at, facts)} on "
+                f"“{thread.subject}”, not answered yet"
+            )
+            if last.snippet:
+                why += f": “{last.snippet[:90]}”"
+            if deal is not None:
+                why += f". Open deal {deal.name} ({money(deal.amount)}, {stage_label(deal.stage)})"
+            proposals.append(
+                Proposal(
+                    dedup_key=f"reply:{thread_id}:{last.message_id}",
+                    move_type="reply",
+                    title=f"Reply to {contact.display}",
+                    why_now=why + ".",
+                    due_at=last.sent_at,
+                    contact_id=contact.id,
+                    company_id=contact.company_id,
+                    deal_id=deal.id if deal else None,
+                    thread_id=thread_id,
+                    score_inputs={
+                        "move_type": "reply",
+                        "fact_at": last.sent_at.isoformat(),
+                        "urgency": {"basis": "reply", "since": last.sent_at.isoformat()},
+                        "contact": contact.scoring(),
+                        "deal": deal.scoring() if deal else None,
+                        "prepared": False,
+                    },
+                    prepared_action={
+                        "type": "reply_email",
+                        "thread_id": thread_id,
+                        "to": [contact.email],
+                        "subject": _re(thread.subject),
+                    },
+                    signal_ids=signal_ids,
+                )
+            )
+        return proposals
+
+    def resolutions(self, signal: SignalView) -> list[Resolution]:
+        if signal.kind == "email.sent" and signal.thread_id is not None:
+            return [
+                Resolution(
+                    "reply",
+                    "thread_id",
+                    signal.thread_id,
+                    f"you replied ({signal.occurred_at:%Y-%m-%d %H:%M} UTC)",
+                )
+            ]
+        return []
+
+
+def _re(subject: str) -> str:
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"

@@ -1,0 +1,3 @@
+from caseyos_cli.main import run
+
+run()

@@ -1,0 +1,205 @@
+"""The socket client every front end uses: connect, hello, call; start the daemon if needed.
+
+Standard library only (plus our stdlib-only protocol and paths modules), so that
+`caseyos queue today --json` stays fast and never loads the daemon's dependencies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from daemon import paths, protocol
+from daemon.protocol import ErrorCode, RemoteError
+
+AUTOSTART_WAIT = float(os.environ.get("CASEYOS_AUTOSTART_WAIT", "60"))
+CALL_TIMEOUT = float(os.environ.get("CASEYOS_TIMEOUT", "120"))
+
+
+class DaemonUnreachable(Exception):
+    """No daemon answered; the message names the socket and what to run next."""
+
+
+class ProtocolMismatch(Exception):
+    pass
+
+
+def _check_owner(path: Path) -> None:
+    """Refuse a socket someone else owns: it could be an impostor daemon."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise DaemonUnreachable(f"{path} is not a socket; move it away and retry")
+    if st.st_uid != os.getuid():
+        raise DaemonUnreachable(
+            f"permission denied: {path} belongs to uid {st.st_uid}, not to you "
+            f"(uid {os.getuid()}); set CASEYOS_SOCKET or CASEYOS_HOME to a path of your own"
+        )
+
+
+class Client:
+    def __init__(self, sock: socket.socket, path: Path):
+        self.sock = sock
+        self.path = path
+        self._next_id = 1
+        self.server: dict[str, Any] = {}
+
+    @classmethod
+    def connect(cls, path: Path | None = None, *, timeout: float = CALL_TIMEOUT) -> Client:
+        """Connect and say hello; raises DaemonUnreachable or ProtocolMismatch."""
+        path = path or paths.socket_path()
+        _check_owner(path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+        except (FileNotFoundError, ConnectionRefusedError) as exc:
+            sock.close()
+            raise DaemonUnreachable(f"no daemon answered at {path} ({exc.strerror})") from None
+        except PermissionError:
+            sock.close()
+            raise DaemonUnreachable(
+                f"permission denied connecting to {path}; it belongs to another user"
+            ) from None
+        except OSError as exc:
+            sock.close()
+            raise DaemonUnreachable(f"cannot connect to {path}: {exc}") from None
+        client = cls(sock, path)
+        try:
+            hello = client.call("hello", {"protocol": protocol.PROTOCOL_VERSION})
+        except RemoteError as exc:
+            client.close()
+            if exc.code == ErrorCode.UNAUTHORIZED:
+                raise DaemonUnreachable(f"the daemon at {path} refused us: {exc.message}") from None
+            raise
+        except (ConnectionError, OSError) as exc:
+            client.close()
+            raise DaemonUnreachable(f"the daemon at {path} hung up during hello: {exc}") from None
+        if hello.get("protocol") != protocol.PROTOCOL_VERSION:
+            client.close()
+            raise ProtocolMismatch(
+                f"the daemon speaks protocol {hello.get('protocol')} (version "
+                f"{hello.get('version')}), this client speaks {protocol.PROTOCOL_VERSION}; "
+                "restart it with `caseyos daemon restart`"
+            )
+        client.server = hello
+        return client
+
+    def call(self, op: str, params: dict[str, Any] | None = None) -> Any:
+        req_id = self._next_id
+        self._next_id += 1
+        self.sock.sendall(protocol.encode({"id": req_id, "op": op, "params": params or {}}))
+        while True:
+            reply = protocol.read_frame_blocking(self.sock)
+            if "event" in reply:
+                continue
+            if reply.get("id") not in (req_id, None):
+                continue
+            if reply.get("ok"):
+                return reply.get("result")
+            raise RemoteError.from_wire(reply.get("error") or {})
+
+    def events(self, since: int | None = None) -> Iterator[dict[str, Any]]:
+        """Subscribe on this connection and yield events until the daemon stops."""
+        self.sock.settimeout(None)
+        self.call("events.subscribe", {"since": since} if since is not None else {})
+        while True:
+            try:
+                frame = protocol.read_frame_blocking(self.sock)
+            except ConnectionError:
+                return
+            if "event" in frame:
+                yield frame["event"]
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def autostart_disabled() -> bool:
+    return os.environ.get("CASEYOS_NO_AUTOSTART", "") not in ("", "0")
+
+
+def spawn_daemon() -> subprocess.Popen[bytes]:
+    """Start a detached daemon whose output goes to its log file."""
+    log = paths.log_file()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def _log_tail(lines: int = 8) -> str:
+    try:
+        text = paths.log_file().read_text(errors="replace").splitlines()
+    except OSError:
+        return "(no log)"
+    return "\n".join("    " + line for line in text[-lines:])
+
+
+def connect(autostart: bool = True) -> Client:
+    """Connect to the daemon, starting one (once, under a lock) when none answers."""
+    path = paths.socket_path()
+    try:
+        return Client.connect(path)
+    except DaemonUnreachable:
+        if not autostart or autostart_disabled():
+            raise
+        if path.exists() and path.lstat().st_uid != os.getuid():
+            raise
+    paths.ensure_private_dir(path.parent)
+    lock_path = paths.startup_lock()
+    with open(lock_path, "a+") as lock:
+        # Several clients racing to start a daemon: one starts it, the rest wait on the lock.
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            return Client.connect(path)
+        except DaemonUnreachable:
+            pass
+        child = spawn_daemon()
+        deadline = time.monotonic() + AUTOSTART_WAIT
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            try:
+                return Client.connect(path)
+            except DaemonUnreachable as exc:
+                last = exc
+            code = child.poll()
+            if code is not None:
+                # It may have lost a race to a daemon that started meanwhile: try once more.
+                try:
+                    return Client.connect(path)
+                except DaemonUnreachable:
+                    pass
+                raise DaemonUnreachable(
+                    f"the daemon exited during startup (exit code {code}):\n"
+                    f"{_log_tail()}\nsocket tried: {path}"
+                )
+            time.sleep(0.05)
+        raise DaemonUnreachable(
+            f"started a daemon but it did not answer at {path} within {AUTOSTART_WAIT:.0f}s "
+            f"({last}); see {paths.log_file()}"
+        )

@@ -1,0 +1,247 @@
+"""caseyos queue ...: Today's Moves and what you do with them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from caseyos_cli import output, timefmt
+
+app = typer.Typer(help="Today's Moves: ranked, explained, worked.", no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field names).")
+MOVE_ID = typer.Argument(..., help="The move's id (the # column).", min=1)
+
+
+def _who(move: dict[str, Any]) -> str:
+    contact, company = move.get("contact"), move.get("company")
+    if contact:
+        return str(contact.get("name") or contact["email"])
+    if company:
+        return str(company["name"])
+    return "-"
+
+
+def moves_table(moves: list[dict[str, Any]], now: str, tz: str, *, status: bool = False) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, expand=True, header_style="bold")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("APS", justify="right", no_wrap=True)
+    table.add_column("Move / why now", ratio=1)
+    table.add_column("Who", max_width=18, overflow="ellipsis", no_wrap=True)
+    table.add_column("Status" if status else "Due", no_wrap=True)
+    for m in moves:
+        cell = Text(m["title"], style="bold")
+        cell.append("\n" + m["why_now"], style="dim")
+        last = m["status"] if status else timefmt.rel(m["due_at"], now, tz)
+        if m["status"] == "snoozed" and not status:
+            last = "woke"
+        table.add_row(str(m["id"]), f"{m['aps']:.0f}", cell, _who(m), last)
+        table.add_row("", "", "", "", "")
+    output.console().print(table)
+
+
+@app.command()
+def today(
+    limit: int = typer.Option(25, "--limit", "-n", min=1, max=1000, help="Show at most N."),
+    as_json: bool = JSON,
+) -> None:
+    """Today's Moves, ranked by APS: move, who, why now, due."""
+    result = output.call("queue.today", {"limit": limit})
+    if as_json:
+        output.print_json(result)
+        return
+    moves = result["moves"]
+    if not moves:
+        print("Nothing due today. New moves appear as signals arrive (`caseyos signals list`).")
+        return
+    moves_table(moves, result["now"], result["timezone"])
+    shown = len(moves)
+    tail = f"{shown} of {result['total']}" if result["total"] > shown else f"{shown}"
+    demo = (
+        "  (demo workspace: `caseyos init` to use your own)"
+        if result["workspace"] == "demo"
+        else ""
+    )
+    output.note(f"{tail} moves due today.{demo}")
+    output.note("Next: caseyos queue explain ID | accept ID | snooze ID --until 'mon 9am'")
+
+
+@app.command("list")
+def list_(
+    status: list[str] = typer.Option(
+        [],
+        "--status",
+        "-s",
+        help="Only this status (repeatable): pending, accepted, "
+        "done, dismissed, snoozed, failed, expired, resolved.",
+    ),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=1000),
+    as_json: bool = JSON,
+) -> None:
+    """All moves, newest first."""
+    result = output.call("queue.list", {"status": status, "limit": limit})
+    if as_json:
+        output.print_json(result)
+        return
+    if not result["moves"]:
+        print("No moves match.")
+        return
+    from datetime import UTC, datetime
+
+    moves_table(result["moves"], datetime.now(UTC).isoformat(), result["timezone"], status=True)
+
+
+def _breakdown(b: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("component")
+    table.add_column("value", justify="right")
+    table.add_column("weight", justify="right")
+    table.add_column("points", justify="right")
+    table.add_column("why", ratio=1)
+    for name, c in b.get("components", {}).items():
+        shown = f"1-{c['value']:.2f}" if name == "effort" else f"{c['value']:.2f}"
+        table.add_row(name, shown, f"{c['weight']:.2f}", f"{c['points']:+.1f}", c["reason"])
+    learned = b.get("learned", {})
+    table.add_row("learned", "", "", f"{learned.get('points', 0):+.1f}", learned.get("reason", ""))
+    table.add_row("[bold]APS[/bold]", "", "", f"[bold]{b.get('total', 0):.1f}[/bold]", "")
+    output.console().print(table)
+
+
+@app.command()
+def explain(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
+    """The APS breakdown of a move: each component, its weight and why."""
+    result = output.call("queue.explain", {"id": move_id})
+    if as_json:
+        output.print_json(result)
+        return
+    print(f"#{result['id']} {result['title']}  APS {result['aps']:.1f}")
+    print("APS = 100 x (weighted revenue + urgency + strategic + (1 - effort)) + learned")
+    _breakdown(result["breakdown"])
+
+
+@app.command()
+def show(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
+    """One move: why now, score, the signals behind it and its history."""
+    result = output.call("queue.show", {"id": move_id})
+    if as_json:
+        output.print_json(result)
+        return
+    m, tz = result["move"], result["timezone"]
+    print(f"#{m['id']} {m['title']}")
+    print(f"  why now:  {m['why_now']}")
+    print(f"  status:   {m['status']}" + (f" ({m['status_reason']})" if m["status_reason"] else ""))
+    print(f"  type:     {m['move_type']} by {m['agent']}   APS {m['aps']:.1f}")
+    print(f"  due:      {timefmt.local(m['due_at'], tz)}")
+    if m["snoozed_until"]:
+        print(f"  snoozed:  until {timefmt.local(m['snoozed_until'], tz)}")
+    if m["contact"]:
+        print(f"  contact:  {m['contact']['name'] or ''} <{m['contact']['email']}>")
+    if m["deal"]:
+        amount = m["deal"]["amount"]
+        print(
+            f"  deal:     {m['deal']['name']} ({m['deal']['stage']}"
+            + (f", {amount:,.0f}" if amount else "")
+            + ")"
+        )
+    if result["signals"]:
+        print("  signals:")
+        for s in result["signals"]:
+            print(f"    {timefmt.local(s['occurred_at'], tz)}  {s['kind']}")
+    print("  history:")
+    for h in result["history"]:
+        reason = f"  {h['reason']}" if h["reason"] else ""
+        print(
+            f"    {timefmt.local(h['at'], tz)}  {h['from_status'] or '-'} -> "
+            f"{h['to_status']}{reason}"
+        )
+    for o in result["outcomes"]:
+        print(f"  outcome:  {o['kind']} ({o['source']}) {timefmt.local(o['occurred_at'], tz)}")
+
+
+def _changed(result: dict[str, Any], verb: str, as_json: bool) -> None:
+    if as_json:
+        output.print_json(result)
+        return
+    m = result["move"]
+    print(f"#{m['id']} {verb}: {m['title']}")
+
+
+@app.command()
+def accept(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
+    """Accept a move: you will do it."""
+    _changed(output.call("queue.accept", {"id": move_id}), "accepted", as_json)
+
+
+@app.command()
+def dismiss(
+    move_id: int = MOVE_ID,
+    reason: str = typer.Option(None, "--reason", "-r", help="Why it is not worth doing."),
+    as_json: bool = JSON,
+) -> None:
+    """Dismiss a move (it will not come back for the same fact)."""
+    _changed(output.call("queue.dismiss", {"id": move_id, "reason": reason}), "dismissed", as_json)
+
+
+@app.command()
+def snooze(
+    move_id: int = MOVE_ID,
+    until: str = typer.Option(
+        ..., "--until", "-u", help="'mon 9am', 'tomorrow', 'in 2h', '2026-12-01 14:00'."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Snooze a move until a time; it comes back as pending then."""
+    result = output.call("queue.snooze", {"id": move_id, "until": until})
+    if as_json:
+        output.print_json(result)
+        return
+    m = result["move"]
+    print(f"#{m['id']} snoozed until {m['snoozed_until']}: {m['title']}")
+
+
+@app.command()
+def done(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
+    """Mark a move done."""
+    _changed(output.call("queue.done", {"id": move_id}), "done", as_json)
+
+
+@app.command()
+def add(
+    title: str = typer.Argument(..., help="What to do, e.g. 'Call Dana about renewal'."),
+    contact: str = typer.Option(None, "--contact", "-c", help="The contact's email."),
+    due: str = typer.Option("today", "--due", "-d", help="'tomorrow', 'fri 3pm', ..."),
+    why: str = typer.Option(None, "--why", help="Why now, in your words."),
+    as_json: bool = JSON,
+) -> None:
+    """Add a move by hand."""
+    result = output.call("queue.add", {"title": title, "contact": contact, "due": due, "why": why})
+    _changed(result, "added", as_json)
+
+
+@app.command()
+def stats(as_json: bool = JSON) -> None:
+    """Counts by status and by agent, with acceptance rates."""
+    result = output.call("queue.stats", {})
+    if as_json:
+        output.print_json(result)
+        return
+    rate = result["acceptance_rate"]
+    print(
+        f"{result['total']} moves; acceptance rate "
+        f"{'-' if rate is None else f'{rate:.0%}'} (accepted of decided)"
+    )
+    for status, n in sorted(result["by_status"].items(), key=lambda kv: -kv[1]):
+        print(f"  {status:<10} {n:>5}")
+    print("by agent:")
+    for agent, s in result["by_agent"].items():
+        r = s["acceptance_rate"]
+        print(
+            f"  {agent:<14} {s['proposed']:>5} proposed, acceptance "
+            f"{'-' if r is None else f'{r:.0%}'}"
+        )

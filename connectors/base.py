@@ -1,0 +1,170 @@
+"""The records and signals every connector hands to the daemon.
+
+Connectors never touch the store: they parse or fetch, and return a `SyncBatch` of plain
+records. The daemon upserts them by natural key (email, domain, message id, meeting uid,
+external id) and derives the signals that need history it alone has.
+All datetimes here are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+Direction = Literal["inbound", "outbound", "internal"]
+
+
+class ConnectorError(Exception):
+    """A source could not be read; the message says what and where."""
+
+
+class ImportFormatError(ConnectorError):
+    """A local file is not in the format its kind expects."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        where = ""
+        if path:
+            where = f"{path}"
+            if line is not None:
+                where += f":{line}"
+            where += ": "
+        super().__init__(f"{where}{message}")
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class OperatorIdentity:
+    """Who the operator is: used to tell inbound from outbound and internal from external."""
+
+    name: str
+    emails: tuple[str, ...]
+    internal_domains: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+    def is_operator(self, address: str) -> bool:
+        return address.strip().lower() in {e.lower() for e in self.emails}
+
+    def is_internal(self, address: str) -> bool:
+        addr = address.strip().lower()
+        if self.is_operator(addr):
+            return True
+        domain = addr.rpartition("@")[2]
+        return domain in {d.lower() for d in self.internal_domains}
+
+
+@dataclass
+class CompanyRecord:
+    domain: str
+    name: str
+    industry: str | None = None
+    size: int | None = None
+    tier: str | None = None
+    external_ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ContactRecord:
+    email: str
+    name: str | None = None
+    title: str | None = None
+    company_domain: str | None = None
+    company_name: str | None = None
+    phone: str | None = None
+    lifecycle_stage: str | None = None
+    owner: str | None = None
+    created_at: datetime | None = None
+    external_ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DealRecord:
+    external_id: str
+    name: str
+    stage: str
+    pipeline: str = "default"
+    amount: float | None = None
+    currency: str = "USD"
+    close_date: date | None = None
+    company_domain: str | None = None
+    contact_emails: list[str] = field(default_factory=list)
+    stage_entered_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass
+class MessageRecord:
+    message_id: str
+    thread_key: str
+    from_addr: str
+    sent_at: datetime
+    direction: Direction
+    subject: str = ""
+    body: str = ""
+    from_name: str | None = None
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    in_reply_to: str | None = None
+    labels: list[str] = field(default_factory=list)
+    is_draft: bool = False
+
+
+@dataclass
+class AttendeeRecord:
+    email: str
+    name: str | None = None
+    response_status: str = "needsAction"
+
+
+@dataclass
+class MeetingRecord:
+    uid: str
+    title: str
+    start_at: datetime
+    end_at: datetime
+    organizer: str | None = None
+    attendees: list[AttendeeRecord] = field(default_factory=list)
+    location: str | None = None
+    description: str | None = None
+    status: str = "confirmed"
+
+
+@dataclass
+class SignalRecord:
+    """A fact with a time. `dedup_key` makes the same fact seen twice one signal."""
+
+    kind: str
+    occurred_at: datetime
+    dedup_key: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    contact_email: str | None = None
+    company_domain: str | None = None
+    deal_external_id: str | None = None
+    thread_key: str | None = None
+    meeting_uid: str | None = None
+
+
+@dataclass
+class SyncBatch:
+    """What one sync or import returns; the daemon writes it in one transaction."""
+
+    source: str
+    companies: list[CompanyRecord] = field(default_factory=list)
+    contacts: list[ContactRecord] = field(default_factory=list)
+    deals: list[DealRecord] = field(default_factory=list)
+    messages: list[MessageRecord] = field(default_factory=list)
+    meetings: list[MeetingRecord] = field(default_factory=list)
+    signals: list[SignalRecord] = field(default_factory=list)
+    cursor: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def extend(self, other: SyncBatch) -> None:
+        self.companies += other.companies
+        self.contacts += other.contacts
+        self.deals += other.deals
+        self.messages += other.messages
+        self.meetings += other.meetings
+        self.signals += other.signals
+        self.warnings += other.warnings

@@ -1,0 +1,5 @@
+import sys
+
+from daemon.lifecycle import main
+
+sys.exit(main())

@@ -1,0 +1,33 @@
+"""What an operation handler gets: its session, the clock, the workspace and the daemon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from daemon.state import DaemonState
+    from daemon.workspaces import Workspace
+
+
+@dataclass
+class OpContext:
+    state: DaemonState
+    workspace: Workspace
+    _session: AsyncSession | None = None
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("this operation was declared without a session")
+        return self._session
+
+    def now(self) -> Any:
+        return self.state.clock.now()
+
+    def emit(self, type_: str, data: dict[str, Any]) -> None:
+        """Queue an event; the dispatcher publishes it only after the commit succeeds."""
+        self.events.append((type_, data))

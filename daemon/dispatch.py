@@ -1,0 +1,67 @@
+"""Runs one operation: validate params, open one session, commit, publish events, close."""
+
+from __future__ import annotations
+
+import difflib
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any
+
+from pydantic import ValidationError
+
+from daemon.context import OpContext
+from daemon.errors import InvalidParams, OperationError
+from daemon.protocol import ErrorCode
+from daemon.registry import REGISTRY, Operation
+from daemon.state import DaemonState
+
+
+class UnknownOperation(OperationError):
+    code = ErrorCode.UNKNOWN_OPERATION
+
+
+def find(name: Any) -> Operation:
+    if not isinstance(name, str) or not name:
+        raise InvalidParams("a request needs an 'op' string", field="op")
+    op = REGISTRY.get(name)
+    if op is None:
+        close = difflib.get_close_matches(name, REGISTRY.keys(), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `caseyos api list`"
+        raise UnknownOperation(f"unknown operation '{name}'{hint}", field="op")
+    return op
+
+
+def validate(op: Operation, raw: Any) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InvalidParams("params must be a JSON object", field="params")
+    try:
+        return op.params.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "params"
+        msg = first["msg"]
+        if first["type"] == "extra_forbidden":
+            msg = f"unknown parameter for {op.name}"
+        raise InvalidParams(f"{field}: {msg}", field=field) from None
+
+
+async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, Any]:
+    op = find(name)
+    params = validate(op, raw_params)
+    workspace = state.workspaces.active()
+    ctx = OpContext(state, workspace)
+    if not op.needs_session:
+        result = await op.handler(ctx, params)
+    else:
+        guard: AbstractAsyncContextManager[Any] = (
+            nullcontext() if op.effect == "read" else workspace.write_lock
+        )
+        async with guard, workspace.session() as session:
+            ctx._session = session
+            async with session.begin():
+                result = await op.handler(ctx, params)
+            ctx._session = None
+    for type_, data in ctx.events:
+        state.bus.publish(type_, data)
+    return result.model_dump(mode="json")

@@ -1,0 +1,80 @@
+"""The learned part of APS: what worked before, per contact and per agent/move type.
+
+Outcomes and the operator's decisions nudge future scores by at most ±20 points, and the
+nudge decays with a three-week half-life so old history fades.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daemon.store.models import Move, MoveEvent, Outcome
+
+HALF_LIFE_DAYS = 21.0
+WINDOW_DAYS = 180
+CAP = 20.0
+OUTCOME_POINTS = {
+    "replied": 5.0,
+    "meeting_booked": 7.0,
+    "deal_advanced": 6.0,
+    "deal_won": 8.0,
+    "no_response": -3.0,
+    "deal_lost": -4.0,
+    "bounced": -10.0,
+    "unsubscribed": -12.0,
+}
+POSITIVE_OUTCOMES = frozenset(k for k, v in OUTCOME_POINTS.items() if v > 0)
+DECISION_POINTS = {"done": 1.0, "dismissed": -2.0, "expired": -0.5}
+
+
+def _decay(at: datetime, now: datetime) -> float:
+    age_days = max(0.0, (now - at).total_seconds() / 86400)
+    return float(0.5 ** (age_days / HALF_LIFE_DAYS))
+
+
+@dataclass
+class Learned:
+    by_contact: dict[int, float] = field(default_factory=dict)
+    by_kind: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def for_move(self, agent: str, move_type: str, contact_id: int | None) -> tuple[float, str]:
+        kind = self.by_kind.get((agent, move_type), 0.0)
+        person = self.by_contact.get(contact_id, 0.0) if contact_id is not None else 0.0
+        total = max(-CAP, min(CAP, kind + person))
+        if abs(total) < 0.05:
+            return 0.0, "no history yet"
+        notes = []
+        if abs(kind) >= 0.05:
+            notes.append(f"{move_type.replace('_', ' ')} moves {kind:+.1f}")
+        if abs(person) >= 0.05:
+            notes.append(f"this contact {person:+.1f}")
+        return total, "from past outcomes: " + ", ".join(notes)
+
+
+async def load(session: AsyncSession, now: datetime) -> Learned:
+    since = now - timedelta(days=WINDOW_DAYS)
+    by_contact: dict[int, float] = defaultdict(float)
+    by_kind: dict[tuple[str, str], float] = defaultdict(float)
+    rows = await session.execute(
+        select(Outcome.kind, Outcome.occurred_at, Move.contact_id, Move.agent, Move.move_type)
+        .join(Move, Move.id == Outcome.move_id)
+        .where(Outcome.occurred_at >= since)
+    )
+    for kind, at, contact_id, agent, move_type in rows:
+        points = OUTCOME_POINTS.get(kind, 0.0) * _decay(at, now)
+        if contact_id is not None:
+            by_contact[contact_id] += points
+        by_kind[(agent, move_type)] += points / 2
+    decisions = await session.execute(
+        select(MoveEvent.to_status, MoveEvent.at, Move.agent, Move.move_type)
+        .join(Move, Move.id == MoveEvent.move_id)
+        .where(MoveEvent.at >= since, MoveEvent.to_status.in_(list(DECISION_POINTS)))
+    )
+    for status, at, agent, move_type in decisions:
+        by_kind[(agent, move_type)] += DECISION_POINTS[status] * _decay(at, now)
+    return Learned(dict(by_contact), dict(by_kind))

@@ -1,0 +1,214 @@
+"""The Action Priority Score: four components computed from facts, plus a learned nudge.
+
+APS = 100 * (w_r * revenue + w_u * urgency + w_s * strategic + w_e * (1 - effort)) + learned,
+clamped to 0..100. Each component is 0..1 with a one-line reason; the whole breakdown is
+stored on the move so `caseyos queue explain` shows exactly how a score came about.
+Scoring is pure: the same inputs and `now` give the same score, so rescoring is cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from daemon.timeparse import business_days_between
+
+BASE_EFFORT = {
+    "reply": 0.3,
+    "follow_up": 0.25,
+    "meeting_prep": 0.5,
+    "meeting_follow_up": 0.35,
+    "deal_review": 0.6,
+    "task": 0.5,
+    "first_touch": 0.5,
+    "book_meeting": 0.45,
+    "send_proposal": 0.7,
+    "renewal": 0.5,
+    "check_in": 0.3,
+    "data_fix": 0.2,
+}
+TIER_VALUE = {"A": 0.9, "B": 0.6, "C": 0.35}
+LIFECYCLE_BONUS = {
+    "customer": 0.2,
+    "opportunity": 0.2,
+    "salesqualifiedlead": 0.1,
+    "evangelist": 0.1,
+}
+SENIOR = (
+    "chief",
+    "ceo",
+    "cfo",
+    "cto",
+    "coo",
+    "cro",
+    "founder",
+    "owner",
+    "president",
+    "vp",
+    "vice president",
+)
+MIDDLE = ("head", "director", "lead")
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    weights: dict[str, float]
+    typical_deal_size: float
+    icp: dict[str, Any]
+    tz: ZoneInfo
+
+
+def _clamp(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    return max(lo, min(hi, x))
+
+
+def _money(amount: float) -> str:
+    return f"${amount / 1000:.0f}k" if amount >= 1000 else f"${amount:.0f}"
+
+
+def revenue(inputs: dict[str, Any], cfg: ScoringConfig) -> tuple[float, str]:
+    deal = inputs.get("deal") or {}
+    amount = deal.get("amount")
+    if amount:
+        value = _clamp(0.5 + 0.25 * math.log2(amount / cfg.typical_deal_size), 0.05, 1.0)
+        return value, (
+            f"open deal {deal.get('name', '')} {_money(amount)} vs typical "
+            f"{_money(cfg.typical_deal_size)}"
+        ).replace("  ", " ")
+    contact = inputs.get("contact") or {}
+    if not contact:
+        return 0.2, "no deal and no contact to judge fit"
+    title = (contact.get("title") or "").lower()
+    parts: list[float] = []
+    notes: list[str] = []
+    if any(w in title for w in SENIOR):
+        parts.append(1.0)
+        notes.append("senior title")
+    elif any(w in title for w in MIDDLE):
+        parts.append(0.75)
+        notes.append("manager-level title")
+    else:
+        parts.append(0.35 if title else 0.25)
+    icp = cfg.icp or {}
+    size = contact.get("company_size")
+    lo, hi = icp.get("min_employees"), icp.get("max_employees")
+    if size and (lo or hi):
+        fits = (lo is None or size >= lo) and (hi is None or size <= hi)
+        parts.append(1.0 if fits else 0.4)
+        notes.append(f"{size} employees {'in' if fits else 'outside'} ICP")
+    industry = (contact.get("industry") or "").lower()
+    icp_industries = [i.lower() for i in icp.get("industries") or []]
+    if industry and icp_industries:
+        fits = industry in icp_industries
+        parts.append(1.0 if fits else 0.4)
+        notes.append(f"{industry} {'is' if fits else 'is not'} an ICP industry")
+    # Without a deal, fit alone never outranks real pipeline money.
+    value = 0.6 * sum(parts) / len(parts)
+    return value, "no open deal; ICP fit: " + (", ".join(notes) or "unknown")
+
+
+def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[float, str]:
+    u = inputs.get("urgency") or {}
+    basis = u.get("basis")
+    if basis == "reply":
+        since = datetime.fromisoformat(u["since"])
+        hours = max(0.0, (now - since).total_seconds() / 3600)
+        return (
+            _clamp(0.35 + 0.65 * (1 - math.exp(-hours / 48))),
+            f"their message has waited {_span(hours)}",
+        )
+    if basis == "follow_up":
+        since = datetime.fromisoformat(u["since"])
+        days = business_days_between(since, now, cfg.tz)
+        threshold = int(u.get("threshold", 3))
+        over = max(0, days - threshold)
+        return (
+            _clamp(0.3 + 0.7 * (1 - math.exp(-(over + 1) / 5))),
+            f"no answer for {days} business days (follow up after {threshold})",
+        )
+    if basis == "meeting":
+        start = datetime.fromisoformat(u["at"])
+        hours = (start - now).total_seconds() / 3600
+        if hours <= 0:
+            return 1.0, "the meeting has started"
+        return _clamp(1 - hours / 48, 0.2, 1.0), f"starts in {_span(hours)}"
+    if basis == "due":
+        due = datetime.fromisoformat(u["at"])
+        hours = (now - due).total_seconds() / 3600
+        if hours >= 0:
+            return _clamp(0.6 + 0.4 * min(1.0, hours / 168)), f"due {_span(hours)} ago"
+        return _clamp(0.6 - 0.3 * min(1.0, -hours / 168), 0.3, 0.6), f"due in {_span(-hours)}"
+    if basis == "stage":
+        days = float(u.get("days_in_stage", 0))
+        normal = float(u.get("normal_days", 14)) or 14.0
+        ratio = days / normal
+        return (
+            _clamp(0.3 + 0.35 * (ratio - 1), 0.3, 1.0),
+            f"{days:.0f} days in stage vs {normal:.0f} normal",
+        )
+    return 0.3, "no time pressure known"
+
+
+def strategic(inputs: dict[str, Any]) -> tuple[float, str]:
+    contact = inputs.get("contact") or {}
+    if contact.get("starred"):
+        return 1.0, "starred by you"
+    tier = contact.get("tier")
+    value = TIER_VALUE.get(tier or "", 0.3)
+    notes = [f"tier {tier} account" if tier else "no account tier"]
+    stage = (contact.get("lifecycle_stage") or "").lower()
+    bonus = LIFECYCLE_BONUS.get(stage, 0.0)
+    if stage:
+        notes.append(f"lifecycle {stage}")
+    return _clamp(value + bonus), ", ".join(notes)
+
+
+def effort(inputs: dict[str, Any]) -> tuple[float, str]:
+    base = BASE_EFFORT.get(inputs.get("move_type", ""), 0.5)
+    if inputs.get("prepared"):
+        return base * 0.5, "action prepared (draft ready)"
+    return base, f"typical effort for a {inputs.get('move_type', 'move').replace('_', ' ')}"
+
+
+def _span(hours: float) -> str:
+    if hours < 1:
+        return f"{max(1, round(hours * 60))}m"
+    if hours < 48:
+        return f"{hours:.0f}h"
+    return f"{hours / 24:.0f}d"
+
+
+def score(
+    inputs: dict[str, Any], now: datetime, cfg: ScoringConfig, learned: tuple[float, str]
+) -> tuple[float, dict[str, Any]]:
+    parts = {
+        "revenue": revenue(inputs, cfg),
+        "urgency": urgency(inputs, now, cfg),
+        "strategic": strategic(inputs),
+        "effort": effort(inputs),
+    }
+    components: dict[str, Any] = {}
+    total = 0.0
+    for name, (value, reason) in parts.items():
+        weight = cfg.weights[name]
+        contribution = value if name != "effort" else 1 - value
+        points = 100 * weight * contribution
+        total += points
+        components[name] = {
+            "value": round(value, 3),
+            "weight": round(weight, 3),
+            "points": round(points, 1),
+            "reason": reason,
+        }
+    adj, why = learned
+    adj = max(-20.0, min(20.0, adj))
+    aps = round(max(0.0, min(100.0, total + adj)), 1)
+    return aps, {
+        "components": components,
+        "learned": {"points": round(adj, 1), "reason": why},
+        "total": aps,
+        "scored_at": now.isoformat(),
+    }

@@ -1,0 +1,190 @@
+"""Starting and stopping the daemon: pid lock, stale sockets, workspaces, scheduler, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import fcntl
+import logging
+import logging.handlers
+import os
+import signal
+import socket
+import stat
+import sys
+from pathlib import Path
+from typing import IO
+
+from daemon import __version__, paths
+from daemon.clock import Clock
+from daemon.state import DaemonState
+from daemon.workspaces import WorkspaceManager
+
+log = logging.getLogger("daemon")
+
+TICK_SECONDS = 60
+
+
+class StartupError(Exception):
+    """The daemon cannot start; the message says why and what to do."""
+
+
+def setup_logging(foreground: bool) -> None:
+    logfile = paths.log_file()
+    logfile.parent.mkdir(parents=True, exist_ok=True)
+    handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        logfile, maxBytes=2_000_000, backupCount=3
+    )
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(fmt)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    if foreground and sys.stderr.isatty():
+        console = logging.StreamHandler()
+        console.setFormatter(fmt)
+        root.addHandler(console)
+    root.setLevel(os.environ.get("CASEYOS_LOG_LEVEL", "INFO").upper())
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def take_pid_lock(pid_path: Path) -> IO[str]:
+    """Hold an exclusive lock on the pid file for the daemon's lifetime."""
+    handle = open(pid_path, "a+")  # noqa: SIM115 (held open until exit)
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        handle.seek(0)
+        other = handle.read().strip() or "?"
+        handle.close()
+        raise StartupError(
+            f"another daemon (pid {other}) is already running for {paths.socket_path()}"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def clear_stale_socket(sock_path: Path) -> None:
+    """Unlink a leftover socket only when connecting to it is refused (nobody listens)."""
+    try:
+        st = sock_path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise StartupError(f"{sock_path} exists and is not a socket; move it away first")
+    if st.st_uid != os.getuid():
+        raise StartupError(f"{sock_path} belongs to uid {st.st_uid}, not to you")
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(2)
+    try:
+        probe.connect(str(sock_path))
+    except ConnectionRefusedError:
+        log.info("removing stale socket %s", sock_path)
+        sock_path.unlink(missing_ok=True)
+        return
+    except FileNotFoundError:
+        return
+    finally:
+        probe.close()
+    raise StartupError(f"another daemon is answering on {sock_path}")
+
+
+async def open_active_workspace(state: DaemonState) -> None:
+    """Open the remembered workspace; a fresh install starts on the demo workspace."""
+    from daemon.domain import demo
+
+    manager = state.workspaces
+    name = manager.remembered()
+    if name is None:
+        name = demo.DEMO if not manager.exists("main") else "main"
+    await manager.use(name)
+    if name == demo.DEMO:
+        await demo.ensure_fresh(state)
+
+
+async def tick(state: DaemonState) -> None:
+    """The periodic job: refresh the demo's dates, derive time-based signals, run agents."""
+    from daemon.domain import demo, pipeline
+
+    try:
+        if state.workspaces.active_name == demo.DEMO:
+            await demo.ensure_fresh(state)
+        report = await pipeline.run_in_workspace(state, state.workspaces.active())
+        state.last_tick = {"at": state.clock.now().isoformat(), **report}
+    except Exception:
+        log.exception("scheduled tick failed")
+
+
+async def serve(foreground: bool = True) -> int:
+    from daemon.server import Server
+
+    sock_path = paths.socket_path()
+    paths.ensure_private_dir(sock_path.parent)
+    pid_handle = take_pid_lock(paths.pid_file())
+    clear_stale_socket(sock_path)
+
+    from daemon.registry import load_operations
+
+    load_operations()
+    state = DaemonState(
+        clock=Clock.from_env(),
+        workspaces=WorkspaceManager(),
+        version=__version__,
+        started_at=Clock.from_env().now(),
+    )
+    await open_active_workspace(state)
+    await tick(state)
+
+    server = Server(state)
+    await server.start(str(sock_path))
+    log.info("daemon %s listening on %s (pid %d)", __version__, sock_path, os.getpid())
+
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    scheduler = AsyncIOScheduler()
+    # A laptop that slept through a tick should still run it on waking, once.
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=TICK_SECONDS,
+        args=[state],
+        id="tick",
+        misfire_grace_time=3600,
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.start()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, state.stop_requested.set)
+    try:
+        await state.stop_requested.wait()
+    finally:
+        log.info("shutting down")
+        scheduler.shutdown(wait=False)
+        state.bus.close()
+        await server.stop()
+        await state.workspaces.close()
+        with contextlib.suppress(FileNotFoundError):
+            sock_path.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            paths.pid_file().unlink()
+        pid_handle.close()
+        log.info("stopped")
+    return 0
+
+
+def main(foreground: bool = True) -> int:
+    setup_logging(foreground)
+    try:
+        return asyncio.run(serve(foreground))
+    except StartupError as exc:
+        log.error("%s", exc)
+        print(f"caseyos daemon: {exc}", file=sys.stderr)
+        return 1

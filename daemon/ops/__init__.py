@@ -1,0 +1,9 @@
+"""Every operation module; importing this package fills the registry."""
+
+from daemon.ops import (  # noqa: F401
+    outcomes_ops,
+    queue_ops,
+    signals_ops,
+    system_ops,
+    workspace_ops,
+)

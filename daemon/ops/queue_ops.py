@@ -1,0 +1,382 @@
+"""queue.*: Today's Moves and what the operator does with them."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from daemon.context import OpContext
+from daemon.domain import queue, settings
+from daemon.domain.learning import load as load_learned
+from daemon.domain.pipeline import scoring_config
+from daemon.errors import InvalidParams, NotFound
+from daemon.ops.views import MoveOut, SignalOut, move_view, move_views, signal_view
+from daemon.registry import Params, operation
+from daemon.store.models import Contact, Move, MoveEvent, MoveSignal, Outcome, Signal
+from daemon.timeparse import TimeParseError, end_of_day, parse_when
+
+Status = Literal[
+    "pending", "accepted", "done", "dismissed", "snoozed", "failed", "expired", "resolved"
+]
+
+
+class MoveId(Params):
+    id: int = Field(description="The move's id, as shown by `queue today`.")
+
+
+class MoveResult(BaseModel):
+    move: MoveOut
+
+
+class TodayParams(Params):
+    limit: int = Field(25, ge=1, le=1000, description="At most this many moves.")
+
+
+class TodayResult(BaseModel):
+    moves: list[MoveOut]
+    total: int = Field(description="All moves due today, before the limit.")
+    now: datetime
+    timezone: str
+    workspace: str
+
+
+@operation(
+    "queue.today",
+    params=TodayParams,
+    result=TodayResult,
+    effect="read",
+    description="Today's Moves: pending moves due today or earlier and woken snoozes, "
+    "ranked by APS.",
+)
+async def today(ctx: OpContext, p: TodayParams) -> TodayResult:
+    now = ctx.now()
+    tz = await settings.timezone(ctx.session)
+    moves, total = await queue.today(ctx.session, now, end_of_day(now, tz), p.limit)
+    return TodayResult(
+        moves=await move_views(ctx.session, moves),
+        total=total,
+        now=now,
+        timezone=str(tz),
+        workspace=ctx.workspace.name,
+    )
+
+
+class ListParams(Params):
+    status: list[Status] = Field(default_factory=list, description="Only these statuses.")
+    limit: int = Field(50, ge=1, le=1000)
+
+
+class ListResult(BaseModel):
+    moves: list[MoveOut]
+    timezone: str
+
+
+@operation(
+    "queue.list",
+    params=ListParams,
+    result=ListResult,
+    effect="read",
+    description="All moves, newest first, optionally filtered by status.",
+)
+async def list_moves(ctx: OpContext, p: ListParams) -> ListResult:
+    query = select(Move).order_by(Move.updated_at.desc(), Move.id.desc()).limit(p.limit)
+    if p.status:
+        query = query.where(Move.status.in_(p.status))
+    moves = (await ctx.session.scalars(query)).all()
+    tz = await settings.timezone(ctx.session)
+    return ListResult(moves=await move_views(ctx.session, moves), timezone=str(tz))
+
+
+class HistoryItem(BaseModel):
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    at: datetime
+
+
+class OutcomeOut(BaseModel):
+    id: int
+    move_id: int
+    kind: str
+    source: str
+    note: str | None
+    occurred_at: datetime
+
+
+class ShowResult(BaseModel):
+    move: MoveOut
+    breakdown: dict[str, Any]
+    signals: list[SignalOut]
+    history: list[HistoryItem]
+    outcomes: list[OutcomeOut]
+    timezone: str
+
+
+@operation(
+    "queue.show",
+    params=MoveId,
+    result=ShowResult,
+    effect="read",
+    description="One move with its score breakdown, causing signals, history and outcomes.",
+)
+async def show(ctx: OpContext, p: MoveId) -> ShowResult:
+    s = ctx.session
+    move = await queue.get(s, p.id)
+    signals = (
+        await s.scalars(
+            select(Signal)
+            .join(MoveSignal, MoveSignal.signal_id == Signal.id)
+            .where(MoveSignal.move_id == move.id)
+            .order_by(Signal.occurred_at)
+        )
+    ).all()
+    history = (
+        await s.scalars(
+            select(MoveEvent).where(MoveEvent.move_id == move.id).order_by(MoveEvent.id)
+        )
+    ).all()
+    outcomes = (
+        await s.scalars(select(Outcome).where(Outcome.move_id == move.id).order_by(Outcome.id))
+    ).all()
+    return ShowResult(
+        move=await move_view(s, move),
+        breakdown=move.aps_breakdown,
+        signals=[signal_view(x) for x in signals],
+        history=[
+            HistoryItem(from_status=h.from_status, to_status=h.to_status, reason=h.reason, at=h.at)
+            for h in history
+        ],
+        outcomes=[
+            OutcomeOut(
+                id=o.id,
+                move_id=o.move_id,
+                kind=o.kind,
+                source=o.source,
+                note=o.note,
+                occurred_at=o.occurred_at,
+            )
+            for o in outcomes
+        ],
+        timezone=str(await settings.timezone(s)),
+    )
+
+
+class ExplainResult(BaseModel):
+    id: int
+    title: str
+    aps: float
+    breakdown: dict[str, Any]
+
+
+@operation(
+    "queue.explain",
+    params=MoveId,
+    result=ExplainResult,
+    effect="read",
+    description="The APS breakdown of one move: each component, its weight and why.",
+)
+async def explain(ctx: OpContext, p: MoveId) -> ExplainResult:
+    move = await queue.get(ctx.session, p.id)
+    return ExplainResult(id=move.id, title=move.title, aps=move.aps, breakdown=move.aps_breakdown)
+
+
+async def _change(ctx: OpContext, move_id: int, to: str, reason: str | None) -> MoveResult:
+    move = await queue.get(ctx.session, move_id)
+    await queue.change(ctx.session, move, to, ctx.now(), reason)
+    ctx.emit("move.updated", {"id": move.id, "status": to, "workspace": ctx.workspace.name})
+    return MoveResult(move=await move_view(ctx.session, move))
+
+
+@operation(
+    "queue.accept",
+    params=MoveId,
+    result=MoveResult,
+    effect="local",
+    description="Accept a pending move: you will do it.",
+)
+async def accept(ctx: OpContext, p: MoveId) -> MoveResult:
+    return await _change(ctx, p.id, queue.ACCEPTED, "accepted")
+
+
+class DismissParams(MoveId):
+    reason: str | None = Field(None, max_length=500, description="Why it is not worth doing.")
+
+
+@operation(
+    "queue.dismiss",
+    params=DismissParams,
+    result=MoveResult,
+    effect="local",
+    description="Dismiss a pending move, with an optional reason that teaches the score.",
+)
+async def dismiss(ctx: OpContext, p: DismissParams) -> MoveResult:
+    return await _change(ctx, p.id, queue.DISMISSED, p.reason or "dismissed")
+
+
+class SnoozeParams(MoveId):
+    until: str = Field(
+        description="When it comes back: 'mon 9am', 'tomorrow', 'in 2h', "
+        "'2026-12-01 14:00' (operator's time zone)."
+    )
+
+
+@operation(
+    "queue.snooze",
+    params=SnoozeParams,
+    result=MoveResult,
+    effect="local",
+    description="Snooze a pending or accepted move until a time; it returns to pending then.",
+)
+async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
+    now = ctx.now()
+    tz = await settings.timezone(ctx.session)
+    try:
+        until = parse_when(p.until, now=now, tz=tz)
+    except TimeParseError as exc:
+        raise InvalidParams(str(exc), field="until") from None
+    if until <= now:
+        raise InvalidParams(f"until: {p.until!r} is not in the future", field="until")
+    result = await _change(ctx, p.id, queue.SNOOZED, f"snoozed until {until.isoformat()}")
+    move = await queue.get(ctx.session, p.id)
+    move.snoozed_until = until
+    result.move.snoozed_until = until
+    return result
+
+
+@operation(
+    "queue.done",
+    params=MoveId,
+    result=MoveResult,
+    effect="local",
+    description="Mark a move done; a pending move is accepted and done in one step.",
+)
+async def done(ctx: OpContext, p: MoveId) -> MoveResult:
+    move = await queue.get(ctx.session, p.id)
+    if move.status in (queue.PENDING, queue.FAILED):
+        await queue.change(ctx.session, move, queue.ACCEPTED, ctx.now(), "accepted")
+    return await _change(ctx, p.id, queue.DONE, "done")
+
+
+class AddParams(Params):
+    title: str = Field(min_length=1, max_length=255)
+    contact: str | None = Field(None, description="The contact's email address.")
+    due: str = Field("today", description="When it is due: 'tomorrow', 'fri 3pm', ...")
+    why: str | None = Field(None, max_length=1000, description="Why now, in your words.")
+
+
+@operation(
+    "queue.add",
+    params=AddParams,
+    result=MoveResult,
+    effect="local",
+    description="Add a move by hand (type task), optionally about a contact.",
+)
+async def add(ctx: OpContext, p: AddParams) -> MoveResult:
+    s, now = ctx.session, ctx.now()
+    tz = await settings.timezone(s)
+    try:
+        due = parse_when(p.due, now=now, tz=tz)
+    except TimeParseError as exc:
+        raise InvalidParams(str(exc), field="due") from None
+    contact = None
+    if p.contact:
+        email = p.contact.strip().lower()
+        if "@" not in email:
+            raise InvalidParams(f"contact: {p.contact!r} is not an email address", field="contact")
+        contact = await s.scalar(select(Contact).where(Contact.email == email))
+        if contact is None:
+            raise NotFound(
+                f"no contact {email}; import contacts first or leave --contact out", field="contact"
+            )
+    from agents.base import Proposal
+
+    facts: dict[str, Any] | None = None
+    if contact is not None:
+        from daemon.domain.facts import StoreFacts
+
+        cf = await StoreFacts(s, now, tz, None).contact(contact.id)
+        facts = cf.scoring() if cf else None
+    count = await s.scalar(select(func.count()).select_from(Move)) or 0
+    proposal = Proposal(
+        dedup_key=f"manual:{now.isoformat()}:{count + 1}",
+        move_type="task",
+        title=p.title,
+        why_now=p.why or "Added by you.",
+        due_at=due,
+        contact_id=contact.id if contact else None,
+        company_id=contact.company_id if contact else None,
+        score_inputs={
+            "move_type": "task",
+            "fact_at": now.isoformat(),
+            "urgency": {"basis": "due", "at": due.isoformat()},
+            "contact": facts,
+            "deal": None,
+            "prepared": False,
+        },
+    )
+    move, _ = await queue.upsert(
+        s, "manual", proposal, now, await scoring_config(s), await load_learned(s, now)
+    )
+    ctx.emit("move.created", {"id": move.id, "workspace": ctx.workspace.name})
+    return MoveResult(move=await move_view(s, move))
+
+
+class StatsParams(Params):
+    pass
+
+
+class AgentStats(BaseModel):
+    proposed: int
+    by_status: dict[str, int]
+    acceptance_rate: float | None
+
+
+class StatsResult(BaseModel):
+    total: int
+    by_status: dict[str, int]
+    by_agent: dict[str, AgentStats]
+    acceptance_rate: float | None = Field(
+        description="Moves accepted (incl. done/failed) over moves decided by the operator."
+    )
+
+
+DECIDED = ("accepted", "done", "failed", "dismissed")
+TAKEN = ("accepted", "done", "failed")
+
+
+def _rate(counts: Counter[str]) -> float | None:
+    decided = sum(counts[s] for s in DECIDED)
+    return round(sum(counts[s] for s in TAKEN) / decided, 3) if decided else None
+
+
+@operation(
+    "queue.stats",
+    params=StatsParams,
+    result=StatsResult,
+    effect="read",
+    description="Move counts by status and by agent, with acceptance rates.",
+)
+async def stats(ctx: OpContext, p: StatsParams) -> StatsResult:
+    rows = (
+        await ctx.session.execute(
+            select(Move.agent, Move.status, func.count()).group_by(Move.agent, Move.status)
+        )
+    ).all()
+    overall: Counter[str] = Counter()
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    for agent, status, n in rows:
+        overall[status] += n
+        per[agent][status] += n
+    return StatsResult(
+        total=sum(overall.values()),
+        by_status=dict(overall),
+        by_agent={
+            a: AgentStats(proposed=sum(c.values()), by_status=dict(c), acceptance_rate=_rate(c))
+            for a, c in sorted(per.items())
+        },
+        acceptance_rate=_rate(overall),
+    )

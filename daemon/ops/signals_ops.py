@@ -1,0 +1,121 @@
+"""signals.*: what happened, as the agents saw it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from daemon.context import OpContext
+from daemon.domain import settings
+from daemon.errors import InvalidParams
+from daemon.ops.views import SignalOut, signal_view
+from daemon.registry import Params, operation
+from daemon.store.models import Signal
+from daemon.timeparse import TimeParseError, parse_since
+
+
+class SinceParams(Params):
+    since: str = Field("7d", description="How far back: '7d', '24h', 'yesterday', a date.")
+
+
+async def _since(ctx: OpContext, text: str) -> datetime:
+    try:
+        return parse_since(text, now=ctx.now(), tz=await settings.timezone(ctx.session))
+    except TimeParseError as exc:
+        raise InvalidParams(str(exc), field="since") from None
+
+
+class ListParams(SinceParams):
+    kind: str | None = Field(None, description="Only this kind, e.g. email.replied.")
+    limit: int = Field(100, ge=1, le=5000)
+
+
+class ListResult(BaseModel):
+    signals: list[SignalOut]
+    since: datetime
+    timezone: str
+
+
+@operation(
+    "signals.list",
+    params=ListParams,
+    result=ListResult,
+    effect="read",
+    description="Signals that occurred since a time, newest first.",
+)
+async def list_signals(ctx: OpContext, p: ListParams) -> ListResult:
+    since = await _since(ctx, p.since)
+    query = (
+        select(Signal)
+        .where(Signal.occurred_at >= since, Signal.occurred_at <= ctx.now())
+        .order_by(Signal.occurred_at.desc(), Signal.id.desc())
+        .limit(p.limit)
+    )
+    if p.kind:
+        query = query.where(Signal.kind == p.kind)
+    rows = (await ctx.session.scalars(query)).all()
+    return ListResult(
+        signals=[signal_view(s) for s in rows],
+        since=since,
+        timezone=str(await settings.timezone(ctx.session)),
+    )
+
+
+class StatsResult(BaseModel):
+    since: datetime
+    total: int
+    by_kind: dict[str, int]
+    by_source: dict[str, int]
+    unprocessed: int
+    last_at: datetime | None
+
+
+@operation(
+    "signals.stats",
+    params=SinceParams,
+    result=StatsResult,
+    effect="read",
+    description="Signal counts by kind and source since a time.",
+)
+async def stats(ctx: OpContext, p: SinceParams) -> StatsResult:
+    s = ctx.session
+    since = await _since(ctx, p.since)
+    window = (Signal.occurred_at >= since, Signal.occurred_at <= ctx.now())
+    by_kind = dict(
+        (
+            await s.execute(
+                select(Signal.kind, func.count())
+                .where(*window)
+                .group_by(Signal.kind)
+                .order_by(Signal.kind)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    by_source = dict(
+        (
+            await s.execute(
+                select(Signal.source, func.count())
+                .where(*window)
+                .group_by(Signal.source)
+                .order_by(Signal.source)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    unprocessed = await s.scalar(
+        select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
+    )
+    last_at = await s.scalar(select(func.max(Signal.occurred_at)))
+    return StatsResult(
+        since=since,
+        total=sum(by_kind.values()),
+        by_kind=by_kind,
+        by_source=by_source,
+        unprocessed=int(unprocessed or 0),
+        last_at=last_at,
+    )

@@ -1,0 +1,185 @@
+"""system.*, api.* and agents.*: the daemon describing and steering itself."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from agents import ALL_AGENTS
+from daemon import paths
+from daemon.context import OpContext
+from daemon.domain import pipeline, queue, settings
+from daemon.protocol import PROTOCOL_VERSION
+from daemon.registry import REGISTRY, NoParams, operation
+from daemon.store.models import ImportRecord, Move, Signal
+from daemon.timeparse import end_of_day
+
+
+class StatusResult(BaseModel):
+    version: str
+    protocol: int
+    pid: int
+    started_at: datetime
+    now: datetime
+    clock_pinned: bool
+    socket: str
+    workspace: str
+    database: str
+    timezone: str
+    due_today: int
+    pending: int
+    last_import_at: datetime | None
+    last_signal_at: datetime | None
+    last_tick: dict[str, Any]
+    connections_checked_out: int
+    requests_served: int
+
+
+@operation(
+    "system.status",
+    params=NoParams,
+    result=StatusResult,
+    effect="read",
+    needs_session=False,
+    description="Daemon health: version, workspace, moves due today, last sync, pool use.",
+)
+async def status(ctx: OpContext, p: NoParams) -> StatusResult:
+    state, ws = ctx.state, ctx.workspace
+    # Measured before this operation takes a connection of its own.
+    checked_out = ws.checked_out()
+    now = state.clock.now()
+    async with ws.session() as s:
+        tz = await settings.timezone(s)
+        due = await s.scalar(
+            select(func.count())
+            .select_from(Move)
+            .where(queue.today_filter(now, end_of_day(now, tz)))
+        )  # type: ignore[arg-type]
+        pending = await s.scalar(
+            select(func.count()).select_from(Move).where(Move.status == queue.PENDING)
+        )
+        last_import = await s.scalar(select(func.max(ImportRecord.imported_at)))
+        last_signal = await s.scalar(select(func.max(Signal.occurred_at)))
+    return StatusResult(
+        version=state.version,
+        protocol=PROTOCOL_VERSION,
+        pid=os.getpid(),
+        started_at=state.started_at,
+        now=now,
+        clock_pinned=state.clock.pinned,
+        socket=str(paths.socket_path()),
+        workspace=ws.name,
+        database=str(ws.path),
+        timezone=str(tz),
+        due_today=int(due or 0),
+        pending=int(pending or 0),
+        last_import_at=last_import,
+        last_signal_at=last_signal,
+        last_tick=state.last_tick,
+        connections_checked_out=checked_out,
+        requests_served=state.requests_served,
+    )
+
+
+class StopResult(BaseModel):
+    stopping: bool
+
+
+@operation(
+    "system.stop",
+    params=NoParams,
+    result=StopResult,
+    effect="local",
+    needs_session=False,
+    description="Ask the daemon to finish running operations and exit.",
+)
+async def stop(ctx: OpContext, p: NoParams) -> StopResult:
+    ctx.state.stop_requested.set()
+    return StopResult(stopping=True)
+
+
+class OperationInfo(BaseModel):
+    name: str
+    description: str
+    effect: Literal["read", "local", "external"]
+    params: dict[str, Any]
+    result: dict[str, Any]
+
+
+class ApiList(BaseModel):
+    protocol: int
+    operations: list[OperationInfo]
+
+
+def api_description() -> ApiList:
+    ops = [OperationInfo(**op.schema()) for op in sorted(REGISTRY.values(), key=lambda o: o.name)]
+    return ApiList(protocol=PROTOCOL_VERSION, operations=ops)
+
+
+@operation(
+    "api.list",
+    params=NoParams,
+    result=ApiList,
+    effect="read",
+    needs_session=False,
+    description="Every operation the daemon offers, with its JSON Schemas.",
+)
+async def api_list(ctx: OpContext, p: NoParams) -> ApiList:
+    return api_description()
+
+
+class AgentInfo(BaseModel):
+    name: str
+    domain: str
+    description: str
+    consumes: list[str]
+    enabled: bool
+
+
+class AgentsResult(BaseModel):
+    agents: list[AgentInfo]
+
+
+@operation(
+    "agents.list",
+    params=NoParams,
+    result=AgentsResult,
+    effect="read",
+    description="The agents, what they consume and whether they are enabled.",
+)
+async def agents_list(ctx: OpContext, p: NoParams) -> AgentsResult:
+    disabled = set(await settings.get(ctx.session, "agents.disabled") or [])
+    return AgentsResult(
+        agents=[
+            AgentInfo(
+                name=a.name,
+                domain=a.domain,
+                description=a.description,
+                consumes=sorted(a.consumes),
+                enabled=a.name not in disabled,
+            )
+            for a in ALL_AGENTS
+        ]
+    )
+
+
+class RunResult(BaseModel):
+    report: dict[str, int]
+
+
+@operation(
+    "agents.run",
+    params=NoParams,
+    result=RunResult,
+    effect="local",
+    needs_session=False,
+    description="Run the pipeline now: time-based signals, agents, wake-ups, expiry.",
+)
+async def agents_run(ctx: OpContext, p: NoParams) -> RunResult:
+    report = await pipeline.run_in_workspace(ctx.state, ctx.workspace)
+    ctx.state.last_tick = {"at": ctx.state.clock.now().isoformat(), **report}
+    return RunResult(report=report)

@@ -1,0 +1,253 @@
+"""operator.*, workspace.*, demo.* and import.*: whose data, and which data set is live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator
+
+from connectors.base import OperatorIdentity
+from daemon.context import OpContext
+from daemon.domain import demo, importer, settings
+from daemon.errors import InvalidParams, NotFound
+from daemon.registry import NoParams, Params, operation
+from daemon.workspaces import DEMO, MAIN, NAME_RE
+
+
+class OperatorParams(Params):
+    name: str = Field(min_length=1, max_length=200)
+    emails: list[str] = Field(min_length=1, description="Every address you send from.")
+    internal_domains: list[str] = Field(
+        default_factory=list, description="Your company's mail domains."
+    )
+    timezone: str = Field("UTC", description="IANA zone, e.g. Europe/Berlin.")
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        out = [e.strip().lower() for e in v]
+        for e in out:
+            if "@" not in e or e.startswith("@") or e.endswith("@"):
+                raise ValueError(f"{e!r} is not an email address")
+        return out
+
+    @field_validator("internal_domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in v if d.strip()]
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name like America/New_York"
+            ) from None
+        return v
+
+    def identity(self) -> OperatorIdentity:
+        domains = self.internal_domains or sorted({e.rpartition("@")[2] for e in self.emails})
+        return OperatorIdentity(self.name, tuple(self.emails), tuple(domains), self.timezone)
+
+
+class OperatorOut(BaseModel):
+    name: str
+    emails: list[str]
+    internal_domains: list[str]
+    timezone: str
+    workspace: str
+
+
+def _out(ident: OperatorIdentity, workspace: str) -> OperatorOut:
+    return OperatorOut(
+        name=ident.name,
+        emails=list(ident.emails),
+        internal_domains=list(ident.internal_domains),
+        timezone=ident.timezone,
+        workspace=workspace,
+    )
+
+
+@operation(
+    "operator.init",
+    params=OperatorParams,
+    result=OperatorOut,
+    effect="local",
+    needs_session=False,
+    description="Set who you are in your own workspace and make it the active one.",
+)
+async def init(ctx: OpContext, p: OperatorParams) -> OperatorOut:
+    ws = await ctx.state.workspaces.open(MAIN)
+    ident = p.identity()
+    async with ws.write_lock, ws.session() as s, s.begin():
+        await settings.put_operator(s, ident)
+    await ctx.state.workspaces.use(MAIN)
+    ctx.emit("workspace.changed", {"workspace": MAIN})
+    return _out(ident, MAIN)
+
+
+@operation(
+    "operator.show",
+    params=NoParams,
+    result=OperatorOut,
+    effect="read",
+    description="Who the active workspace belongs to.",
+)
+async def show(ctx: OpContext, p: NoParams) -> OperatorOut:
+    ident = await settings.operator(ctx.session)
+    if ident is None:
+        raise NotFound("no operator set in this workspace; run `caseyos init`")
+    return _out(ident, ctx.workspace.name)
+
+
+class WorkspaceInfo(BaseModel):
+    name: str
+    active: bool
+    path: str
+
+
+class WorkspacesResult(BaseModel):
+    workspaces: list[WorkspaceInfo]
+    active: str
+
+
+@operation(
+    "workspace.list",
+    params=NoParams,
+    result=WorkspacesResult,
+    effect="read",
+    needs_session=False,
+    description="The workspaces on this machine and the active one.",
+)
+async def ws_list(ctx: OpContext, p: NoParams) -> WorkspacesResult:
+    m = ctx.state.workspaces
+    return WorkspacesResult(
+        workspaces=[
+            WorkspaceInfo(name=n, active=n == m.active_name, path=str(m.db_path(n)))
+            for n in m.names()
+        ],
+        active=m.active_name,
+    )
+
+
+class UseParams(Params):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NAME_RE.match(v):
+            raise ValueError("use lower-case letters, digits, '-' and '_'")
+        return v
+
+
+@operation(
+    "workspace.use",
+    params=UseParams,
+    result=WorkspacesResult,
+    effect="local",
+    needs_session=False,
+    description="Switch the active workspace (main or demo).",
+)
+async def ws_use(ctx: OpContext, p: UseParams) -> WorkspacesResult:
+    m = ctx.state.workspaces
+    if p.name == DEMO:
+        await demo.load(ctx.state)
+    elif not m.exists(p.name):
+        raise NotFound(
+            f"no workspace {p.name!r}; have: {', '.join(m.names()) or 'none'}", field="name"
+        )
+    else:
+        await m.use(p.name)
+    ctx.emit("workspace.changed", {"workspace": p.name})
+    return await ws_list(ctx, NoParams())
+
+
+class DemoParams(Params):
+    reset: bool = Field(False, description="Delete the demo workspace and build it anew.")
+
+
+class DemoResult(BaseModel):
+    workspace: str
+    rebuilt: bool
+    anchor_date: str | None = None
+    files: list[dict[str, Any]] = Field(default_factory=list)
+    queue: dict[str, int] = Field(default_factory=dict)
+
+
+@operation(
+    "demo.load",
+    params=DemoParams,
+    result=DemoResult,
+    effect="local",
+    needs_session=False,
+    description="Switch to the demo workspace, building it (or rebuilding with reset).",
+)
+async def demo_load(ctx: OpContext, p: DemoParams) -> DemoResult:
+    return DemoResult(**await demo.load(ctx.state, reset=p.reset))
+
+
+class ImportParams(Params):
+    path: str = Field(description="Absolute path of a HubSpot CSV export, an mbox or an ICS.")
+    kind: str | None = Field(
+        None,
+        description="contacts_csv, companies_csv, deals_csv, mbox or ics; detected when left out.",
+    )
+
+
+class ImportResult(BaseModel):
+    workspace: str
+    path: str
+    kind: str
+    counts: dict[str, int]
+    warnings: list[str]
+    queue: dict[str, int]
+    demo_note: str
+
+
+@operation(
+    "import.file",
+    params=ImportParams,
+    result=ImportResult,
+    effect="local",
+    needs_session=False,
+    description="Import a local file into your own workspace (never the demo).",
+)
+async def import_file(ctx: OpContext, p: ImportParams) -> ImportResult:
+    path = Path(p.path)
+    if not path.is_absolute():
+        raise InvalidParams("path: must be absolute (the CLI resolves it for you)", field="path")
+    m = ctx.state.workspaces
+    ws = await m.open(MAIN)
+    async with ws.session() as s:
+        ident = await settings.operator(s)
+    if ident is None:
+        raise InvalidParams(
+            "tell CaseyOS who you are first: `caseyos init` (imports need your "
+            "addresses to tell inbound from outbound)",
+            field="operator",
+        )
+    result = await importer.import_files(ws, [path], ident, ctx.state.clock.now())
+    was_demo = m.active_name == DEMO
+    await m.use(MAIN)
+    ctx.emit("workspace.changed", {"workspace": MAIN})
+    f = result["files"][0]
+    note = (
+        "Imported into your own workspace 'main'; the demo stays in its own database "
+        "('caseyos demo' shows it again, 'caseyos demo --reset' rebuilds it)."
+        if was_demo
+        else "Imported into your own workspace 'main'."
+    )
+    return ImportResult(
+        workspace=MAIN,
+        path=f["path"],
+        kind=f["kind"],
+        counts=f["counts"],
+        warnings=f["warnings"][:50],
+        queue=result["queue"],
+        demo_note=note,
+    )

@@ -1,0 +1,201 @@
+"""The Unix socket server: frames in, one dispatch per request, frames out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import struct
+import uuid
+from typing import Any
+
+from daemon import protocol
+from daemon.dispatch import dispatch
+from daemon.errors import OperationError
+from daemon.protocol import ErrorCode, ProtocolError
+from daemon.state import DaemonState
+
+log = logging.getLogger(__name__)
+
+SO_PEERCRED = getattr(socket, "SO_PEERCRED", None)
+
+
+def peer_uid(sock: socket.socket | None) -> int | None:
+    """The connecting process's uid, where the platform tells us (Linux)."""
+    if sock is None or SO_PEERCRED is None:
+        return None
+    creds = sock.getsockopt(socket.SOL_SOCKET, SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return int(uid)
+
+
+class Server:
+    def __init__(self, state: DaemonState):
+        self.state = state
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: set[asyncio.Task[Any]] = set()
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def start(self, path: str) -> None:
+        old = os.umask(0o177)
+        try:
+            self._server = await asyncio.start_unix_server(self._on_connect, path=path)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop accepting, let running operations finish (bounded), close connections."""
+        if self._server is not None:
+            self._server.close()
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+        except TimeoutError:
+            log.warning("stopping with %d operations still running", self._inflight)
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await self._serve(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+
+    async def _send(self, writer: asyncio.StreamWriter, obj: dict[str, Any]) -> None:
+        try:
+            frame = protocol.encode(obj)
+        except ProtocolError as exc:
+            frame = protocol.encode(
+                {
+                    "id": obj.get("id"),
+                    "ok": False,
+                    "error": protocol.error_body(exc.code, exc.message),
+                }
+            )
+        writer.write(frame)
+        await writer.drain()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        uid = peer_uid(writer.get_extra_info("socket"))
+        if uid is not None and uid != os.getuid():
+            log.warning("refused a connection from uid %s", uid)
+            await self._send(
+                writer,
+                _error(None, ErrorCode.UNAUTHORIZED, f"this daemon serves uid {os.getuid()} only"),
+            )
+            return
+        while True:
+            header = await reader.readexactly(protocol.HEADER.size)
+            (length,) = protocol.HEADER.unpack(header)
+            try:
+                protocol.check_length(length)
+            except ProtocolError as exc:
+                # The stream cannot be resynchronised after an oversized frame: answer, hang up.
+                await self._send(writer, _error(None, exc.code, exc.message))
+                return
+            body = await reader.readexactly(length)
+            try:
+                request = protocol.decode_body(body)
+            except ProtocolError as exc:
+                await self._send(writer, _error(None, exc.code, exc.message))
+                continue
+            req_id = request.get("id")
+            op = request.get("op")
+            if op == "hello":
+                await self._send(writer, {"id": req_id, "ok": True, "result": self.hello()})
+            elif op == "events.subscribe":
+                await self._stream_events(request, reader, writer)
+                return
+            else:
+                await self._send(writer, await self.handle(req_id, op, request.get("params")))
+
+    def hello(self) -> dict[str, Any]:
+        return {
+            "protocol": protocol.PROTOCOL_VERSION,
+            "version": self.state.version,
+            "pid": os.getpid(),
+        }
+
+    async def handle(self, req_id: Any, op: Any, params: Any) -> dict[str, Any]:
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            result = await dispatch(self.state, op, params)
+            return {"id": req_id, "ok": True, "result": result}
+        except OperationError as exc:
+            return _error(req_id, exc.code, exc.message, field=exc.field)
+        except Exception:
+            ref = uuid.uuid4().hex[:10]
+            log.exception("operation %s failed (ref %s)", op, ref)
+            return _error(
+                req_id,
+                ErrorCode.INTERNAL,
+                f"internal error in {op} (ref {ref}); details are in `caseyos daemon logs`",
+                ref=ref,
+            )
+        finally:
+            self.state.requests_served += 1
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def _stream_events(
+        self, request: dict[str, Any], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        params = request.get("params") or {}
+        since = params.get("since") if isinstance(params, dict) else None
+        if since is not None and not isinstance(since, int):
+            await self._send(
+                writer,
+                _error(
+                    request.get("id"),
+                    ErrorCode.INVALID_PARAMS,
+                    "since: must be an integer event id",
+                    field="since",
+                ),
+            )
+            return
+        queue = self.state.bus.subscribe(since)
+        await self._send(
+            writer,
+            {"id": request.get("id"), "ok": True, "result": {"last_id": self.state.bus.last_id}},
+        )
+        # The client closing its end is how a subscription ends.
+        closed = asyncio.create_task(reader.read())
+        try:
+            while True:
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if closed in done:
+                    getter.cancel()
+                    return
+                event = getter.result()
+                if event is None:
+                    return
+                await self._send(writer, event.wire())
+        finally:
+            closed.cancel()
+            self.state.bus.unsubscribe(queue)
+
+
+def _error(
+    req_id: Any, code: str, message: str, *, field: str | None = None, ref: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": req_id,
+        "ok": False,
+        "error": protocol.error_body(code, message, field=field, ref=ref),
+    }

@@ -1,0 +1,24 @@
+"""Everything the running daemon holds, in one place handlers can reach through the context."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from daemon.clock import Clock
+from daemon.events import EventBus
+from daemon.workspaces import WorkspaceManager
+
+
+@dataclass
+class DaemonState:
+    clock: Clock
+    workspaces: WorkspaceManager
+    version: str
+    started_at: datetime
+    bus: EventBus = field(default_factory=EventBus)
+    stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    last_tick: dict[str, Any] = field(default_factory=dict)
+    requests_served: int = 0

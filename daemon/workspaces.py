@@ -1,0 +1,125 @@
+"""Workspaces: one SQLite database each. The demo never shares a file with real data.
+
+`main` holds the operator's own data; `demo` holds the bundled demo workspace. The active
+one is remembered in a small file so the CLI's plain commands follow it across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from daemon import paths
+from daemon.store.engine import database_url, make_engine, migrate, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MAIN = "main"
+DEMO = "demo"
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+@dataclass
+class Workspace:
+    name: str
+    path: Path
+    engine: AsyncEngine
+    factory: async_sessionmaker[AsyncSession]
+    # One writer: write operations on a workspace run one at a time; reads run alongside.
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session that is always closed, so its connection goes back to the pool."""
+        session = self.factory()
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    def checked_out(self) -> int:
+        pool = self.engine.pool
+        checkedout = getattr(pool, "checkedout", None)
+        return int(checkedout()) if callable(checkedout) else 0
+
+
+class WorkspaceManager:
+    def __init__(self, root: Path | None = None):
+        self.root = root or paths.workspaces_dir()
+        self._open: dict[str, Workspace] = {}
+        self._active: str | None = None
+        self._lock = asyncio.Lock()
+
+    def db_path(self, name: str) -> Path:
+        return self.root / f"{name}.sqlite3"
+
+    def exists(self, name: str) -> bool:
+        return self.db_path(name).exists()
+
+    def names(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return sorted(p.stem for p in self.root.glob("*.sqlite3"))
+
+    def remembered(self) -> str | None:
+        f = paths.active_workspace_file()
+        if not f.exists():
+            return None
+        name = f.read_text().strip()
+        return name if NAME_RE.match(name) else None
+
+    @property
+    def active_name(self) -> str:
+        if self._active is None:
+            raise RuntimeError("no workspace is active yet")
+        return self._active
+
+    def active(self) -> Workspace:
+        return self._open[self.active_name]
+
+    async def open(self, name: str) -> Workspace:
+        """Open (creating and migrating as needed) a workspace's database."""
+        if not NAME_RE.match(name):
+            raise ValueError(f"bad workspace name {name!r}")
+        async with self._lock:
+            ws = self._open.get(name)
+            if ws is not None:
+                return ws
+            self.root.mkdir(parents=True, exist_ok=True)
+            path = self.db_path(name)
+            engine = make_engine(database_url(path))
+            await migrate(engine)
+            ws = Workspace(name, path, engine, sessionmaker(engine))
+            self._open[name] = ws
+            log.info("workspace %s open at %s", name, path)
+            return ws
+
+    async def use(self, name: str) -> Workspace:
+        ws = await self.open(name)
+        self._active = name
+        f = paths.active_workspace_file()
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(name + "\n")
+        return ws
+
+    async def delete(self, name: str) -> None:
+        """Remove a workspace's database completely (used by `demo --reset`)."""
+        async with self._lock:
+            ws = self._open.pop(name, None)
+            if ws is not None:
+                async with ws.write_lock:
+                    await ws.engine.dispose()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(self.db_path(name)) + suffix).unlink(missing_ok=True)
+
+    async def close(self) -> None:
+        for ws in list(self._open.values()):
+            await ws.engine.dispose()
+        self._open.clear()

@@ -1,0 +1,118 @@
+"""Shared fixtures: a private CASEYOS_HOME per test and a real daemon on a real socket."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caseyos_cli.client import Client, DaemonUnreachable
+from daemon import paths
+
+PINNED_NOW = "2026-11-25T15:00:00+00:00"  # a Wednesday, 10:00 in New York
+
+
+@pytest.fixture(autouse=True)
+def caseyos_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("CASEYOS_HOME", str(home))
+    monkeypatch.setenv("CASEYOS_NO_AUTOSTART", "1")
+    for var in ("CASEYOS_SOCKET", "CASEYOS_NOW", "CASEYOS_DATABASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+class DaemonProcess:
+    """The real daemon as a child process, driven through the real client."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def socket(self) -> Path:
+        return paths.socket_path()
+
+    def start(self, now: str | None = PINNED_NOW, timeout: float = 60) -> DaemonProcess:
+        env = dict(self.env)
+        if now:
+            env["CASEYOS_NOW"] = now
+        else:
+            env.pop("CASEYOS_NOW", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "caseyos_cli", "daemon", "run"], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                raise AssertionError(f"daemon exited with {self.proc.returncode}:\n{out}")
+            try:
+                Client.connect().close()
+                return self
+            except DaemonUnreachable:
+                time.sleep(0.05)
+        raise AssertionError("daemon did not answer in time")
+
+    def client(self) -> Client:
+        return Client.connect()
+
+    def call(self, op: str, params: dict[str, Any] | None = None) -> Any:
+        with self.client() as c:
+            return c.call(op, params)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        return self.proc.returncode
+
+    def restart(self, now: str | None = PINNED_NOW) -> DaemonProcess:
+        assert self.stop() == 0
+        return self.start(now)
+
+
+@pytest.fixture
+def daemon_env(caseyos_home: Path) -> dict[str, str]:
+    return dict(os.environ)
+
+
+@pytest.fixture
+def daemon(daemon_env: dict[str, str]) -> Iterator[DaemonProcess]:
+    """A started daemon on the demo workspace at PINNED_NOW."""
+    d = DaemonProcess(daemon_env).start()
+    yield d
+    d.stop()
+
+
+@pytest.fixture
+def blank_daemon(daemon_env: dict[str, str], caseyos_home: Path) -> Iterator[DaemonProcess]:
+    """A started daemon on an empty 'main' workspace with an operator set."""
+    data = caseyos_home / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "active_workspace").write_text("main\n")
+    d = DaemonProcess(daemon_env).start()
+    d.call("operator.init", {"name": "Casey Morgan", "emails": ["casey@northwind.example"],
+                             "internal_domains": ["northwind.example"],
+                             "timezone": "America/New_York"})
+    yield d
+    d.stop()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "caseyos_cli", *args], capture_output=True, text=True,
+        env=env if env is not None else dict(os.environ), input=input, timeout=120,
+    )

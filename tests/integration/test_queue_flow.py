@@ -1,0 +1,123 @@
+"""Every queue transition through the real daemon and client, on a real database."""
+
+from __future__ import annotations
+
+import pytest
+
+from daemon.protocol import ErrorCode, RemoteError
+from tests.conftest import DaemonProcess
+
+LATER = "2026-11-25T18:30:00+00:00"
+
+
+def add(d: DaemonProcess, title: str, due: str = "today") -> dict:
+    return d.call("queue.add", {"title": title, "due": due})["move"]
+
+
+def today_ids(d: DaemonProcess) -> list[int]:
+    return [m["id"] for m in d.call("queue.today", {})["moves"]]
+
+
+def test_manual_moves_rank_and_transition(blank_daemon: DaemonProcess) -> None:
+    d = blank_daemon
+    overdue = add(d, "Send the Q4 deck", due="2026-11-20")
+    due_today = add(d, "Call Dana about renewal", due="today")
+    later = add(d, "Plan next quarter", due="next week")
+    ids = today_ids(d)
+    assert later["id"] not in ids, "a move due next week is not today's"
+    assert ids == [overdue["id"], due_today["id"]], "overdue ranks above due-today"
+    assert overdue["aps"] > due_today["aps"]
+
+    assert d.call("queue.accept", {"id": overdue["id"]})["move"]["status"] == "accepted"
+    assert overdue["id"] not in today_ids(d)
+    assert d.call("queue.done", {"id": overdue["id"]})["move"]["status"] == "done"
+
+    dismissed = d.call("queue.dismiss", {"id": due_today["id"], "reason": "not a fit"})
+    assert dismissed["move"]["status"] == "dismissed"
+    assert dismissed["move"]["status_reason"] == "not a fit"
+
+    # done straight from pending goes through accepted, and the history shows both steps.
+    d.call("queue.done", {"id": later["id"]})
+    history = d.call("queue.show", {"id": later["id"]})["history"]
+    assert [h["to_status"] for h in history] == ["pending", "accepted", "done"]
+
+    stats = d.call("queue.stats", {})
+    assert stats["by_status"] == {"done": 2, "dismissed": 1}
+    assert stats["by_agent"]["manual"]["proposed"] == 3
+    assert stats["acceptance_rate"] == pytest.approx(2 / 3, abs=0.001)
+
+
+@pytest.mark.parametrize(
+    ("setup", "op", "allowed"),
+    [
+        ("done", "queue.accept", "nothing (it is final)"),
+        ("dismiss", "queue.done", "nothing (it is final)"),
+        ("accept", "queue.dismiss", "done, failed, snoozed"),
+        ("accept", "queue.accept", "done, failed, snoozed"),
+    ],
+)
+def test_illegal_transitions_name_the_allowed_ones(
+    blank_daemon: DaemonProcess, setup: str, op: str, allowed: str
+) -> None:
+    d = blank_daemon
+    move = add(d, "Illegal transition target")
+    d.call(f"queue.{setup}", {"id": move["id"]})
+    before = d.call("queue.show", {"id": move["id"]})
+    with pytest.raises(RemoteError) as err:
+        d.call(op, {"id": move["id"]})
+    assert err.value.code == ErrorCode.CONFLICT
+    assert allowed in err.value.message
+    assert d.call("queue.show", {"id": move["id"]}) == before, "a refused change changes nothing"
+
+
+def test_snooze_wakes_at_its_time_across_a_restart(blank_daemon: DaemonProcess) -> None:
+    d = blank_daemon
+    move = add(d, "Check in with Priya")
+    snoozed = d.call("queue.snooze", {"id": move["id"], "until": "in 2h"})["move"]
+    assert snoozed["status"] == "snoozed"
+    assert snoozed["snoozed_until"].startswith("2026-11-25T17:00:00")
+    assert move["id"] not in today_ids(d)
+
+    d.restart(now=LATER)  # 3.5 hours later: past the snooze
+    assert move["id"] in today_ids(d), "a woken snooze is on today's list"
+    d.call("agents.run", {})
+    shown = d.call("queue.show", {"id": move["id"]})
+    assert shown["move"]["status"] == "pending"
+    assert [h["to_status"] for h in shown["history"]] == ["pending", "snoozed", "pending"]
+
+
+def test_snooze_rejects_bad_and_past_times(blank_daemon: DaemonProcess) -> None:
+    move = add(blank_daemon, "Something")
+    for until, fragment in (("whenever", "could not understand"),
+                            ("2026-11-01", "not in the future")):
+        with pytest.raises(RemoteError) as err:
+            blank_daemon.call("queue.snooze", {"id": move["id"], "until": until})
+        assert err.value.code == ErrorCode.INVALID_PARAMS
+        assert err.value.field == "until"
+        assert fragment in err.value.message
+
+
+def test_restart_keeps_every_move_and_event(blank_daemon: DaemonProcess) -> None:
+    d = blank_daemon
+    for i in range(5):
+        add(d, f"Move {i}")
+    d.call("queue.accept", {"id": 1})
+    before = d.call("queue.list", {"limit": 100})
+    d.restart()
+    assert d.call("queue.list", {"limit": 100}) == before
+    assert d.call("operator.show", {})["name"] == "Casey Morgan"
+
+
+def test_unknown_move_is_not_found(blank_daemon: DaemonProcess) -> None:
+    with pytest.raises(RemoteError) as err:
+        blank_daemon.call("queue.accept", {"id": 999})
+    assert err.value.code == ErrorCode.NOT_FOUND
+    assert err.value.field == "id"
+
+
+def test_add_with_unknown_contact_is_refused(blank_daemon: DaemonProcess) -> None:
+    with pytest.raises(RemoteError) as err:
+        blank_daemon.call("queue.add", {"title": "x", "contact": "nobody@nowhere.example"})
+    assert err.value.code == ErrorCode.NOT_FOUND
+    assert err.value.field == "contact"
+    assert blank_daemon.call("queue.list", {})["moves"] == []
