@@ -18,7 +18,7 @@ from caseyos_cli.commands import (
 app = typer.Typer(
     name="caseyos",
     help="CaseyOS: your go-to-market operating system, in the terminal.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=False,
     invoke_without_command=True,
     pretty_exceptions_enable=False,
@@ -50,4 +50,6 @@ def root(
 
 
 def run() -> None:
-    app()
+    # A fixed name keeps help text and the completion variable (_CASEYOS_COMPLETE) the same
+    # whether we run as the console script or as `python -m caseyos_cli`.
+    app(prog_name="caseyos")

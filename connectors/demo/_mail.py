@@ -86,7 +86,9 @@ class MailboxWriter:
         if kind == "recent":
             hours = float(timing["hours_ago"])
             moment = clock.ago(hours) - jitter
-            return clock.place(moment, clock.ago(hours + 36), clock.ago(1 / 3), key)
+            # Never more than two business days back, so our last word is not yet "unanswered".
+            lo = max(clock.ago(hours + 36), clock.at(clock.workdays_before(2), 0))
+            return clock.place(moment, lo, clock.ago(1 / 3), key)
         if kind == "days_ago":
             day = clock.today - timedelta(days=int(timing["days"]))
             moment = clock.at(day, 10 + stable_int(key, "h") % 6, stable_int(key, "m") % 60)
@@ -144,6 +146,16 @@ class MailboxWriter:
             days = self.clock.business_days_since(last_at)
             if last_sender != self.op or not 4 <= days <= 10:
                 raise RuntimeError(f"demo thread {key}: not a follow-up {days} business days old")
+        external = (
+            any(not p.internal for p in senders) or not self.people.get(thread["contact"]).internal
+        )
+        if external and kind not in {"reply_needed", "followup_due"}:
+            # Settled threads must stay settled under any sensible threshold: our last word at
+            # most two business days old, theirs more than two weeks old.
+            if last_sender.internal and self.clock.business_days_since(last_at) > 2:
+                raise RuntimeError(f"demo thread {key}: our last message looks unanswered")
+            if not last_sender.internal and self.clock.now - last_at <= timedelta(days=14):
+                raise RuntimeError(f"demo thread {key}: their last message looks unanswered")
 
     # -- composition ----------------------------------------------------------------------
 

@@ -146,6 +146,10 @@ class _Parser:
             if prop is None:
                 self.warn(f"skipped event {summary!r}: no start time (DTSTART)")
                 return None
+            if type(prop).__name__ == "vBroken":
+                # icalendar keeps values it could not parse as "broken" properties.
+                self.warn(f"skipped event {summary!r}: start time {str(prop)!r} is not a date")
+                return None
             raw_start = prop.dt
             if isinstance(raw_start, datetime):
                 start, all_day = to_utc(raw_start, self.tz), False
@@ -156,7 +160,7 @@ class _Parser:
                 return None
             end = self._end(component, raw_start, start, all_day)
         except Exception as exc:
-            # icalendar keeps unparseable values as "broken" properties that raise on access.
+            # Other unreadable values (an end time, a duration) raise on access.
             self.warn(f"skipped event {summary!r}: {exc}")
             return None
         if end < start:

@@ -460,12 +460,9 @@ class _TextExtractor(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = " ".join(v or "" for k, v in attrs if k == "class")
-        # Gmail and Outlook wrap the quoted history in these; it is not newly written text.
-        quoted = (
-            tag == "blockquote"
-            or "gmail_quote" in classes
-            or "divRplyFwdMsg" in (" ".join(v or "" for k, v in attrs if k == "id"))
-        )
+        # Gmail wraps the quoted history in these. Outlook's header block ("From: ... Sent:")
+        # is kept as text on purpose: strip_quoted cuts the history below it.
+        quoted = tag == "blockquote" or "gmail_quote" in classes
         skip = tag in self._SKIP or quoted
         if tag not in {"br", "img", "hr", "meta", "link", "input"}:
             self._stack.append((tag, skip))

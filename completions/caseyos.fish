@@ -1,0 +1,1 @@
+complete --command caseyos --no-files --arguments "(env _CASEYOS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) caseyos)" --condition "env _CASEYOS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) caseyos"

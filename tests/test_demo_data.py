@@ -1,0 +1,388 @@
+"""The demo workspace: built at fixed `now` values, read back through the real importers.
+
+Every situation is computed from the parsed records, the way the daemon sees them, never from
+the generator's internals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from connectors.base import MessageRecord, OperatorIdentity, SyncBatch
+from connectors.demo import DemoWorkspace, build_demo
+from connectors.files import detect_kind, parse_file
+
+NY = ZoneInfo("America/New_York")
+
+NOWS = {
+    "monday-morning": datetime(2026, 11, 23, 9, 15, tzinfo=NY),
+    "friday-evening": datetime(2026, 11, 20, 18, 45, tzinfo=NY),
+    "saturday": datetime(2026, 11, 21, 13, 0, tzinfo=NY),
+    "sunday-night": datetime(2026, 11, 22, 21, 30, tzinfo=NY),
+    "midnight": datetime(2026, 11, 25, 0, 0, tzinfo=NY),
+    "dst-start": datetime(2026, 3, 8, 12, 0, tzinfo=NY),
+    "dst-end": datetime(2026, 11, 1, 10, 0, tzinfo=NY),
+    # Given in UTC; in New York it is still Tuesday evening.
+    "utc-late": datetime(2026, 7, 1, 2, 30, tzinfo=UTC),
+}
+
+
+@dataclass
+class Parsed:
+    ws: DemoWorkspace
+    now: datetime
+    batches: dict[str, SyncBatch]
+
+    @property
+    def op(self) -> OperatorIdentity:
+        return self.ws.operator
+
+    def all(self, attr: str) -> list:  # type: ignore[type-arg]
+        return [item for b in self.batches.values() for item in getattr(b, attr)]
+
+
+_CACHE: dict[str, Parsed] = {}
+
+
+@pytest.fixture(params=list(NOWS), scope="module")
+def parsed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Parsed:
+    key = request.param
+    if key not in _CACHE:
+        now = NOWS[key]
+        ws = build_demo(tmp_path_factory.mktemp(f"demo-{key}"), now)
+        batches = {f.name: parse_file(f, ws.operator, now=now) for f in ws.files}
+        _CACHE[key] = Parsed(ws, now.astimezone(UTC), batches)
+    return _CACHE[key]
+
+
+# -- how the daemon reads the data ----------------------------------------------------------
+
+
+def business_days(start: datetime, end: datetime, tz: ZoneInfo) -> int:
+    """Mon-Fri local days after the day of `start`, up to and including the day of `end`."""
+    day, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    count = 0
+    while day < last:
+        day += timedelta(days=1)
+        count += day.weekday() < 5
+    return count
+
+
+def end_of_next_working_day(now: datetime, tz: ZoneInfo) -> datetime:
+    day = now.astimezone(tz).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+
+
+def threads(p: Parsed) -> dict[str, list[MessageRecord]]:
+    grouped: dict[str, list[MessageRecord]] = defaultdict(list)
+    for m in p.all("messages"):
+        grouped[m.thread_key].append(m)
+    return {k: sorted(v, key=lambda m: m.sent_at) for k, v in grouped.items()}
+
+
+def last_sent(messages: list[MessageRecord]) -> MessageRecord:
+    return [m for m in messages if not m.is_draft][-1]
+
+
+def is_external(p: Parsed, messages: list[MessageRecord]) -> bool:
+    addresses = {a for m in messages for a in (m.from_addr, *m.to, *m.cc)}
+    return any(not p.op.is_internal(a) for a in addresses)
+
+
+def reply_needed(p: Parsed, max_age: timedelta = timedelta(days=4)) -> set[str]:
+    found = set()
+    for key, msgs in threads(p).items():
+        last = last_sent(msgs)
+        age = p.now - last.sent_at
+        if (
+            is_external(p, msgs)
+            and last.direction == "inbound"
+            and "automated" not in last.labels
+            and timedelta(hours=1) <= age <= max_age
+        ):
+            found.add(key)
+    return found
+
+
+def follow_up_due(p: Parsed, low: int = 4, high: int = 10) -> set[str]:
+    tz = ZoneInfo(p.op.timezone)
+    found = set()
+    for key, msgs in threads(p).items():
+        last = last_sent(msgs)
+        if not is_external(p, msgs) or last.direction != "outbound":
+            continue
+        if p.now - last.sent_at <= timedelta(days=30) and (
+            low <= business_days(last.sent_at, p.now, tz) <= high
+        ):
+            found.add(key)
+    return found
+
+
+def external_meetings(p: Parsed) -> list:  # type: ignore[type-arg]
+    return [
+        m
+        for m in p.all("meetings")
+        if m.status == "confirmed" and any(not p.op.is_internal(a.email) for a in m.attendees)
+    ]
+
+
+def meeting_prep(p: Parsed) -> list:  # type: ignore[type-arg]
+    horizon = end_of_next_working_day(p.now, ZoneInfo(p.op.timezone))
+    return [m for m in external_meetings(p) if p.now <= m.start_at < horizon]
+
+
+# -- the situations ------------------------------------------------------------------------
+
+
+def test_moves_exist_at_any_time(parsed: Parsed) -> None:
+    assert len(reply_needed(parsed)) >= 5
+    assert len(follow_up_due(parsed)) >= 4
+    assert len(meeting_prep(parsed)) >= 3
+
+
+def test_settled_threads_stay_settled_under_generous_thresholds(parsed: Parsed) -> None:
+    # Answered threads must not turn into moves for a daemon that waits two weeks for a reply
+    # or follows up after three business days.
+    assert reply_needed(parsed, max_age=timedelta(days=14)) == reply_needed(parsed)
+    assert follow_up_due(parsed, low=3, high=10_000) == follow_up_due(parsed)
+    answered_by_us = answered_by_them = 0
+    for msgs in threads(parsed).values():
+        sent = [m for m in msgs if not m.is_draft]
+        if not is_external(parsed, sent) or len(sent) < 2:
+            continue
+        directions = [m.direction for m in sent]
+        if directions[-1] == "outbound" and "inbound" in directions:
+            answered_by_us += 1
+        if directions[-1] == "inbound" and directions[0] == "outbound":
+            answered_by_them += 1
+    assert answered_by_us >= 5
+    assert answered_by_them >= 3
+
+
+def test_internal_automated_and_bounce_are_not_replies(parsed: Parsed) -> None:
+    moves = reply_needed(parsed)
+    window_internal = window_automated = 0
+    for key, msgs in threads(parsed).items():
+        last = last_sent(msgs)
+        recent = timedelta(hours=1) <= parsed.now - last.sent_at <= timedelta(days=4)
+        if not recent or last.direction == "outbound":
+            continue
+        if last.direction == "internal" or not is_external(parsed, msgs):
+            window_internal += 1
+            assert key not in moves
+        if "automated" in last.labels:
+            window_automated += 1
+            assert key not in moves
+    # The demo really contains recent mail that must be filtered out, or this proves nothing.
+    assert window_internal >= 2
+    assert window_automated >= 3
+
+    bounces = [s for s in parsed.all("signals") if s.kind == "email.bounced"]
+    assert len(bounces) == 1
+    (bounce,) = bounces
+    contacts = {c.email for c in parsed.all("contacts")}
+    assert bounce.contact_email in contacts
+    assert bounce.payload["recipient"] == bounce.contact_email
+    bounced_thread = threads(parsed)[bounce.thread_key or ""]
+    assert [m.direction for m in bounced_thread] == ["outbound", "inbound"]
+    assert {"automated", "bounce"} <= set(bounced_thread[-1].labels)
+    assert bounce.contact_email in bounced_thread[0].to
+
+
+def test_counts(parsed: Parsed) -> None:
+    p = parsed
+    contacts = p.batches["hubspot-contacts.csv"].contacts
+    companies = p.batches["hubspot-companies.csv"].companies
+    deals = p.batches["hubspot-deals.csv"].deals
+    assert 30 <= len(contacts) <= 40
+    assert 12 <= len(companies) <= 20
+    assert len({c.industry for c in companies}) >= 8
+    assert {c.tier for c in companies} == {"A", "B", "C", None}
+    sizes = [c.size for c in companies if c.size]
+    assert min(sizes) < 50 and max(sizes) > 1500
+    assert len({c.title for c in contacts}) >= 20
+
+    assert 6 <= len(deals) <= 8
+    assert {d.stage for d in deals} == {
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+        "closedwon",
+        "closedlost",
+    }
+    amounts = [d.amount or 0 for d in deals]
+    assert min(amounts) >= 5_000 and max(amounts) <= 120_000
+    assert max(amounts) >= 100_000 and min(amounts) <= 10_000
+    stalled = [
+        d
+        for d in deals
+        if d.stage not in {"closedwon", "closedlost"}
+        and d.stage_entered_at is not None
+        and p.now - d.stage_entered_at >= timedelta(days=20)
+    ]
+    assert len(stalled) >= 2
+
+    messages = p.all("messages")
+    grouped = threads(p)
+    assert 170 <= len(messages) <= 230
+    assert 40 <= len(grouped) <= 60
+    assert sum(m.is_draft for m in messages) >= 1
+    assert sum("automated" in last_sent(t).labels for t in grouped.values()) >= 5
+    first = min(m.sent_at for m in messages)
+    assert timedelta(days=21) <= p.now - first <= timedelta(days=31)
+    bodies = [m.body for m in messages if not m.is_draft]
+    assert len(set(bodies)) >= 0.95 * len(bodies)
+    assert all(m.body for m in messages)
+
+
+def test_meetings_week(parsed: Parsed) -> None:
+    p = parsed
+    tz = ZoneInfo(p.op.timezone)
+    meetings = p.all("meetings")
+    external = external_meetings(p)
+    horizon = end_of_next_working_day(p.now, tz)
+    past = [m for m in external if p.now - timedelta(days=5) <= m.start_at < p.now]
+    later = [m for m in external if horizon <= m.start_at <= p.now + timedelta(days=8)]
+    assert len(past) >= 2
+    assert len(later) >= 3
+    cancelled = [m for m in meetings if m.status == "cancelled"]
+    assert len(cancelled) >= 1
+    assert any(not p.op.is_internal(a.email) for m in cancelled for a in m.attendees)
+    internal_only = [
+        m for m in meetings if m.attendees and all(p.op.is_internal(a.email) for a in m.attendees)
+    ]
+    assert len(internal_only) >= 3
+
+    series: dict[str, list[datetime]] = defaultdict(list)
+    for m in meetings:
+        if "#" in m.uid:
+            series[m.uid.split("#", 1)[0]].append(m.start_at)
+    assert len(series) == 1
+    (starts,) = series.values()
+    starts.sort()
+    local = [s.astimezone(tz) for s in starts]
+    assert len(starts) >= 6
+    assert {(d.weekday(), d.hour, d.minute) for d in local} == {(0, 9, 30)}
+    gaps = [(b.date() - a.date()).days for a, b in zip(local, local[1:], strict=False)]
+    # Weekly, with exactly one week skipped by EXDATE.
+    assert sorted(gaps)[-1] == 14 and gaps.count(14) == 1 and set(gaps) == {7, 14}
+
+    booked = {s.meeting_uid for s in p.all("signals") if s.kind == "meeting.booked"}
+    assert {m.uid for m in external} == booked
+
+
+def test_nothing_in_the_future_and_all_utc(parsed: Parsed) -> None:
+    p = parsed
+    for m in p.all("messages"):
+        assert m.sent_at <= p.now, m.subject
+        assert m.sent_at.utcoffset() == timedelta(0)
+    for s in p.all("signals"):
+        assert s.occurred_at <= p.now, s.dedup_key
+    for c in p.all("contacts"):
+        assert c.created_at is not None and c.created_at <= p.now
+    for d in p.all("deals"):
+        for value in (d.created_at, d.stage_entered_at, d.last_activity_at):
+            assert value is not None and value <= p.now
+            assert value.utcoffset() == timedelta(0)
+
+
+def test_parses_cleanly_and_consistently(parsed: Parsed) -> None:
+    p = parsed
+    for name, batch in p.batches.items():
+        assert batch.warnings == [], name
+    contacts = {c.email for c in p.all("contacts")}
+    domains = {c.domain for c in p.batches["hubspot-companies.csv"].companies}
+    assert {c.company_domain for c in p.all("contacts")} <= domains
+    for deal in p.all("deals"):
+        assert deal.contact_emails and set(deal.contact_emails) <= contacts
+        assert deal.company_domain in domains
+        assert deal.created_at is not None and deal.stage_entered_at is not None
+        assert deal.created_at <= deal.stage_entered_at
+    # Every move is about someone the CRM knows.
+    for key in reply_needed(p) | follow_up_due(p):
+        msgs = threads(p)[key]
+        assert {a for m in msgs for a in (m.from_addr, *m.to, *m.cc)} & contacts
+    for m in external_meetings(p):
+        assert all(a.email in contacts for a in m.attendees if not p.op.is_internal(a.email))
+    # Everything fictional lives under the reserved .example TLD.
+    addresses = {a for m in p.all("messages") for a in (m.from_addr, *m.to, *m.cc)}
+    addresses |= {a.email for m in p.all("meetings") for a in m.attendees}
+    addresses |= contacts | set(p.op.emails)
+    assert all(a.endswith(".example") for a in addresses)
+    assert all(d.endswith(".example") for d in domains)
+
+
+def test_sent_mail_is_threaded_like_gmail(parsed: Parsed) -> None:
+    p = parsed
+    msgs = p.all("messages")
+    outbound = [m for m in msgs if m.direction == "outbound" and not m.is_draft]
+    assert outbound and all("Sent" in m.labels for m in outbound)
+    assert all("Sent" not in m.labels for m in msgs if m.direction != "outbound")
+    replies = [m for m in msgs if m.in_reply_to]
+    assert len(replies) >= 100
+    by_id = {m.message_id: m for m in msgs}
+    for m in replies:
+        assert by_id[m.in_reply_to].thread_key == m.thread_key
+    # Quoted history was stripped: no stored body repeats an earlier message's attribution.
+    assert not any(" wrote:" in m.body or "\n>" in m.body for m in msgs)
+
+
+# -- the API and determinism --------------------------------------------------------------
+
+
+def test_build_demo_api(tmp_path: Path) -> None:
+    now = NOWS["monday-morning"]
+    ws = build_demo(tmp_path / "nested" / "demo", now)
+    assert [detect_kind(f) for f in ws.files] == [
+        "companies_csv",
+        "contacts_csv",
+        "deals_csv",
+        "mbox",
+        "ics",
+    ]
+    assert all(f.parent == tmp_path / "nested" / "demo" for f in ws.files)
+    assert ws.operator.timezone == "America/New_York"
+    assert ws.operator.is_operator(ws.operator.emails[0])
+    assert ws.operator.internal_domains and all(
+        d.endswith(".example") for d in ws.operator.internal_domains
+    )
+    assert ws.settings["typical_deal_size"] == 25000
+    icp = ws.settings["icp"]
+    assert isinstance(icp, dict)
+    assert icp["titles"] and icp["industries"]
+    assert icp["min_employees"] < icp["max_employees"]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        build_demo(tmp_path / "naive", datetime(2026, 11, 23, 9, 0))
+
+
+def test_same_now_same_bytes(tmp_path: Path) -> None:
+    now = NOWS["friday-evening"]
+    first = build_demo(tmp_path / "a", now)
+    # The same instant written in another zone is the same `now`.
+    second = build_demo(tmp_path / "b", now.astimezone(UTC))
+    for a, b in zip(first.files, second.files, strict=True):
+        assert a.name == b.name
+        assert a.read_bytes() == b.read_bytes(), a.name
+    later = build_demo(tmp_path / "c", now + timedelta(days=1))
+    for a, c in zip(first.files, later.files, strict=True):
+        assert a.read_bytes() != c.read_bytes(), a.name
+
+
+def test_dates_follow_now(tmp_path: Path) -> None:
+    # The whole data set moves with `now`: a year later the same situations hold, a year on.
+    now = datetime(2027, 11, 23, 9, 15, tzinfo=NY)
+    ws = build_demo(tmp_path, now)
+    batches = {f.name: parse_file(f, ws.operator, now=now) for f in ws.files}
+    p = Parsed(ws, now.astimezone(UTC), batches)
+    assert min(m.sent_at for m in p.all("messages")).date() >= date(2027, 10, 20)
+    assert len(reply_needed(p)) >= 5 and len(follow_up_due(p)) >= 4 and len(meeting_prep(p)) >= 3
