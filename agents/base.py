@@ -33,6 +33,14 @@ def money(amount: float | None, currency: str = "USD") -> str:
     return f"{sign}{amount / 1000:.0f}k" if amount >= 1000 else f"{sign}{amount:.0f}"
 
 
+def clip(text: str, width: int) -> str:
+    """Shorten at a word boundary, marking the cut."""
+    if len(text) <= width:
+        return text
+    cut = text[:width].rsplit(" ", 1)[0].rstrip(",.;:")
+    return cut + "…"
+
+
 def when(instant: datetime, facts: Facts) -> str:
     """A short absolute local time for why-now sentences: 'Mon 23 Nov, 14:05'."""
     local = facts.local(instant)

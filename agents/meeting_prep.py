@@ -25,7 +25,15 @@ class MeetingPrep(Agent):
             lead = next((a for a in external if a.contact_id is not None), None)
             contact = await facts.contact(lead.contact_id) if lead and lead.contact_id else None
             deal = await facts.open_deal(contact.id, contact.company_id) if contact else None
-            people = ", ".join((a.name or a.email) for a in external[:3])
+            names = []
+            for a in external[:3]:
+                known = await facts.contact(a.contact_id) if a.contact_id else None
+                # Calendars often put the address in CN; the CRM's name reads better.
+                names.append(
+                    (known.name if known and known.name else None)
+                    or (a.name if a.name and "@" not in a.name else a.email)
+                )
+            people = ", ".join(names)
             if len(external) > 3:
                 people += f" and {len(external) - 3} more"
             why = f"Starts {when(meeting.start_at, facts)} with {people}"

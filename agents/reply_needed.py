@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money, stage_label, when
+from agents.base import (
+    Agent,
+    Facts,
+    Proposal,
+    Resolution,
+    SignalView,
+    clip,
+    money,
+    stage_label,
+    when,
+)
 
 MAX_AGE = timedelta(days=14)
 
@@ -41,7 +51,7 @@ class ReplyNeeded(Agent):
                 f"“{thread.subject}”, not answered yet"
             )
             if last.snippet:
-                why += f": “{last.snippet[:90]}”"
+                why += f": “{clip(last.snippet, 90)}”"
             if deal is not None:
                 why += f". Open deal {deal.name} ({money(deal.amount)}, {stage_label(deal.stage)})"
             proposals.append(

@@ -15,8 +15,7 @@ OUT = Path(__file__).resolve().parent.parent / "completions"
 def script(shell: str) -> str:
     from typer._completion_shared import get_completion_script
 
-    text = get_completion_script(prog_name="caseyos", complete_var="_CASEYOS_COMPLETE",
-                                 shell=shell)
+    text = get_completion_script(prog_name="caseyos", complete_var="_CASEYOS_COMPLETE", shell=shell)
     return text.rstrip("\n") + "\n"
 
 

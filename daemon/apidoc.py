@@ -30,8 +30,10 @@ def _params(schema: dict[str, Any]) -> list[str]:
     rows = ["| param | type | required | default | description |", "|---|---|---|---|---|"]
     for name, prop in props.items():
         default = json.dumps(prop["default"]) if "default" in prop else ""
-        rows.append(f"| `{name}` | {_type(prop)} | {'yes' if name in required else 'no'} | "
-                    f"{default} | {prop.get('description', '')} |")
+        rows.append(
+            f"| `{name}` | {_type(prop)} | {'yes' if name in required else 'no'} | "
+            f"{default} | {prop.get('description', '')} |"
+        )
     return rows
 
 
@@ -50,7 +52,7 @@ def render() -> str:
         "current. `caseyos api list --json` prints the same with full JSON Schemas.",
         "",
         f"Protocol {PROTOCOL_VERSION}: frames are a 4-byte big-endian length and a UTF-8 JSON",
-        f"object, at most {MAX_FRAME} bytes. Send `{{\"id\": 1, \"op\": \"hello\"}}` first; it",
+        f'object, at most {MAX_FRAME} bytes. Send `{{"id": 1, "op": "hello"}}` first; it',
         "answers `{protocol, version, pid}`. A request is `{id, op, params}`; the answer is",
         "`{id, ok: true, result}` or `{id, ok: false, error: {code, message, field, ref}}`.",
         "`events.subscribe` (params `{since}`) turns the connection into a stream of",
@@ -65,8 +67,9 @@ def render() -> str:
         "",
     ]
     for op in sorted(ops.values(), key=lambda o: o.name):
-        lines.append(f"- [`{op.name}`](#{op.name.replace('.', '')}) ({op.effect}): "
-                     f"{op.description}")
+        lines.append(
+            f"- [`{op.name}`](#{op.name.replace('.', '')}) ({op.effect}): {op.description}"
+        )
     for op in sorted(ops.values(), key=lambda o: o.name):
         lines += ["", f"## {op.name}", "", f"{op.description} Effect: `{op.effect}`.", ""]
         lines += _params(op.params.model_json_schema())

@@ -47,8 +47,10 @@ class DaemonProcess:
         else:
             env.pop("CASEYOS_NOW", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "caseyos_cli", "daemon", "run"], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -103,16 +105,27 @@ def blank_daemon(daemon_env: dict[str, str], caseyos_home: Path) -> Iterator[Dae
     data.mkdir(parents=True, exist_ok=True)
     (data / "active_workspace").write_text("main\n")
     d = DaemonProcess(daemon_env).start()
-    d.call("operator.init", {"name": "Casey Morgan", "emails": ["casey@northwind.example"],
-                             "internal_domains": ["northwind.example"],
-                             "timezone": "America/New_York"})
+    d.call(
+        "operator.init",
+        {
+            "name": "Casey Morgan",
+            "emails": ["casey@northwind.example"],
+            "internal_domains": ["northwind.example"],
+            "timezone": "America/New_York",
+        },
+    )
     yield d
     d.stop()
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "caseyos_cli", *args], capture_output=True, text=True,
-        env=env if env is not None else dict(os.environ), input=input, timeout=120,
+        [sys.executable, "-m", "caseyos_cli", *args],
+        capture_output=True,
+        text=True,
+        env=env if env is not None else dict(os.environ),
+        input=input,
+        timeout=120,
     )

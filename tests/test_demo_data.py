@@ -6,15 +6,17 @@ the generator's internals.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.base import MessageRecord, OperatorIdentity, SyncBatch
+from connectors.base import MeetingRecord, MessageRecord, OperatorIdentity, SyncBatch
 from connectors.demo import DemoWorkspace, build_demo
 from connectors.files import detect_kind, parse_file
 
@@ -43,7 +45,7 @@ class Parsed:
     def op(self) -> OperatorIdentity:
         return self.ws.operator
 
-    def all(self, attr: str) -> list:  # type: ignore[type-arg]
+    def all(self, attr: str) -> list[Any]:
         return [item for b in self.batches.values() for item in getattr(b, attr)]
 
 
@@ -126,7 +128,7 @@ def follow_up_due(p: Parsed, low: int = 4, high: int = 10) -> set[str]:
     return found
 
 
-def external_meetings(p: Parsed) -> list:  # type: ignore[type-arg]
+def external_meetings(p: Parsed) -> list[MeetingRecord]:
     return [
         m
         for m in p.all("meetings")
@@ -134,7 +136,7 @@ def external_meetings(p: Parsed) -> list:  # type: ignore[type-arg]
     ]
 
 
-def meeting_prep(p: Parsed) -> list:  # type: ignore[type-arg]
+def meeting_prep(p: Parsed) -> list[MeetingRecord]:
     horizon = end_of_next_working_day(p.now, ZoneInfo(p.op.timezone))
     return [m for m in external_meetings(p) if p.now <= m.start_at < horizon]
 
@@ -273,7 +275,7 @@ def test_meetings_week(parsed: Parsed) -> None:
     local = [s.astimezone(tz) for s in starts]
     assert len(starts) >= 6
     assert {(d.weekday(), d.hour, d.minute) for d in local} == {(0, 9, 30)}
-    gaps = [(b.date() - a.date()).days for a, b in zip(local, local[1:], strict=False)]
+    gaps = [(b.date() - a.date()).days for a, b in itertools.pairwise(local)]
     # Weekly, with exactly one week skipped by EXDATE.
     assert sorted(gaps)[-1] == 14 and gaps.count(14) == 1 and set(gaps) == {7, 14}
 

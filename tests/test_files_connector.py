@@ -109,7 +109,7 @@ def test_companies_export(tmp_path: Path) -> None:
         "companies.csv",
         "Record ID,Company name,Company Domain Name,Industry,Number of Employees,"
         "Ideal Customer Profile Tier,Lifecycle Stage,Website URL\r\n"
-        "1,Acme Robotics,acme.example,Manufacturing,\"1,200\",Tier 1,Customer,\r\n"
+        '1,Acme Robotics,acme.example,Manufacturing,"1,200",Tier 1,Customer,\r\n'
         "2,Fernwood,FERNWOOD.example,COMPUTER_SOFTWARE,210,tier_2,Lead,\r\n"
         "3,Kestrel,,Financial Services,480.0,Tier 3,Lead,https://www.kestrel.example/x\r\n"
         "4,Nameless,,,,,,\r\n"
@@ -148,8 +148,7 @@ def test_deals_export(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "deals.csv",
-        DEALS_HEADER
-        + "11,Acme rollout,Contract Sent,Sales Pipeline,\"$48,000.00\",11/20/2026,"
+        DEALS_HEADER + '11,Acme rollout,Contract Sent,Sales Pipeline,"$48,000.00",11/20/2026,'
         "2026-09-01 10:00,Casey Morgan,2026-11-18 09:30,2026-11-19 08:00,Acme Robotics,"
         '"Dana Reyes (Dana@Acme.example); Bo Lin (bo@acme.example)",2026-11-10 16:45,'
         "2026-10-01 10:00\n"
@@ -241,6 +240,7 @@ def test_csv_undecodable_row_reports_line(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- mbox
 
+
 def mail(
     *,
     frm: str,
@@ -327,9 +327,11 @@ def test_mbox_thread_directions_and_signals(tmp_path: Path) -> None:
         "note@quill.example",
         "draft@quill.example",
     ]
-    root, reply, internal = msgs["root@quill.example"], msgs["reply@acme.example"], msgs[
-        "internal@quill.example"
-    ]
+    root, reply, internal = (
+        msgs["root@quill.example"],
+        msgs["reply@acme.example"],
+        msgs["internal@quill.example"],
+    )
     # X-GM-THRID, in the hex form the Gmail API uses for thread ids.
     assert root.thread_key == reply.thread_key == internal.thread_key == "18b7621058f88001"
     assert root.direction == "outbound"
@@ -413,7 +415,7 @@ def test_mbox_html_only_body(tmp_path: Path) -> None:
     html = (
         "<html><head><style>p{color:red}</style><title>t</title></head><body>"
         "<div>Hi Casey,</div><p>Numbers &amp; pricing look <b>good</b>.&nbsp;Let&#39;s talk."
-        "</p><script>alert(1)</script><div class=\"gmail_quote\">On Mon, Casey wrote:"
+        '</p><script>alert(1)</script><div class="gmail_quote">On Mon, Casey wrote:'
         "<blockquote>old text</blockquote></div></body></html>"
     )
     path = write(
@@ -471,7 +473,7 @@ def test_strip_quoted_variants() -> None:
 
 def test_html_to_text_keeps_outlook_header_for_stripping() -> None:
     html = (
-        "<div>Short answer.</div><hr><div id=\"divRplyFwdMsg\"><b>From:</b> Casey &lt;c@x.example"
+        '<div>Short answer.</div><hr><div id="divRplyFwdMsg"><b>From:</b> Casey &lt;c@x.example'
         "&gt;<br><b>Sent:</b> Monday<br><b>To:</b> Dana</div><div>Old message</div>"
     )
     assert strip_quoted(html_to_text(html)) == "Short answer."
@@ -483,7 +485,9 @@ def test_mbox_from_line_in_body_is_unescaped(tmp_path: Path) -> None:
         "mail.mbox",
         mail(frm="dana@acme.example", body=">From the numbers, we are fine.\nReal line\n"),
     )
-    assert parse_file(path, OPERATOR).messages[0].body == "From the numbers, we are fine.\nReal line"
+    assert (
+        parse_file(path, OPERATOR).messages[0].body == "From the numbers, we are fine.\nReal line"
+    )
 
 
 @pytest.mark.parametrize(
@@ -595,12 +599,10 @@ def test_mbox_bad_input(tmp_path: Path, content: bytes, message: str) -> None:
 
 # --------------------------------------------------------------------------- iCalendar
 
+
 def ics(*events: str, extra: str = "") -> str:
     body = "".join(events)
-    return (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
-        f"{extra}{body}END:VCALENDAR\r\n"
-    )
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{extra}{body}END:VCALENDAR\r\n"
 
 
 def vevent(lines: str) -> str:
@@ -884,6 +886,7 @@ def test_ics_bad_input(tmp_path: Path, content: bytes, message: str) -> None:
 
 
 # --------------------------------------------------------------------------- detection
+
 
 def test_detect_kind_by_content_and_extension(tmp_path: Path) -> None:
     assert detect_kind(write(tmp_path, "export", "From x@y Mon Nov 16 10:00:00 2026\n")) == "mbox"

@@ -33,19 +33,30 @@ def test_api_doc_lists_every_operation() -> None:
 @pytest.mark.parametrize("shell", sorted(completions.SHELLS))
 def test_completion_scripts_are_current(shell: str) -> None:
     path = ROOT / "completions" / completions.SHELLS[shell]
-    assert path.read_text() == completions.script(shell), \
+    assert path.read_text() == completions.script(shell), (
         "regenerate: python -m caseyos_cli.completions"
+    )
 
 
 @pytest.mark.parametrize(
     ("words", "cword", "expected"),
-    [("caseyos qu", 1, "queue"), ("caseyos queue sn", 2, "snooze"),
-     ("caseyos signals st", 2, "stats"), ("caseyos daemon re", 2, "restart")],
+    [
+        ("caseyos qu", 1, "queue"),
+        ("caseyos queue sn", 2, "snooze"),
+        ("caseyos signals st", 2, "stats"),
+        ("caseyos daemon re", 2, "restart"),
+    ],
 )
-def test_completion_answers_from_the_live_command_tree(words: str, cword: int,
-                                                       expected: str) -> None:
-    env = {**os.environ, "_CASEYOS_COMPLETE": "complete_bash", "COMP_WORDS": words,
-           "COMP_CWORD": str(cword)}
-    out = subprocess.run([sys.executable, "-m", "caseyos_cli"], env=env, capture_output=True,
-                         text=True, timeout=60)
+def test_completion_answers_from_the_live_command_tree(
+    words: str, cword: int, expected: str
+) -> None:
+    env = {
+        **os.environ,
+        "_CASEYOS_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(cword),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "caseyos_cli"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert expected in out.stdout.split()

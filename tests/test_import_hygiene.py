@@ -8,8 +8,19 @@ import sys
 
 from tests.conftest import DaemonProcess
 
-HEAVY = ("sqlalchemy", "textual", "openai", "mcp", "apscheduler", "aiosqlite", "alembic",
-         "httpx", "rich", "agents", "connectors")
+HEAVY = (
+    "sqlalchemy",
+    "textual",
+    "openai",
+    "mcp",
+    "apscheduler",
+    "aiosqlite",
+    "alembic",
+    "httpx",
+    "rich",
+    "agents",
+    "connectors",
+)
 
 PROBE = """
 import json, sys
@@ -25,8 +36,9 @@ sys.stderr.write("\\nLOADED=" + json.dumps({"code": code, "heavy": heavy}) + "\\
 
 def test_queue_today_json_stays_light(blank_daemon: DaemonProcess) -> None:
     blank_daemon.call("queue.add", {"title": "a move"})
-    out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(HEAVY)], capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY)], capture_output=True, text=True, timeout=60
+    )
     report = json.loads(out.stderr.rsplit("LOADED=", 1)[1])
     assert report["code"] in (0, None), out.stderr
     assert json.loads(out.stdout)["moves"][0]["title"] == "a move"

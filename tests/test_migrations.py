@@ -18,16 +18,22 @@ async def test_database_from_first_migration_upgrades_without_loss(tmp_path: Pat
 
     # Rows as version 0001 wrote them: plain SQL, no knowledge of today's models.
     db = sqlite3.connect(path)
-    db.execute("INSERT INTO companies (id, domain, name, created_at, updated_at) VALUES "
-               "(1, 'acme.example', 'Acme', '2026-11-01 10:00:00', '2026-11-01 10:00:00')")
-    db.execute("INSERT INTO contacts (id, email, name, company_id, starred, created_at, "
-               "updated_at) VALUES (1, 'dana@acme.example', 'Dana Reyes', 1, 0, "
-               "'2026-11-01 10:00:00', '2026-11-01 10:00:00')")
-    db.execute("INSERT INTO moves (id, title, why_now, move_type, agent, contact_id, aps, "
-               "aps_breakdown, score_inputs, due_at, status, dedup_key, created_at, updated_at) "
-               "VALUES (1, 'Call Dana', 'renewal', 'task', 'manual', 1, 55.0, '{}', '{}', "
-               "'2026-11-24 09:00:00', 'pending', 'manual:1', '2026-11-20 09:00:00', "
-               "'2026-11-20 09:00:00')")
+    db.execute(
+        "INSERT INTO companies (id, domain, name, created_at, updated_at) VALUES "
+        "(1, 'acme.example', 'Acme', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+    )
+    db.execute(
+        "INSERT INTO contacts (id, email, name, company_id, starred, created_at, "
+        "updated_at) VALUES (1, 'dana@acme.example', 'Dana Reyes', 1, 0, "
+        "'2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+    )
+    db.execute(
+        "INSERT INTO moves (id, title, why_now, move_type, agent, contact_id, aps, "
+        "aps_breakdown, score_inputs, due_at, status, dedup_key, created_at, updated_at) "
+        "VALUES (1, 'Call Dana', 'renewal', 'task', 'manual', 1, 55.0, '{}', '{}', "
+        "'2026-11-24 09:00:00', 'pending', 'manual:1', '2026-11-20 09:00:00', "
+        "'2026-11-20 09:00:00')"
+    )
     db.commit()
     db.close()
 
@@ -38,11 +44,11 @@ async def test_database_from_first_migration_upgrades_without_loss(tmp_path: Pat
 
     db = sqlite3.connect(path)
     assert db.execute("SELECT title, status, aps FROM moves").fetchall() == [
-        ("Call Dana", "pending", 55.0)]
+        ("Call Dana", "pending", 55.0)
+    ]
     assert db.execute("SELECT email FROM contacts").fetchall() == [("dana@acme.example",)]
     # The upgrade gives existing moves their first history entry.
-    assert db.execute("SELECT move_id, to_status FROM move_events").fetchall() == [
-        (1, "pending")]
+    assert db.execute("SELECT move_id, to_status FROM move_events").fetchall() == [(1, "pending")]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     db.close()
 
@@ -72,9 +78,11 @@ def test_daemon_upgrades_an_old_workspace_on_start(
 
     asyncio.run(old())
     db = sqlite3.connect(path)
-    db.execute("INSERT INTO settings (key, value) VALUES ('operator', "
-               "'{\"name\": \"Old Timer\", \"emails\": [\"old@timer.example\"], "
-               "\"timezone\": \"UTC\"}')")
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES ('operator', "
+        '\'{"name": "Old Timer", "emails": ["old@timer.example"], '
+        '"timezone": "UTC"}\')'
+    )
     db.commit()
     db.close()
     d = DaemonProcess(daemon_env).start()

@@ -14,33 +14,27 @@ JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field 
 MOVE_ID = typer.Argument(..., help="The move's id (the # column).", min=1)
 
 
-def _who(move: dict[str, Any]) -> str:
-    contact, company = move.get("contact"), move.get("company")
-    if contact:
-        return str(contact.get("name") or contact["email"])
-    if company:
-        return str(company["name"])
-    return "-"
-
-
 def moves_table(moves: list[dict[str, Any]], now: str, tz: str, *, status: bool = False) -> None:
+    """Moves as people read them: rank, score, what and for whom, why now, when."""
     from rich.table import Table
     from rich.text import Text
 
     table = Table(box=None, pad_edge=False, show_edge=False, expand=True, header_style="bold")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("APS", justify="right", no_wrap=True)
-    table.add_column("Move / why now", ratio=1)
-    table.add_column("Who", max_width=18, overflow="ellipsis", no_wrap=True)
+    # Agents name the person in the title ("Reply to Dana Reyes (Acme)"), so "who" needs no
+    # column of its own and why-now gets the width an 80-column terminal can spare.
+    table.add_column("Move, who / why now", ratio=1)
     table.add_column("Status" if status else "Due", no_wrap=True)
-    for m in moves:
+    for i, m in enumerate(moves):
         cell = Text(m["title"], style="bold")
         cell.append("\n" + m["why_now"], style="dim")
+        if i < len(moves) - 1:
+            cell.append("\n")
         last = m["status"] if status else timefmt.rel(m["due_at"], now, tz)
         if m["status"] == "snoozed" and not status:
             last = "woke"
-        table.add_row(str(m["id"]), f"{m['aps']:.0f}", cell, _who(m), last)
-        table.add_row("", "", "", "", "")
+        table.add_row(str(m["id"]), f"{m['aps']:.0f}", cell, last)
     output.console().print(table)
 
 

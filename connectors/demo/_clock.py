@@ -95,7 +95,7 @@ class DemoClock:
             day -= timedelta(days=1)
             while not is_workday(day):
                 day -= timedelta(days=1)
-        candidate = self.at(day, 17) + timedelta(minutes=stable_int(key, "back") % 75)
+        candidate = self.at(day, 16, 35) + timedelta(minutes=stable_int(key, "back") % 115)
         return min(candidate, moment)
 
     def snap_forward(self, moment: datetime, key: str) -> datetime:

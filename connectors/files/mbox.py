@@ -23,6 +23,7 @@ from typing import NamedTuple
 from dateutil import parser as date_parser
 
 from connectors.base import (
+    Direction,
     ImportFormatError,
     MessageRecord,
     OperatorIdentity,
@@ -147,6 +148,7 @@ def _parse_message(raw: bytes, operator: OperatorIdentity) -> ParsedMessage:
     if bounce and "bounce" not in labels:
         labels.append("bounce")
 
+    direction: Direction
     if operator.is_operator(from_addr):
         direction = "outbound"
     elif operator.is_internal(from_addr):
@@ -360,12 +362,14 @@ def _failed_recipient(msg: Message, text: str, operator: OperatorIdentity) -> st
             continue
         blocks = part.get_payload()
         for block in blocks if isinstance(blocks, list) else []:
+            if not isinstance(block, Message):
+                continue
             for name in ("Final-Recipient", "Original-Recipient"):
-                value = block.get(name)
-                if value:
-                    found = normalize_email(str(value).split(";", 1)[-1])
-                    if found:
-                        return found
+                field = block.get(name)
+                if field:
+                    address = normalize_email(str(field).split(";", 1)[-1])
+                    if address:
+                        return address
     for m in EMAIL_RE.finditer(text):
         address = m.group(0).lower()
         local = address.partition("@")[0]

@@ -96,7 +96,7 @@ async def _external_meetings(
             select(Meeting).where(Meeting.status == "confirmed", col >= start, col <= end)
         )
     ).all()
-    found = []
+    found: list[tuple[Meeting, int | None]] = []
     for m in meetings:
         contact_id = await session.scalar(
             select(MeetingAttendee.contact_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.base import Proposal, Resolution, SignalView
@@ -221,7 +221,7 @@ async def rescore(
     return len(moves)
 
 
-def today_filter(now: datetime, end_of_today: datetime) -> object:
+def today_filter(now: datetime, end_of_today: datetime) -> ColumnElement[bool]:
     """Pending moves due today or earlier, plus snoozes whose time has come."""
     return or_(
         and_(Move.status == PENDING, Move.due_at < end_of_today),
@@ -233,8 +233,8 @@ async def today(
     session: AsyncSession, now: datetime, end_of_today: datetime, limit: int | None
 ) -> tuple[Sequence[Move], int]:
     cond = today_filter(now, end_of_today)
-    total = await session.scalar(select(func.count()).select_from(Move).where(cond))  # type: ignore[arg-type]
-    query = select(Move).where(cond).order_by(Move.aps.desc(), Move.due_at.asc(), Move.id)  # type: ignore[arg-type]
+    total = await session.scalar(select(func.count()).select_from(Move).where(cond))
+    query = select(Move).where(cond).order_by(Move.aps.desc(), Move.due_at.asc(), Move.id)
     if limit:
         query = query.limit(limit)
     return (await session.scalars(query)).all(), int(total or 0)

@@ -142,9 +142,9 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
             return _clamp(0.6 + 0.4 * min(1.0, hours / 168)), f"due {_span(hours)} ago"
         return _clamp(0.6 - 0.3 * min(1.0, -hours / 168), 0.3, 0.6), f"due in {_span(-hours)}"
     if basis == "stage":
-        days = float(u.get("days_in_stage", 0))
+        in_stage = float(u.get("days_in_stage", 0))
         normal = float(u.get("normal_days", 14)) or 14.0
-        ratio = days / normal
+        ratio = in_stage / normal
         return (
             _clamp(0.3 + 0.35 * (ratio - 1), 0.3, 1.0),
             f"{days:.0f} days in stage vs {normal:.0f} normal",

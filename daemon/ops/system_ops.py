@@ -58,7 +58,7 @@ async def status(ctx: OpContext, p: NoParams) -> StatusResult:
             select(func.count())
             .select_from(Move)
             .where(queue.today_filter(now, end_of_day(now, tz)))
-        )  # type: ignore[arg-type]
+        )
         pending = await s.scalar(
             select(func.count()).select_from(Move).where(Move.status == queue.PENDING)
         )

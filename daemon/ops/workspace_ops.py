@@ -124,6 +124,10 @@ class WorkspacesResult(BaseModel):
     description="The workspaces on this machine and the active one.",
 )
 async def ws_list(ctx: OpContext, p: NoParams) -> WorkspacesResult:
+    return _workspaces(ctx)
+
+
+def _workspaces(ctx: OpContext) -> WorkspacesResult:
     m = ctx.state.workspaces
     return WorkspacesResult(
         workspaces=[
@@ -164,7 +168,7 @@ async def ws_use(ctx: OpContext, p: UseParams) -> WorkspacesResult:
     else:
         await m.use(p.name)
     ctx.emit("workspace.changed", {"workspace": p.name})
-    return await ws_list(ctx, NoParams())
+    return _workspaces(ctx)
 
 
 class DemoParams(Params):
@@ -232,16 +236,15 @@ async def import_file(ctx: OpContext, p: ImportParams) -> ImportResult:
             field="operator",
         )
     result = await importer.import_files(ws, [path], ident, ctx.state.clock.now())
-    was_demo = m.active_name == DEMO
     await m.use(MAIN)
     ctx.emit("workspace.changed", {"workspace": MAIN})
     f = result["files"][0]
-    note = (
-        "Imported into your own workspace 'main'; the demo stays in its own database "
-        "('caseyos demo' shows it again, 'caseyos demo --reset' rebuilds it)."
-        if was_demo
-        else "Imported into your own workspace 'main'."
-    )
+    note = "Imported into your own workspace 'main'."
+    if m.exists(DEMO):
+        note += (
+            " The demo stays in its own database ('caseyos demo' shows it again, "
+            "'caseyos demo --reset' rebuilds it)."
+        )
     return ImportResult(
         workspace=MAIN,
         path=f["path"],

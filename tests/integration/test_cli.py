@@ -87,8 +87,7 @@ def test_autostart_starts_exactly_one_daemon(caseyos_home: Path) -> None:
     (caseyos_home / "data").mkdir(parents=True)
     (caseyos_home / "data" / "active_workspace").write_text("main\n")
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda _: run_cli("queue", "today", "--json", env=env),
-                                range(4)))
+        results = list(pool.map(lambda _: run_cli("queue", "today", "--json", env=env), range(4)))
     try:
         for r in results:
             assert r.returncode == 0, r.stderr

@@ -83,8 +83,11 @@ def test_unknown_operation_suggests_the_near_one(blank_daemon: DaemonProcess) ->
         ("queue.add", {"title": ""}, "title"),
         ("outcomes.record", {"move_id": 1, "kind": "sort of"}, "kind"),
         ("operator.init", {"name": "x", "emails": ["nope"]}, "emails"),
-        ("operator.init", {"name": "x", "emails": ["a@b.example"], "timezone": "Mars/Olympus"},
-         "timezone"),
+        (
+            "operator.init",
+            {"name": "x", "emails": ["a@b.example"], "timezone": "Mars/Olympus"},
+            "timezone",
+        ),
     ],
 )
 def test_wrong_params_name_the_field(
@@ -105,8 +108,12 @@ def test_params_must_be_an_object(blank_daemon: DaemonProcess) -> None:
 
 
 def test_second_daemon_on_the_same_socket_refuses(blank_daemon: DaemonProcess) -> None:
-    out = subprocess.run([sys.executable, "-m", "caseyos_cli", "daemon", "run"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 1
     assert "already running" in out.stderr
     assert str(blank_daemon.socket) in out.stderr
@@ -135,8 +142,13 @@ def test_not_a_socket_is_left_alone(daemon_env: dict[str, str]) -> None:
     sock_path = paths.socket_path()
     paths.ensure_private_dir(sock_path.parent)
     sock_path.write_text("precious")
-    out = subprocess.run([sys.executable, "-m", "caseyos_cli", "daemon", "run"],
-                         capture_output=True, text=True, timeout=60, env=daemon_env)
+    out = subprocess.run(
+        [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=daemon_env,
+    )
     assert out.returncode == 1
     assert "not a socket" in out.stderr
     assert sock_path.read_text() == "precious"
@@ -159,8 +171,10 @@ def test_socket_owned_by_another_uid_is_refused_clearly(blank_daemon: DaemonProc
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not SYSTEM_PYTHON.exists(),
-                    reason="needs root and a system python another uid can run")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not SYSTEM_PYTHON.exists(),
+    reason="needs root and a system python another uid can run",
+)
 def test_daemon_refuses_peers_of_another_uid(
     daemon_env: dict[str, str], caseyos_home: Path, tmp_path: Path
 ) -> None:
@@ -186,8 +200,15 @@ def test_daemon_refuses_peers_of_another_uid(
             "s.sendall(struct.pack('>I', len(b)) + b)\n"
             "n = struct.unpack('>I', s.recv(4))[0]; print(s.recv(n).decode())\n"
         )
-        out = subprocess.run([str(SYSTEM_PYTHON), "-c", script], capture_output=True,
-                             text=True, user=65534, timeout=30, cwd="/", env={})
+        out = subprocess.run(
+            [str(SYSTEM_PYTHON), "-c", script],
+            capture_output=True,
+            text=True,
+            user=65534,
+            timeout=30,
+            cwd="/",
+            env={},
+        )
         assert out.returncode == 0, out.stderr
         reply = json.loads(out.stdout)
         assert reply["error"]["code"] == ErrorCode.UNAUTHORIZED

@@ -88,8 +88,10 @@ def test_snooze_wakes_at_its_time_across_a_restart(blank_daemon: DaemonProcess) 
 
 def test_snooze_rejects_bad_and_past_times(blank_daemon: DaemonProcess) -> None:
     move = add(blank_daemon, "Something")
-    for until, fragment in (("whenever", "could not understand"),
-                            ("2026-11-01", "not in the future")):
+    for until, fragment in (
+        ("whenever", "could not understand"),
+        ("2026-11-01", "not in the future"),
+    ):
         with pytest.raises(RemoteError) as err:
             blank_daemon.call("queue.snooze", {"id": move["id"], "until": until})
         assert err.value.code == ErrorCode.INVALID_PARAMS

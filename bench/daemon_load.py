@@ -1,0 +1,571 @@
+"""The daemon under 50 concurrent clients reading Today's Moves from a 10,000-move workspace.
+
+Seeds a `main` workspace straight into SQLite (so seeding does not depend on the code under
+test), starts a daemon on it with a pinned clock, then:
+
+  read phase   50 clients call `queue.today` {"limit": 25} in a loop for 20 s
+  mixed phase  45 keep reading while 5 write (queue.add / queue.accept / queue.snooze) for 5 s
+
+Every answer is checked (25 moves, ranked by APS, `total` equal to the count computed while
+seeding). Target: zero errors and no pooled connection left checked out afterwards; the only
+tolerated error is `conflict` when two writers race on the same move.
+
+    /work/venv/bin/python bench/daemon_load.py [--clients 50] [--seconds 20] [--mixed-seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import _harness as h
+
+NAME = "daemon_load"
+N_MOVES = 10_000
+N_COMPANIES = 200
+N_CONTACTS = 1_000
+LIMIT = 25
+TZ = ZoneInfo("America/New_York")
+NOW = datetime.fromisoformat(h.PINNED_NOW.replace("Z", "+00:00"))
+# Writers pick from this many of the top pending moves, small enough that they collide.
+WRITE_POOL = 300
+
+OPERATOR = {
+    "name": "Casey Morgan",
+    "emails": ["casey@northwind.example"],
+    "internal_domains": ["northwind.example"],
+    "timezone": "America/New_York",
+}
+# (move_type, agent, shelf life or None); mirrors the kinds of move the agents produce.
+KINDS = [
+    ("reply", "reply_needed", timedelta(days=14)),
+    ("follow_up", "follow_up_due", timedelta(days=14)),
+    ("meeting_prep", "meeting_prep", timedelta(days=2)),
+    ("meeting_follow_up", "meeting_prep", timedelta(days=7)),
+    ("deal_review", "deal_health", timedelta(days=21)),
+    ("task", "manual", None),
+]
+KIND_WEIGHTS = [30, 30, 10, 8, 10, 12]
+STATUSES = ["pending", "snoozed", "accepted", "done", "dismissed", "expired"]
+STATUS_WEIGHTS = [72, 8, 4, 9, 5, 2]
+FIRST = ["Ana", "Ben", "Chloe", "Dev", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jo", "Kai",
+         "Lena", "Mo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor"]
+LAST = ["Alvarez", "Brooks", "Chen", "Dubois", "Evans", "Fischer", "Gupta", "Haddad", "Ito",
+        "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Reyes"]
+TITLES = ["CEO", "VP Sales", "Head of RevOps", "Director of IT", "Account Executive",
+          "Procurement Lead", "CFO", "Engineering Manager", "Founder", ""]
+INDUSTRIES = ["fintech", "logistics", "healthcare", "retail", "saas", "manufacturing"]
+STAGES = ["lead", "salesqualifiedlead", "opportunity", "customer", "evangelist", None]
+
+
+@dataclass
+class Seeded:
+    expected_today: int
+    pending_today_ids: list[int]
+    by_status: dict[str, int]
+    woken_at_start: int
+    expired_at_start: int
+    seconds: float
+
+
+def end_of_local_day(now: datetime, tz: ZoneInfo) -> datetime:
+    # Computed here rather than imported, so a bug in the daemon's version cannot hide.
+    local_next = now.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(local_next, dtime(0), tzinfo=tz).astimezone(UTC)
+
+
+def build_rows(rng: random.Random) -> tuple[list[dict[str, Any]], ...]:
+    companies, contacts, moves = [], [], []
+    for i in range(1, N_COMPANIES + 1):
+        created = NOW - timedelta(days=rng.uniform(60, 700))
+        companies.append({
+            "id": i, "domain": f"company{i}.example", "name": f"Company {i} Ltd",
+            "industry": rng.choice(INDUSTRIES), "size": rng.choice([12, 40, 150, 800, 5000]),
+            "tier": rng.choice(["A", "B", "C", None]), "created_at": created,
+            "updated_at": created,
+        })
+    for i in range(1, N_CONTACTS + 1):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        created = NOW - timedelta(days=rng.uniform(30, 600))
+        contacts.append({
+            "id": i, "email": f"{first.lower()}.{last.lower()}.{i}@company"
+            f"{(i % N_COMPANIES) + 1}.example", "name": f"{first} {last}",
+            "title": rng.choice(TITLES), "company_id": (i % N_COMPANIES) + 1, "phone": None,
+            "lifecycle_stage": rng.choice(STAGES), "owner": None, "starred": rng.random() < 0.05,
+            "last_inbound_at": None, "last_outbound_at": None, "last_meeting_at": None,
+            "created_at": created, "updated_at": created,
+        })
+    for i in range(1, N_MOVES + 1):
+        move_type, agent, life = rng.choices(KINDS, KIND_WEIGHTS)[0]
+        status = rng.choices(STATUSES, STATUS_WEIGHTS)[0]
+        due = NOW + timedelta(seconds=rng.uniform(-30, 30) * 86400)
+        created = min(due, NOW) - timedelta(hours=rng.uniform(1, 72))
+        contact = contacts[rng.randrange(N_CONTACTS)] if rng.random() < 0.85 else None
+        snoozed_until = None
+        if status == "snoozed":
+            # A quarter of the snoozes have already ended: the startup tick wakes them.
+            ahead = rng.uniform(-3, 7) if rng.random() < 0.25 else rng.uniform(0.05, 7)
+            snoozed_until = NOW + timedelta(days=-abs(ahead) if ahead < 0 else ahead)
+        expires = None
+        if life is not None:
+            # A few pending moves are past their shelf life: the startup tick expires them.
+            past = status == "pending" and rng.random() < 0.05
+            expires = NOW - timedelta(hours=rng.uniform(1, 48)) if past else (
+                NOW + timedelta(days=rng.uniform(1, 14)))
+        aps = round(rng.uniform(0, 100), 1)
+        first_name = contact["name"] if contact else f"Company {rng.randrange(N_COMPANIES) + 1}"
+        deal_amount = rng.choice([None, None, 8000, 25000, 60000, 120000])
+        moves.append({
+            "id": i,
+            "title": f"{move_type.replace('_', ' ').capitalize()}: {first_name} #{i}",
+            "why_now": f"Seeded by bench/{NAME}.py; due {due:%a %d %b %H:%M} UTC.",
+            "move_type": move_type,
+            "agent": agent,
+            "contact_id": contact["id"] if contact else None,
+            "company_id": contact["company_id"] if contact else None,
+            "deal_id": None, "thread_id": None, "meeting_id": None,
+            "aps": aps,
+            "aps_breakdown": {"components": {}, "learned": {"points": 0, "reason": ""},
+                              "total": aps},
+            "score_inputs": {
+                "move_type": move_type,
+                "fact_at": created.isoformat(),
+                "urgency": {"basis": "due", "at": due.isoformat()},
+                "contact": {"title": contact["title"], "starred": contact["starred"],
+                            "lifecycle_stage": contact["lifecycle_stage"],
+                            "tier": rng.choice(["A", "B", "C", None])} if contact else None,
+                "deal": {"name": f"Deal {i}", "amount": deal_amount} if deal_amount else None,
+                "prepared": rng.random() < 0.2,
+            },
+            "due_at": due,
+            "status": status,
+            "snoozed_until": snoozed_until,
+            "expires_at": expires,
+            "dedup_key": f"bench:{NAME}:{i}",
+            "prepared_action": None,
+            "status_reason": None if status == "pending" else f"seeded as {status}",
+            "created_at": created,
+            "updated_at": created,
+        })
+    return companies, contacts, moves
+
+
+def expected_after_startup(moves: list[dict[str, Any]]) -> tuple[int, list[int], int, int]:
+    """What Today's Moves holds once the daemon's startup tick has woken and expired moves.
+
+    Mirrors the documented order: wake snoozes whose time has come, then expire pending
+    moves past their shelf life; today = pending and due before the end of the local day.
+    """
+    eod = end_of_local_day(NOW, TZ)
+    today_ids = []
+    woken = expired = 0
+    for m in moves:
+        status = m["status"]
+        if status == "snoozed" and m["snoozed_until"] <= NOW:
+            status, woken = "pending", woken + 1
+        if status == "pending" and m["expires_at"] is not None and m["expires_at"] <= NOW:
+            status, expired = "expired", expired + 1
+        if status == "pending" and m["due_at"] < eod:
+            today_ids.append(m["id"])
+    return len(today_ids), today_ids, woken, expired
+
+
+async def write_db(db: Path, rows: tuple[list[dict[str, Any]], ...]) -> None:
+    from sqlalchemy import insert
+
+    from daemon.store.engine import make_engine, migrate
+    from daemon.store.models import Company, Contact, Move, Setting
+
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    try:
+        await migrate(engine)
+        companies, contacts, moves = rows
+        async with engine.begin() as conn:
+            await conn.execute(insert(Setting.__table__), [{"key": "operator", "value": OPERATOR}])
+            await conn.execute(insert(Company.__table__), companies)
+            await conn.execute(insert(Contact.__table__), contacts)
+            # executemany in chunks: one statement per chunk, not one per move.
+            for start in range(0, len(moves), 2500):
+                await conn.execute(insert(Move.__table__), moves[start : start + 2500])
+    finally:
+        await engine.dispose()
+
+
+def seed(home: Path) -> Seeded:
+    started = time.perf_counter()
+    rng = random.Random(20261125)
+    rows = build_rows(rng)
+    data = home / "data"
+    (data / "workspaces").mkdir(parents=True)
+    asyncio.run(write_db(data / "workspaces" / "main.sqlite3", rows))
+    (data / "active_workspace").write_text("main\n")
+    moves = rows[2]
+    expected, today_ids, woken, expired = expected_after_startup(moves)
+    return Seeded(
+        expected_today=expected,
+        pending_today_ids=today_ids,
+        by_status=dict(Counter(m["status"] for m in moves)),
+        woken_at_start=woken,
+        expired_at_start=expired,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass
+class Worker:
+    role: str  # "reader" or "writer"
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    error_samples: list[str] = field(default_factory=list)
+    conflicts: int = 0
+    writes: Counter[str] = field(default_factory=Counter)
+    touched: set[int] = field(default_factory=set)
+
+    def error(self, kind: str, detail: str) -> None:
+        self.errors[kind] += 1
+        if len(self.error_samples) < 3:
+            self.error_samples.append(f"{kind}: {detail}"[:300])
+
+
+def check_today(result: Any, expected_total: int | None) -> str | None:
+    """Why an answer has the wrong shape, or None; expected_total None means 'it may move'."""
+    if not isinstance(result, dict):
+        return f"result is {type(result).__name__}, not an object"
+    moves, total = result.get("moves"), result.get("total")
+    if not isinstance(moves, list) or len(moves) != LIMIT:
+        return f"expected {LIMIT} moves, got {len(moves) if isinstance(moves, list) else moves!r}"
+    if not isinstance(total, int):
+        return f"total is {total!r}"
+    if expected_total is not None and total != expected_total:
+        return f"total {total} != expected {expected_total}"
+    if expected_total is None and total < LIMIT:
+        return f"total {total} < {LIMIT}"
+    aps = [m.get("aps") for m in moves]
+    if any(not isinstance(a, int | float) for a in aps) or aps != sorted(aps, reverse=True):
+        return "moves are not ranked by APS"
+    if any(m.get("status") != "pending" for m in moves):
+        return "a move that is not pending is in Today's Moves"
+    return None
+
+
+def reader(w: Worker, start: threading.Barrier, stop_at: list[float], expected: int | None) -> None:
+    from caseyos_cli.client import Client
+
+    client = None
+    try:
+        client = Client.connect(timeout=60)
+    except Exception as exc:
+        w.error(type(exc).__name__, str(exc))
+    start.wait()
+    while time.perf_counter() < stop_at[0]:
+        if client is None:
+            try:
+                client = Client.connect(timeout=60)
+            except Exception as exc:
+                w.error(type(exc).__name__, str(exc))
+                time.sleep(0.05)
+                continue
+        t0 = time.perf_counter()
+        try:
+            result = client.call("queue.today", {"limit": LIMIT})
+        except Exception as exc:
+            # RemoteError, timeouts, a dropped connection: all count; reconnect and go on.
+            w.error(getattr(exc, "code", None) or type(exc).__name__, str(exc))
+            client.close()
+            client = None
+            continue
+        w.latencies.append(time.perf_counter() - t0)
+        problem = check_today(result, expected)
+        if problem:
+            w.error("wrong_shape", problem)
+    if client is not None:
+        client.close()
+
+
+def writer(w: Worker, start: threading.Barrier, stop_at: list[float], pool: list[int],
+           seed_: int) -> None:
+    from caseyos_cli.client import Client
+    from daemon.protocol import ErrorCode, RemoteError
+
+    rng = random.Random(seed_)
+    client = Client.connect(timeout=60)
+    start.wait()
+    n = 0
+    try:
+        while time.perf_counter() < stop_at[0]:
+            n += 1
+            op = rng.choices(["queue.add", "queue.accept", "queue.snooze"], [2, 2, 1])[0]
+            if op == "queue.add":
+                params: dict[str, Any] = {"title": f"bench write {seed_}-{n}", "due": "today"}
+            else:
+                move_id = rng.choice(pool)
+                params = {"id": move_id}
+                if op == "queue.snooze":
+                    params["until"] = "tomorrow 9am"
+            t0 = time.perf_counter()
+            try:
+                result = client.call(op, params)
+            except RemoteError as exc:
+                if exc.code == ErrorCode.CONFLICT and op != "queue.add":
+                    w.conflicts += 1
+                    w.touched.add(params["id"])
+                    continue
+                w.error(exc.code, f"{op} {params}: {exc.message}")
+                continue
+            except Exception as exc:
+                w.error(type(exc).__name__, f"{op}: {exc}")
+                client.close()
+                client = Client.connect(timeout=60)
+                continue
+            w.latencies.append(time.perf_counter() - t0)
+            w.writes[op] += 1
+            if op != "queue.add":
+                w.touched.add(params["id"])
+            if not isinstance(result, dict) or "move" not in result:
+                w.error("wrong_shape", f"{op} answered {str(result)[:200]}")
+    finally:
+        client.close()
+
+
+def run_phase(daemon: h.Daemon, seconds: float, n_readers: int, n_writers: int,
+              expected: int | None, pool: list[int]) -> dict[str, Any]:
+    workers = [Worker("reader") for _ in range(n_readers)]
+    workers += [Worker("writer") for _ in range(n_writers)]
+    # Everyone connects first, then starts together, so the window is fully loaded.
+    start = threading.Barrier(len(workers) + 1)
+    stop_at = [float("inf")]
+    threads = []
+    for i, w in enumerate(workers):
+        target, args = (
+            (reader, (w, start, stop_at, expected)) if w.role == "reader"
+            else (writer, (w, start, stop_at, pool, 1000 + i))
+        )
+        t = threading.Thread(target=target, args=args, name=f"{w.role}-{i}", daemon=True)
+        t.start()
+        threads.append(t)
+    start.wait(timeout=120)
+    cpu0 = daemon.cpu_seconds()
+    t0 = time.perf_counter()
+    stop_at[0] = t0 + seconds
+    for t in threads:
+        t.join(timeout=seconds + 180)
+    wall = time.perf_counter() - t0
+    cpu = daemon.cpu_seconds() - cpu0
+    hung = sum(t.is_alive() for t in threads)
+
+    def figures(role: str) -> dict[str, Any]:
+        ws = [w for w in workers if w.role == role]
+        lat = [x for w in ws for x in w.latencies]
+        errors: Counter[str] = Counter()
+        for w in ws:
+            errors.update(w.errors)
+        return {
+            "clients": len(ws),
+            "requests": len(lat) + sum(errors.values()),
+            "ok": len(lat),
+            "throughput_rps": round(len(lat) / wall, 1),
+            "latency": h.summary_ms(lat) if lat else {},
+            "errors": sum(errors.values()),
+            "errors_by_kind": dict(errors),
+            "error_samples": [s for w in ws for s in w.error_samples][:5],
+        }
+
+    result = {"seconds": round(wall, 2), "daemon_cpu_seconds": round(cpu, 2),
+              "daemon_cpu_utilisation": round(cpu / wall, 2), "hung_threads": hung,
+              "reads": figures("reader")}
+    if n_writers:
+        writes = figures("writer")
+        ops: Counter[str] = Counter()
+        for w in workers:
+            ops.update(w.writes)
+        writes["by_operation"] = dict(ops)
+        writes["conflicts_tolerated"] = sum(w.conflicts for w in workers)
+        result["writes"] = writes
+        result["touched_ids"] = sorted({i for w in workers for i in w.touched})
+    return result
+
+
+def count_today_in_db(db: Path) -> tuple[int, int]:
+    """Recount Today's Moves from the file itself, independently of the daemon's query.
+
+    Returns (moves due today, moves the writers added that are due today). SQLAlchemy
+    stores naive UTC as 'YYYY-MM-DD HH:MM:SS.ffffff', which compares correctly as text.
+    """
+    eod = end_of_local_day(NOW, TZ).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    now = NOW.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        today = con.execute(
+            "SELECT count(*) FROM moves WHERE (status = 'pending' AND due_at < ?)"
+            " OR (status = 'snoozed' AND snoozed_until <= ?)", (eod, now)).fetchone()[0]
+        # queue.add keys its moves 'manual:...'; the seeded tasks are keyed 'bench:...'.
+        added = con.execute(
+            "SELECT count(*) FROM moves WHERE dedup_key LIKE 'manual:%'"
+            " AND status = 'pending' AND due_at < ?", (eod,)).fetchone()[0]
+        return today, added
+    finally:
+        con.close()
+
+
+def statuses_of(db: Path, ids: list[int]) -> Counter[str]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        marks = ",".join("?" * len(ids))
+        rows = con.execute(f"SELECT status FROM moves WHERE id IN ({marks})", ids).fetchall()
+        return Counter(r[0] for r in rows)
+    finally:
+        con.close()
+
+
+def print_phase(title: str, phase: dict[str, Any]) -> None:
+    print(f"\n{title}: {phase['seconds']:.1f}s, daemon CPU {phase['daemon_cpu_utilisation']:.0%}"
+          " of one core")
+    for role in ("reads", "writes"):
+        if role not in phase:
+            continue
+        f = phase[role]
+        lat = f["latency"] or {k: float("nan") for k in
+                               ("median_ms", "p95_ms", "p99_ms", "max_ms")}
+        print(f"  {role:<6} {f['clients']:>2} clients  {f['requests']:>6} requests  "
+              f"{f['throughput_rps']:>6.1f} req/s  p50 {lat['median_ms']:.1f}ms  "
+              f"p95 {lat['p95_ms']:.1f}ms  p99 {lat['p99_ms']:.1f}ms  max {lat['max_ms']:.1f}ms  "
+              f"errors {f['errors']}")
+        if role == "writes":
+            print(f"         by operation {f['by_operation']}, "
+                  f"tolerated conflicts {f['conflicts_tolerated']}")
+        for sample in f["error_samples"]:
+            print(f"         ! {sample}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--mixed-seconds", type=float, default=5)
+    ap.add_argument("--writers", type=int, default=5)
+    args = ap.parse_args()
+
+    home = h.make_home(NAME)
+    db = home / "data" / "workspaces" / "main.sqlite3"
+    daemon = h.Daemon(home)
+    failures: list[str] = []
+    try:
+        seeded = seed(home)
+        print(f"seeded {N_MOVES} moves ({seeded.by_status}) in {seeded.seconds:.1f}s; "
+              f"expect {seeded.expected_today} due today after the startup tick wakes "
+              f"{seeded.woken_at_start} and expires {seeded.expired_at_start}")
+        t0 = time.perf_counter()
+        daemon.start()
+        startup = time.perf_counter() - t0
+        from caseyos_cli.client import Client
+
+        with Client.connect() as client:
+            before = client.call("system.status")
+            first = client.call("queue.today", {"limit": LIMIT})
+        print(f"daemon up in {startup:.1f}s (startup tick {before['last_tick']})")
+        if before["workspace"] != "main" or before["due_today"] != seeded.expected_today:
+            raise h.HarnessError(
+                f"daemon sees workspace {before['workspace']} with {before['due_today']} due "
+                f"today; the seed computed {seeded.expected_today} for main"
+            )
+        problem = check_today(first, seeded.expected_today)
+        if problem:
+            raise h.HarnessError(f"first queue.today is wrong before any load: {problem}")
+
+        # One client alone first: the service time, without queueing behind 49 others.
+        solo = run_phase(daemon, 3, 1, 0, seeded.expected_today, [])
+        read = run_phase(daemon, args.seconds, args.clients, 0, seeded.expected_today, [])
+        with Client.connect() as client:
+            after_read = client.call("system.status")
+
+        # Writers aim at the top of the pending-today list so that they sometimes collide.
+        pool = seeded.pending_today_ids[:WRITE_POOL]
+        mixed = run_phase(daemon, args.mixed_seconds, args.clients - args.writers,
+                          args.writers, None, pool)
+        with Client.connect() as client:
+            after_mixed = client.call("system.status")
+            final = client.call("queue.today", {"limit": LIMIT})
+        db_today, db_added = count_today_in_db(db)
+        touched = mixed.pop("touched_ids")
+        left_today = statuses_of(db, touched) if touched else Counter()
+        expected_final = seeded.expected_today + db_added - (len(touched) - left_today["pending"])
+    except Exception as exc:
+        # Anything unexpected here means the benchmark could not measure, not a miss.
+        print(f"{NAME}: harness failure: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(daemon.tail(), file=sys.stderr)
+        daemon.stop()
+        h.remove_home(home)
+        return h.EXIT_HARNESS
+    code = daemon.stop()
+    if code not in (0, None):
+        failures.append(f"daemon exited with {code} on SIGTERM")
+    h.remove_home(home)
+
+    print_phase("single client (service time, no contention)", solo)
+    print_phase(f"read phase ({args.clients} clients, queue.today limit {LIMIT})", read)
+    print_phase(f"mixed phase ({args.clients - args.writers} readers + {args.writers} writers)",
+                mixed)
+    checked_out = {"after_read": after_read["connections_checked_out"],
+                   "after_mixed": after_mixed["connections_checked_out"]}
+    print(f"\nconnections_checked_out after read phase {checked_out['after_read']}, after mixed "
+          f"phase {checked_out['after_mixed']}; requests served {after_mixed['requests_served']}")
+    print(f"today after writes: daemon says {final['total']}, database recount {db_today}, "
+          f"expected {expected_final} (= {seeded.expected_today} + {db_added} added - "
+          f"{len(touched) - left_today['pending']} accepted/snoozed)")
+    ticks = (before["last_tick"].get("at"), after_mixed["last_tick"].get("at"))
+    if ticks[0] != ticks[1]:
+        print(f"note: a scheduled tick ran during the measurement ({ticks[1]})")
+
+    for label, phase in (("single", solo), ("read", read), ("mixed", mixed)):
+        for role in ("reads", "writes"):
+            if role in phase and phase[role]["errors"]:
+                failures.append(f"{phase[role]['errors']} errors in the {label} phase ({role})")
+        if phase["hung_threads"]:
+            failures.append(f"{phase['hung_threads']} clients hung in the {label} phase")
+    if any(checked_out.values()):
+        failures.append(f"connections left checked out: {checked_out}")
+    if not final["total"] == db_today == expected_final:
+        failures.append("Today's total after the writes does not add up")
+    if after_mixed["due_today"] != final["total"]:
+        failures.append("system.status and queue.today disagree on moves due today")
+
+    path = h.write_results(NAME, {
+        "ok": not failures,
+        "failures": failures,
+        "moves": N_MOVES,
+        "expected_today": seeded.expected_today,
+        "seeded_by_status": seeded.by_status,
+        "seed_seconds": round(seeded.seconds, 2),
+        "daemon_startup_seconds": round(startup, 2),
+        "startup_tick": before["last_tick"],
+        "single_client_phase": solo,
+        "read_phase": read,
+        "mixed_phase": mixed,
+        "connections_checked_out": checked_out,
+        "requests_served": after_mixed["requests_served"],
+        "final_today": {"daemon": final["total"], "db_recount": db_today,
+                        "expected": expected_final, "added": db_added,
+                        "touched": len(touched)},
+    })
+    print(f"\nresults: {path}")
+    if failures:
+        print("FAILED: " + "; ".join(failures))
+        return h.EXIT_MISSED
+    print("OK: no errors, no connections left checked out")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

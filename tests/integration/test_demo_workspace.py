@@ -1,0 +1,114 @@
+"""The demo workspace through the real daemon: today's moves, kept apart, reset."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import DaemonProcess, run_cli
+from tests.mailfixtures import write_contacts_csv
+
+
+def test_first_start_shows_ranked_demo_moves_with_why_now(daemon: DaemonProcess) -> None:
+    today = daemon.call("queue.today", {"limit": 100})
+    moves = today["moves"]
+    assert today["workspace"] == "demo"
+    assert len(moves) >= 8
+    assert [m["aps"] for m in moves] == sorted((m["aps"] for m in moves), reverse=True)
+    assert all(len(m["why_now"]) > 30 for m in moves)
+    agents = {m["agent"] for m in moves}
+    assert {"reply_needed", "follow_up_due", "meeting_prep"} <= agents
+    # Every agent's moves are about someone, and the breakdown adds up to the score.
+    for m in moves:
+        assert m["contact"] is not None
+        explained = daemon.call("queue.explain", {"id": m["id"]})
+        parts = explained["breakdown"]["components"]
+        total = (
+            sum(c["points"] for c in parts.values()) + explained["breakdown"]["learned"]["points"]
+        )
+        assert abs(total - m["aps"]) < 0.3
+
+
+def test_running_agents_again_adds_no_duplicates(daemon: DaemonProcess) -> None:
+    before = daemon.call("queue.list", {"limit": 1000})["moves"]
+    report = daemon.call("agents.run", {})["report"]
+    assert report["proposed"] == 0
+    after = daemon.call("queue.list", {"limit": 1000})["moves"]
+    assert sorted(m["id"] for m in after) == sorted(m["id"] for m in before)
+    keys = [(m["agent"], m["title"]) for m in after]
+    assert len(keys) == len(set(keys))
+
+
+def test_demo_never_mixes_with_real_data(
+    daemon: DaemonProcess, tmp_path: Path, caseyos_home: Path
+) -> None:
+    demo_moves = daemon.call("queue.today", {"limit": 100})["total"]
+    dismissed = daemon.call("queue.today", {})["moves"][0]["id"]
+    daemon.call("queue.dismiss", {"id": dismissed, "reason": "demo click"})
+
+    init = run_cli(
+        "init",
+        "--name",
+        "Real Person",
+        "--email",
+        "me@realco.example",
+        "--internal-domain",
+        "realco.example",
+        "--timezone",
+        "Europe/Berlin",
+    )
+    assert init.returncode == 0, init.stderr
+    csv = write_contacts_csv(
+        tmp_path / "contacts.csv",
+        [
+            {
+                "Record ID": "1",
+                "First Name": "Ana",
+                "Last Name": "Lima",
+                "Email": "ana@client.example",
+                "Company Name": "Client Co",
+                "Create Date": "2026-11-20 10:00",
+            },
+        ],
+    )
+    imported = run_cli("import", str(csv))
+    assert imported.returncode == 0, imported.stderr
+    assert "demo stays in its own database" in imported.stderr.replace("\n", " ")
+
+    mine = json.loads(run_cli("queue", "today", "--json").stdout)
+    assert mine["workspace"] == "main" and mine["total"] == 0
+    main_db = caseyos_home / "data" / "workspaces" / "main.sqlite3"
+    demo_db = caseyos_home / "data" / "workspaces" / "demo.sqlite3"
+    with sqlite3.connect(main_db) as db:
+        assert db.execute("SELECT email FROM contacts").fetchall() == [("ana@client.example",)]
+    with sqlite3.connect(demo_db) as db:
+        assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] >= 25
+        assert (
+            db.execute(
+                "SELECT count(*) FROM contacts WHERE email = 'ana@client.example'"
+            ).fetchone()[0]
+            == 0
+        )
+
+    # Back to the demo: as it was, including the operator's click.
+    assert run_cli("demo").returncode == 0
+    back = daemon.call("queue.today", {"limit": 100})
+    assert back["workspace"] == "demo" and back["total"] == demo_moves - 1
+
+    # --reset removes it completely and builds it anew.
+    assert run_cli("demo", "--reset").returncode == 0
+    fresh = daemon.call("queue.today", {"limit": 100})
+    assert fresh["total"] == demo_moves
+    assert daemon.call("queue.stats", {})["by_status"].get("dismissed", 0) == 0
+    with sqlite3.connect(main_db) as db:
+        assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
+
+
+def test_human_output_of_today(daemon: DaemonProcess) -> None:
+    out = run_cli("queue", "today")
+    assert out.returncode == 0
+    lines = out.stdout.splitlines()
+    assert lines[0].split()[:3] == ["#", "APS", "Move,"]
+    assert max(len(line) for line in lines) <= 80
+    assert "moves due today" in out.stderr
