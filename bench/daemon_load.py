@@ -39,8 +39,6 @@ N_CONTACTS = 1_000
 LIMIT = 25
 TZ = ZoneInfo("America/New_York")
 NOW = datetime.fromisoformat(h.PINNED_NOW.replace("Z", "+00:00"))
-# Writers pick from this many of the top pending moves, small enough that they collide.
-WRITE_POOL = 300
 
 OPERATOR = {
     "name": "Casey Morgan",
@@ -483,6 +481,9 @@ def main() -> int:
         problem = check_today(first, seeded.expected_today)
         if problem:
             raise h.HarnessError(f"first queue.today is wrong before any load: {problem}")
+        strays = {m["id"] for m in first["moves"]} - set(seeded.pending_today_ids)
+        if strays:
+            raise h.HarnessError(f"queue.today returned moves not due today: {sorted(strays)}")
 
         # One client alone first: the service time, without queueing behind 49 others.
         solo = run_phase(daemon, 3, 1, 0, seeded.expected_today, [])
@@ -490,8 +491,8 @@ def main() -> int:
         with Client.connect() as client:
             after_read = client.call("system.status")
 
-        # Writers aim at the top of the pending-today list so that they sometimes collide.
-        pool = seeded.pending_today_ids[:WRITE_POOL]
+        # Writers act on the 25 moves an operator sees first, so they sometimes collide.
+        pool = [m["id"] for m in first["moves"]]
         mixed = run_phase(daemon, args.mixed_seconds, args.clients - args.writers,
                           args.writers, None, pool)
         with Client.connect() as client:

@@ -23,6 +23,20 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command()
+def enable(name: str = typer.Argument(..., help="The agent's name.")) -> None:
+    """Turn an agent on."""
+    output.call("agents.configure", {"name": name, "enabled": True})
+    print(f"{name} is on.")
+
+
+@app.command()
+def disable(name: str = typer.Argument(..., help="The agent's name.")) -> None:
+    """Turn an agent off; its open moves stay, it proposes no new ones."""
+    output.call("agents.configure", {"name": name, "enabled": False})
+    print(f"{name} is off.")
+
+
+@app.command()
 def run(as_json: bool = typer.Option(False, "--json")) -> None:
     """Run the pipeline now (it also runs every minute on its own)."""
     result = output.call("agents.run", {})

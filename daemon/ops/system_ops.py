@@ -14,7 +14,8 @@ from daemon import paths
 from daemon.context import OpContext
 from daemon.domain import pipeline, queue, settings
 from daemon.protocol import PROTOCOL_VERSION
-from daemon.registry import REGISTRY, NoParams, operation
+from daemon.errors import InvalidParams
+from daemon.registry import REGISTRY, NoParams, Params, operation
 from daemon.store.models import ImportRecord, Move, Signal
 from daemon.timeparse import end_of_day
 
@@ -152,6 +153,10 @@ class AgentsResult(BaseModel):
     description="The agents, what they consume and whether they are enabled.",
 )
 async def agents_list(ctx: OpContext, p: NoParams) -> AgentsResult:
+    return await _agents(ctx)
+
+
+async def _agents(ctx: OpContext) -> AgentsResult:
     disabled = set(await settings.get(ctx.session, "agents.disabled") or [])
     return AgentsResult(
         agents=[
@@ -165,6 +170,31 @@ async def agents_list(ctx: OpContext, p: NoParams) -> AgentsResult:
             for a in ALL_AGENTS
         ]
     )
+
+
+class ToggleParams(Params):
+    name: str
+    enabled: bool
+
+
+@operation(
+    "agents.configure",
+    params=ToggleParams,
+    result=AgentsResult,
+    effect="local",
+    description="Turn an agent on or off in this workspace.",
+)
+async def agents_configure(ctx: OpContext, p: ToggleParams) -> AgentsResult:
+    names = [a.name for a in ALL_AGENTS]
+    if p.name not in names:
+        raise InvalidParams(f"no agent {p.name!r}; agents: {', '.join(names)}", field="name")
+    disabled = set(await settings.get(ctx.session, "agents.disabled") or [])
+    if p.enabled:
+        disabled.discard(p.name)
+    else:
+        disabled.add(p.name)
+    await settings.put(ctx.session, "agents.disabled", sorted(disabled))
+    return await _agents(ctx)
 
 
 class RunResult(BaseModel):

@@ -255,3 +255,72 @@ def test_import_of_garbage_is_a_clear_error_and_changes_nothing(
         d.call("import.file", {"path": str(tmp_path / "nope.csv")})
     assert "no such file" in missing.value.message
     assert d.call("signals.stats", {"since": "365d"}) == before
+
+
+def test_disabled_agent_proposes_nothing(with_contacts: DaemonProcess, tmp_path: Path) -> None:
+    d = with_contacts
+    listed = d.call("agents.configure", {"name": "reply_needed", "enabled": False})
+    assert [a["enabled"] for a in listed["agents"] if a["name"] == "reply_needed"] == [False]
+    write_mbox(
+        tmp_path / "a.mbox",
+        [
+            Mail("d1@acme", DANA, OPERATOR, "Anyone there?", NOW - timedelta(hours=5)),
+        ],
+    )
+    import_file(d, tmp_path / "a.mbox")
+    assert moves_by_agent(d, "reply_needed") == []
+    with pytest.raises(RemoteError) as err:
+        d.call("agents.configure", {"name": "nope", "enabled": True})
+    assert err.value.field == "name"
+
+
+def test_daemon_killed_mid_import_loses_nothing(
+    with_contacts: DaemonProcess, tmp_path: Path
+) -> None:
+    import signal
+    import sqlite3
+    import threading
+    import time
+
+    from daemon import paths
+
+    d = with_contacts
+    big = write_mbox(
+        tmp_path / "big.mbox",
+        [
+            Mail(
+                f"bulk{i}@acme",
+                DANA if i % 2 else OPERATOR,
+                OPERATOR if i % 2 else DANA,
+                f"Thread {i // 4}",
+                NOW - timedelta(days=20, minutes=-i),
+                thread=f"t{i // 4}",
+                labels="Inbox" if i % 2 else "Sent",
+            )
+            for i in range(3000)
+        ],
+    )
+    errors: list[BaseException] = []
+
+    def run_import() -> None:
+        try:
+            d.call("import.file", {"path": str(big)})
+        except BaseException as exc:  # the connection dies with the daemon
+            errors.append(exc)
+
+    t = threading.Thread(target=run_import)
+    t.start()
+    time.sleep(0.8)
+    d.stop(sig=signal.SIGKILL)
+    t.join(30)
+    db = paths.workspaces_dir() / "main.sqlite3"
+    with sqlite3.connect(db) as conn:
+        count = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert count in (0, 3000), "an import lands whole or not at all"
+    print("messages after kill:", count, "client errors:", len(errors))
+    d.start()
+    result = d.call("import.file", {"path": str(big)})
+    assert result["counts"].get("messages", 0) == 3000 - count
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 3000
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
