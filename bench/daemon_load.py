@@ -58,12 +58,61 @@ KINDS = [
 KIND_WEIGHTS = [30, 30, 10, 8, 10, 12]
 STATUSES = ["pending", "snoozed", "accepted", "done", "dismissed", "expired"]
 STATUS_WEIGHTS = [72, 8, 4, 9, 5, 2]
-FIRST = ["Ana", "Ben", "Chloe", "Dev", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jo", "Kai",
-         "Lena", "Mo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor"]
-LAST = ["Alvarez", "Brooks", "Chen", "Dubois", "Evans", "Fischer", "Gupta", "Haddad", "Ito",
-        "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Reyes"]
-TITLES = ["CEO", "VP Sales", "Head of RevOps", "Director of IT", "Account Executive",
-          "Procurement Lead", "CFO", "Engineering Manager", "Founder", ""]
+FIRST = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Eli",
+    "Fatima",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jo",
+    "Kai",
+    "Lena",
+    "Mo",
+    "Nia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Victor",
+]
+LAST = [
+    "Alvarez",
+    "Brooks",
+    "Chen",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Gupta",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Reyes",
+]
+TITLES = [
+    "CEO",
+    "VP Sales",
+    "Head of RevOps",
+    "Director of IT",
+    "Account Executive",
+    "Procurement Lead",
+    "CFO",
+    "Engineering Manager",
+    "Founder",
+    "",
+]
 INDUSTRIES = ["fintech", "logistics", "healthcare", "retail", "saas", "manufacturing"]
 STAGES = ["lead", "salesqualifiedlead", "opportunity", "customer", "evangelist", None]
 
@@ -88,23 +137,40 @@ def build_rows(rng: random.Random) -> tuple[list[dict[str, Any]], ...]:
     companies, contacts, moves = [], [], []
     for i in range(1, N_COMPANIES + 1):
         created = NOW - timedelta(days=rng.uniform(60, 700))
-        companies.append({
-            "id": i, "domain": f"company{i}.example", "name": f"Company {i} Ltd",
-            "industry": rng.choice(INDUSTRIES), "size": rng.choice([12, 40, 150, 800, 5000]),
-            "tier": rng.choice(["A", "B", "C", None]), "created_at": created,
-            "updated_at": created,
-        })
+        companies.append(
+            {
+                "id": i,
+                "domain": f"company{i}.example",
+                "name": f"Company {i} Ltd",
+                "industry": rng.choice(INDUSTRIES),
+                "size": rng.choice([12, 40, 150, 800, 5000]),
+                "tier": rng.choice(["A", "B", "C", None]),
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
     for i in range(1, N_CONTACTS + 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         created = NOW - timedelta(days=rng.uniform(30, 600))
-        contacts.append({
-            "id": i, "email": f"{first.lower()}.{last.lower()}.{i}@company"
-            f"{(i % N_COMPANIES) + 1}.example", "name": f"{first} {last}",
-            "title": rng.choice(TITLES), "company_id": (i % N_COMPANIES) + 1, "phone": None,
-            "lifecycle_stage": rng.choice(STAGES), "owner": None, "starred": rng.random() < 0.05,
-            "last_inbound_at": None, "last_outbound_at": None, "last_meeting_at": None,
-            "created_at": created, "updated_at": created,
-        })
+        contacts.append(
+            {
+                "id": i,
+                "email": f"{first.lower()}.{last.lower()}.{i}@company"
+                f"{(i % N_COMPANIES) + 1}.example",
+                "name": f"{first} {last}",
+                "title": rng.choice(TITLES),
+                "company_id": (i % N_COMPANIES) + 1,
+                "phone": None,
+                "lifecycle_stage": rng.choice(STAGES),
+                "owner": None,
+                "starred": rng.random() < 0.05,
+                "last_inbound_at": None,
+                "last_outbound_at": None,
+                "last_meeting_at": None,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
     for i in range(1, N_MOVES + 1):
         move_type, agent, life = rng.choices(KINDS, KIND_WEIGHTS)[0]
         status = rng.choices(STATUSES, STATUS_WEIGHTS)[0]
@@ -120,43 +186,58 @@ def build_rows(rng: random.Random) -> tuple[list[dict[str, Any]], ...]:
         if life is not None:
             # A few pending moves are past their shelf life: the startup tick expires them.
             past = status == "pending" and rng.random() < 0.05
-            expires = NOW - timedelta(hours=rng.uniform(1, 48)) if past else (
-                NOW + timedelta(days=rng.uniform(1, 14)))
+            expires = (
+                NOW - timedelta(hours=rng.uniform(1, 48))
+                if past
+                else (NOW + timedelta(days=rng.uniform(1, 14)))
+            )
         aps = round(rng.uniform(0, 100), 1)
         first_name = contact["name"] if contact else f"Company {rng.randrange(N_COMPANIES) + 1}"
         deal_amount = rng.choice([None, None, 8000, 25000, 60000, 120000])
-        moves.append({
-            "id": i,
-            "title": f"{move_type.replace('_', ' ').capitalize()}: {first_name} #{i}",
-            "why_now": f"Seeded by bench/{NAME}.py; due {due:%a %d %b %H:%M} UTC.",
-            "move_type": move_type,
-            "agent": agent,
-            "contact_id": contact["id"] if contact else None,
-            "company_id": contact["company_id"] if contact else None,
-            "deal_id": None, "thread_id": None, "meeting_id": None,
-            "aps": aps,
-            "aps_breakdown": {"components": {}, "learned": {"points": 0, "reason": ""},
-                              "total": aps},
-            "score_inputs": {
+        moves.append(
+            {
+                "id": i,
+                "title": f"{move_type.replace('_', ' ').capitalize()}: {first_name} #{i}",
+                "why_now": f"Seeded by bench/{NAME}.py; due {due:%a %d %b %H:%M} UTC.",
                 "move_type": move_type,
-                "fact_at": created.isoformat(),
-                "urgency": {"basis": "due", "at": due.isoformat()},
-                "contact": {"title": contact["title"], "starred": contact["starred"],
-                            "lifecycle_stage": contact["lifecycle_stage"],
-                            "tier": rng.choice(["A", "B", "C", None])} if contact else None,
-                "deal": {"name": f"Deal {i}", "amount": deal_amount} if deal_amount else None,
-                "prepared": rng.random() < 0.2,
-            },
-            "due_at": due,
-            "status": status,
-            "snoozed_until": snoozed_until,
-            "expires_at": expires,
-            "dedup_key": f"bench:{NAME}:{i}",
-            "prepared_action": None,
-            "status_reason": None if status == "pending" else f"seeded as {status}",
-            "created_at": created,
-            "updated_at": created,
-        })
+                "agent": agent,
+                "contact_id": contact["id"] if contact else None,
+                "company_id": contact["company_id"] if contact else None,
+                "deal_id": None,
+                "thread_id": None,
+                "meeting_id": None,
+                "aps": aps,
+                "aps_breakdown": {
+                    "components": {},
+                    "learned": {"points": 0, "reason": ""},
+                    "total": aps,
+                },
+                "score_inputs": {
+                    "move_type": move_type,
+                    "fact_at": created.isoformat(),
+                    "urgency": {"basis": "due", "at": due.isoformat()},
+                    "contact": {
+                        "title": contact["title"],
+                        "starred": contact["starred"],
+                        "lifecycle_stage": contact["lifecycle_stage"],
+                        "tier": rng.choice(["A", "B", "C", None]),
+                    }
+                    if contact
+                    else None,
+                    "deal": {"name": f"Deal {i}", "amount": deal_amount} if deal_amount else None,
+                    "prepared": rng.random() < 0.2,
+                },
+                "due_at": due,
+                "status": status,
+                "snoozed_until": snoozed_until,
+                "expires_at": expires,
+                "dedup_key": f"bench:{NAME}:{i}",
+                "prepared_action": None,
+                "status_reason": None if status == "pending" else f"seeded as {status}",
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
     return companies, contacts, moves
 
 
@@ -258,23 +339,26 @@ def check_today(result: Any, expected_total: int | None) -> str | None:
     return None
 
 
-def reader(w: Worker, start: threading.Barrier, stop_at: list[float], expected: int | None) -> None:
+def connect(w: Worker) -> Any:
+    """A connected Client, or None with the failure counted: a refused connection is an error."""
     from caseyos_cli.client import Client
 
-    client = None
     try:
-        client = Client.connect(timeout=60)
+        return Client.connect(timeout=60)
     except Exception as exc:
         w.error(type(exc).__name__, str(exc))
+        return None
+
+
+def reader(w: Worker, start: threading.Barrier, stop_at: list[float], expected: int | None) -> None:
+    client = connect(w)
     start.wait()
     while time.perf_counter() < stop_at[0]:
         if client is None:
-            try:
-                client = Client.connect(timeout=60)
-            except Exception as exc:
-                w.error(type(exc).__name__, str(exc))
+            client = connect(w)
+            if client is None:
                 time.sleep(0.05)
-                continue
+            continue
         t0 = time.perf_counter()
         try:
             result = client.call("queue.today", {"limit": LIMIT})
@@ -292,53 +376,64 @@ def reader(w: Worker, start: threading.Barrier, stop_at: list[float], expected: 
         client.close()
 
 
-def writer(w: Worker, start: threading.Barrier, stop_at: list[float], pool: list[int],
-           seed_: int) -> None:
-    from caseyos_cli.client import Client
+def writer(
+    w: Worker, start: threading.Barrier, stop_at: list[float], pool: list[int], seed_: int
+) -> None:
     from daemon.protocol import ErrorCode, RemoteError
 
     rng = random.Random(seed_)
-    client = Client.connect(timeout=60)
+    client = connect(w)
     start.wait()
     n = 0
-    try:
-        while time.perf_counter() < stop_at[0]:
-            n += 1
-            op = rng.choices(["queue.add", "queue.accept", "queue.snooze"], [2, 2, 1])[0]
-            if op == "queue.add":
-                params: dict[str, Any] = {"title": f"bench write {seed_}-{n}", "due": "today"}
-            else:
-                move_id = rng.choice(pool)
-                params = {"id": move_id}
-                if op == "queue.snooze":
-                    params["until"] = "tomorrow 9am"
-            t0 = time.perf_counter()
-            try:
-                result = client.call(op, params)
-            except RemoteError as exc:
-                if exc.code == ErrorCode.CONFLICT and op != "queue.add":
-                    w.conflicts += 1
-                    w.touched.add(params["id"])
-                    continue
-                w.error(exc.code, f"{op} {params}: {exc.message}")
-                continue
-            except Exception as exc:
-                w.error(type(exc).__name__, f"{op}: {exc}")
-                client.close()
-                client = Client.connect(timeout=60)
-                continue
-            w.latencies.append(time.perf_counter() - t0)
-            w.writes[op] += 1
-            if op != "queue.add":
+    while time.perf_counter() < stop_at[0]:
+        if client is None:
+            client = connect(w)
+            if client is None:
+                time.sleep(0.05)
+            continue
+        n += 1
+        op = rng.choices(["queue.add", "queue.accept", "queue.snooze"], [2, 2, 1])[0]
+        params: dict[str, Any]
+        if op == "queue.add":
+            params = {"title": f"bench write {seed_}-{n}", "due": "today"}
+        else:
+            params = {"id": rng.choice(pool)}
+            if op == "queue.snooze":
+                params["until"] = "tomorrow 9am"
+        t0 = time.perf_counter()
+        try:
+            result = client.call(op, params)
+        except RemoteError as exc:
+            if exc.code == ErrorCode.CONFLICT and op != "queue.add":
+                # Another writer got there first; the move has left pending either way.
+                w.conflicts += 1
                 w.touched.add(params["id"])
-            if not isinstance(result, dict) or "move" not in result:
-                w.error("wrong_shape", f"{op} answered {str(result)[:200]}")
-    finally:
+            else:
+                w.error(exc.code, f"{op} {params}: {exc.message}")
+            continue
+        except Exception as exc:
+            w.error(type(exc).__name__, f"{op}: {exc}")
+            client.close()
+            client = None
+            continue
+        w.latencies.append(time.perf_counter() - t0)
+        w.writes[op] += 1
+        if op != "queue.add":
+            w.touched.add(params["id"])
+        if not isinstance(result, dict) or "move" not in result:
+            w.error("wrong_shape", f"{op} answered {str(result)[:200]}")
+    if client is not None:
         client.close()
 
 
-def run_phase(daemon: h.Daemon, seconds: float, n_readers: int, n_writers: int,
-              expected: int | None, pool: list[int]) -> dict[str, Any]:
+def run_phase(
+    daemon: h.Daemon,
+    seconds: float,
+    n_readers: int,
+    n_writers: int,
+    expected: int | None,
+    pool: list[int],
+) -> dict[str, Any]:
     workers = [Worker("reader") for _ in range(n_readers)]
     workers += [Worker("writer") for _ in range(n_writers)]
     # Everyone connects first, then starts together, so the window is fully loaded.
@@ -347,7 +442,8 @@ def run_phase(daemon: h.Daemon, seconds: float, n_readers: int, n_writers: int,
     threads = []
     for i, w in enumerate(workers):
         target, args = (
-            (reader, (w, start, stop_at, expected)) if w.role == "reader"
+            (reader, (w, start, stop_at, expected))
+            if w.role == "reader"
             else (writer, (w, start, stop_at, pool, 1000 + i))
         )
         t = threading.Thread(target=target, args=args, name=f"{w.role}-{i}", daemon=True)
@@ -380,9 +476,13 @@ def run_phase(daemon: h.Daemon, seconds: float, n_readers: int, n_writers: int,
             "error_samples": [s for w in ws for s in w.error_samples][:5],
         }
 
-    result = {"seconds": round(wall, 2), "daemon_cpu_seconds": round(cpu, 2),
-              "daemon_cpu_utilisation": round(cpu / wall, 2), "hung_threads": hung,
-              "reads": figures("reader")}
+    result = {
+        "seconds": round(wall, 2),
+        "daemon_cpu_seconds": round(cpu, 2),
+        "daemon_cpu_utilisation": round(cpu / wall, 2),
+        "hung_threads": hung,
+        "reads": figures("reader"),
+    }
     if n_writers:
         writes = figures("writer")
         ops: Counter[str] = Counter()
@@ -407,11 +507,15 @@ def count_today_in_db(db: Path) -> tuple[int, int]:
     try:
         today = con.execute(
             "SELECT count(*) FROM moves WHERE (status = 'pending' AND due_at < ?)"
-            " OR (status = 'snoozed' AND snoozed_until <= ?)", (eod, now)).fetchone()[0]
+            " OR (status = 'snoozed' AND snoozed_until <= ?)",
+            (eod, now),
+        ).fetchone()[0]
         # queue.add keys its moves 'manual:...'; the seeded tasks are keyed 'bench:...'.
         added = con.execute(
             "SELECT count(*) FROM moves WHERE dedup_key LIKE 'manual:%'"
-            " AND status = 'pending' AND due_at < ?", (eod,)).fetchone()[0]
+            " AND status = 'pending' AND due_at < ?",
+            (eod,),
+        ).fetchone()[0]
         return today, added
     finally:
         con.close()
@@ -428,21 +532,26 @@ def statuses_of(db: Path, ids: list[int]) -> Counter[str]:
 
 
 def print_phase(title: str, phase: dict[str, Any]) -> None:
-    print(f"\n{title}: {phase['seconds']:.1f}s, daemon CPU {phase['daemon_cpu_utilisation']:.0%}"
-          " of one core")
+    print(
+        f"\n{title}: {phase['seconds']:.1f}s, daemon CPU {phase['daemon_cpu_utilisation']:.0%}"
+        " of one core"
+    )
     for role in ("reads", "writes"):
         if role not in phase:
             continue
         f = phase[role]
-        lat = f["latency"] or {k: float("nan") for k in
-                               ("median_ms", "p95_ms", "p99_ms", "max_ms")}
-        print(f"  {role:<6} {f['clients']:>2} clients  {f['requests']:>6} requests  "
-              f"{f['throughput_rps']:>6.1f} req/s  p50 {lat['median_ms']:.1f}ms  "
-              f"p95 {lat['p95_ms']:.1f}ms  p99 {lat['p99_ms']:.1f}ms  max {lat['max_ms']:.1f}ms  "
-              f"errors {f['errors']}")
+        lat = f["latency"] or {k: float("nan") for k in ("median_ms", "p95_ms", "p99_ms", "max_ms")}
+        print(
+            f"  {role:<6} {f['clients']:>2} clients  {f['requests']:>6} requests  "
+            f"{f['throughput_rps']:>6.1f} req/s  p50 {lat['median_ms']:.1f}ms  "
+            f"p95 {lat['p95_ms']:.1f}ms  p99 {lat['p99_ms']:.1f}ms  max {lat['max_ms']:.1f}ms  "
+            f"errors {f['errors']}"
+        )
         if role == "writes":
-            print(f"         by operation {f['by_operation']}, "
-                  f"tolerated conflicts {f['conflicts_tolerated']}")
+            print(
+                f"         by operation {f['by_operation']}, "
+                f"tolerated conflicts {f['conflicts_tolerated']}"
+            )
         for sample in f["error_samples"]:
             print(f"         ! {sample}")
 
@@ -461,9 +570,11 @@ def main() -> int:
     failures: list[str] = []
     try:
         seeded = seed(home)
-        print(f"seeded {N_MOVES} moves ({seeded.by_status}) in {seeded.seconds:.1f}s; "
-              f"expect {seeded.expected_today} due today after the startup tick wakes "
-              f"{seeded.woken_at_start} and expires {seeded.expired_at_start}")
+        print(
+            f"seeded {N_MOVES} moves ({seeded.by_status}) in {seeded.seconds:.1f}s; "
+            f"expect {seeded.expected_today} due today after the startup tick wakes "
+            f"{seeded.woken_at_start} and expires {seeded.expired_at_start}"
+        )
         t0 = time.perf_counter()
         daemon.start()
         startup = time.perf_counter() - t0
@@ -493,8 +604,9 @@ def main() -> int:
 
         # Writers act on the 25 moves an operator sees first, so they sometimes collide.
         pool = [m["id"] for m in first["moves"]]
-        mixed = run_phase(daemon, args.mixed_seconds, args.clients - args.writers,
-                          args.writers, None, pool)
+        mixed = run_phase(
+            daemon, args.mixed_seconds, args.clients - args.writers, args.writers, None, pool
+        )
         with Client.connect() as client:
             after_mixed = client.call("system.status")
             final = client.call("queue.today", {"limit": LIMIT})
@@ -516,15 +628,22 @@ def main() -> int:
 
     print_phase("single client (service time, no contention)", solo)
     print_phase(f"read phase ({args.clients} clients, queue.today limit {LIMIT})", read)
-    print_phase(f"mixed phase ({args.clients - args.writers} readers + {args.writers} writers)",
-                mixed)
-    checked_out = {"after_read": after_read["connections_checked_out"],
-                   "after_mixed": after_mixed["connections_checked_out"]}
-    print(f"\nconnections_checked_out after read phase {checked_out['after_read']}, after mixed "
-          f"phase {checked_out['after_mixed']}; requests served {after_mixed['requests_served']}")
-    print(f"today after writes: daemon says {final['total']}, database recount {db_today}, "
-          f"expected {expected_final} (= {seeded.expected_today} + {db_added} added - "
-          f"{len(touched) - left_today['pending']} accepted/snoozed)")
+    print_phase(
+        f"mixed phase ({args.clients - args.writers} readers + {args.writers} writers)", mixed
+    )
+    checked_out = {
+        "after_read": after_read["connections_checked_out"],
+        "after_mixed": after_mixed["connections_checked_out"],
+    }
+    print(
+        f"\nconnections_checked_out after read phase {checked_out['after_read']}, after mixed "
+        f"phase {checked_out['after_mixed']}; requests served {after_mixed['requests_served']}"
+    )
+    print(
+        f"today after writes: daemon says {final['total']}, database recount {db_today}, "
+        f"expected {expected_final} (= {seeded.expected_today} + {db_added} added - "
+        f"{len(touched) - left_today['pending']} accepted/snoozed)"
+    )
     ticks = (before["last_tick"].get("at"), after_mixed["last_tick"].get("at"))
     if ticks[0] != ticks[1]:
         print(f"note: a scheduled tick ran during the measurement ({ticks[1]})")
@@ -542,24 +661,31 @@ def main() -> int:
     if after_mixed["due_today"] != final["total"]:
         failures.append("system.status and queue.today disagree on moves due today")
 
-    path = h.write_results(NAME, {
-        "ok": not failures,
-        "failures": failures,
-        "moves": N_MOVES,
-        "expected_today": seeded.expected_today,
-        "seeded_by_status": seeded.by_status,
-        "seed_seconds": round(seeded.seconds, 2),
-        "daemon_startup_seconds": round(startup, 2),
-        "startup_tick": before["last_tick"],
-        "single_client_phase": solo,
-        "read_phase": read,
-        "mixed_phase": mixed,
-        "connections_checked_out": checked_out,
-        "requests_served": after_mixed["requests_served"],
-        "final_today": {"daemon": final["total"], "db_recount": db_today,
-                        "expected": expected_final, "added": db_added,
-                        "touched": len(touched)},
-    })
+    path = h.write_results(
+        NAME,
+        {
+            "ok": not failures,
+            "failures": failures,
+            "moves": N_MOVES,
+            "expected_today": seeded.expected_today,
+            "seeded_by_status": seeded.by_status,
+            "seed_seconds": round(seeded.seconds, 2),
+            "daemon_startup_seconds": round(startup, 2),
+            "startup_tick": before["last_tick"],
+            "single_client_phase": solo,
+            "read_phase": read,
+            "mixed_phase": mixed,
+            "connections_checked_out": checked_out,
+            "requests_served": after_mixed["requests_served"],
+            "final_today": {
+                "daemon": final["total"],
+                "db_recount": db_today,
+                "expected": expected_final,
+                "added": db_added,
+                "touched": len(touched),
+            },
+        },
+    )
     print(f"\nresults: {path}")
     if failures:
         print("FAILED: " + "; ".join(failures))

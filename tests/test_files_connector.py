@@ -215,6 +215,9 @@ def test_csv_missing_required_column(tmp_path: Path) -> None:
     deals = write(tmp_path, "deals.csv", "Record ID,Deal Name,Amount\n1,x,2\n")
     with pytest.raises(ImportFormatError, match="missing column 'Deal Stage'"):
         parse_file(deals, OPERATOR)
+    no_ids = write(tmp_path, "deals2.csv", "Deal Name,Deal Stage,Pipeline\nx,Closed Won,\n")
+    with pytest.raises(ImportFormatError, match="missing column 'Record ID'"):
+        parse_file(no_ids, OPERATOR)
 
 
 @pytest.mark.parametrize(
@@ -553,6 +556,17 @@ def test_mbox_bounce_recipient_from_body(tmp_path: Path) -> None:
     signal = parse_file(path, OPERATOR).signals[0]
     assert signal.kind == "email.bounced"
     assert signal.contact_email == "old.friend@acme.example"
+    vague = write(
+        tmp_path,
+        "vague.mbox",
+        mail(frm="mailer-daemon@mx.example", subject="Failure", body="Something went wrong.\n"),
+    )
+    batch = parse_file(vague, OPERATOR)
+    assert batch.signals[0].kind == "email.bounced"
+    assert batch.signals[0].contact_email is None
+    assert batch.warnings == [
+        "vague.mbox: message 1: bounce notice m1@acme.example names no failed recipient"
+    ]
 
 
 def test_mbox_bad_messages_are_skipped_with_warning(tmp_path: Path) -> None:

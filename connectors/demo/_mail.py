@@ -291,8 +291,11 @@ class MailboxWriter:
         for i, (m, sender, sent_at) in enumerate(
             zip(thread["messages"], senders, times, strict=True)
         ):
-            # We write to the contact; everyone else writes to us.
-            main = [contact] if sender.internal and sender != contact else [self.op]
+            # Everyone else writes to us; we answer whoever outside spoke last, else the contact.
+            main = [self.op]
+            if sender.internal and sender != contact:
+                prev_sender = planned[-1].sender if planned else contact
+                main = [prev_sender] if not prev_sender.internal else [contact]
             extra = [self.people.get(e) for e in m.get("cc", [])]
             cc = [p for p in [*participants, *extra] if p != sender and p not in main]
             body = m["body"]

@@ -115,6 +115,11 @@ _DEFAULT_STAGES = {
 
 _TIERS = {"1": "A", "2": "B", "3": "C"}
 
+# Notes and descriptions in CRM exports can exceed the csv module's 128 KiB field limit. The
+# limit is process-wide, so it is only ever raised, once, rather than set and restored per file
+# (which would race between imports running in parallel threads).
+csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
+
 
 def _norm_header(value: str) -> str:
     return re.sub(r"\s+", " ", value.replace("\ufeff", "")).strip().lower()
@@ -171,9 +176,6 @@ class _Row:
 
 def _iter_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Non-blank CSV records with the line each starts on; decoding errors become format errors."""
-    limit = csv.field_size_limit()
-    # Notes and descriptions in CRM exports can exceed the csv module's 128 KiB default.
-    csv.field_size_limit(max(limit, 16 * 1024 * 1024))
     line = 1
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as fh:
@@ -199,8 +201,6 @@ def _iter_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         ) from exc
     except OSError as exc:
         raise ImportFormatError(f"cannot read file: {exc.strerror or exc}", path=str(path)) from exc
-    finally:
-        csv.field_size_limit(limit)
 
 
 class _Ctx:
@@ -284,9 +284,17 @@ def parse_hubspot_csv(
     return ctx.batch
 
 
+# Required columns as HubSpot's export spells them, for error messages.
+_LABELS = {
+    "email": "Email",
+    "record_id": "Record ID",
+    "deal_name": "Deal Name",
+    "deal_stage": "Deal Stage",
+}
+
+
 def _label(field: str) -> str:
-    label = _COLUMNS[field][0]
-    return " ".join(w if w in {"of", "(primary)"} else w.capitalize() for w in label.split())
+    return _LABELS.get(field, field)
 
 
 def _contact(

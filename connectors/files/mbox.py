@@ -82,7 +82,11 @@ def iter_mbox(path: Path, operator: OperatorIdentity) -> Iterator[ParsedMessage]
         for number, key in enumerate(box.iterkeys(), start=1):
             raw = box.get_bytes(key, from_=True)
             try:
-                yield _parse_message(raw, operator)
+                parsed = _parse_message(raw, operator)
+                if parsed.warning:
+                    where = f"{path.name}: message {number}: {parsed.warning}"
+                    parsed = parsed._replace(warning=where)
+                yield parsed
             except Exception as exc:
                 # One malformed message must not cost the user the other thousands.
                 reason = str(exc) or type(exc).__name__

@@ -13,8 +13,8 @@ from agents import ALL_AGENTS
 from daemon import paths
 from daemon.context import OpContext
 from daemon.domain import pipeline, queue, settings
-from daemon.protocol import PROTOCOL_VERSION
 from daemon.errors import InvalidParams
+from daemon.protocol import PROTOCOL_VERSION
 from daemon.registry import REGISTRY, NoParams, Params, operation
 from daemon.store.models import ImportRecord, Move, Signal
 from daemon.timeparse import end_of_day
