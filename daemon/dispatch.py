@@ -54,10 +54,9 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
     if not op.needs_session:
         result = await op.handler(ctx, params)
     else:
-        guard: AbstractAsyncContextManager[Any] = (
-            nullcontext() if op.effect == "read" else workspace.write_lock
-        )
-        async with guard, workspace.session() as session:
+        write = op.effect != "read"
+        guard: AbstractAsyncContextManager[Any] = workspace.write_lock if write else nullcontext()
+        async with guard, workspace.session(write=write) as session:
             ctx._session = session
             async with session.begin():
                 result = await op.handler(ctx, params)

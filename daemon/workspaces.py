@@ -17,7 +17,13 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from daemon import paths
-from daemon.store.engine import database_url, make_engine, migrate, sessionmaker
+from daemon.store.engine import (
+    database_url,
+    make_engine,
+    migrate,
+    refresh_statistics,
+    sessionmaker,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +34,49 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 @dataclass
 class Workspace:
+    """One database with two engines: a pool for readers and a single writer connection.
+
+    SQLite allows one writer at a time; giving writes their own connection (and a lock)
+    means a write never queues behind readers for a pooled connection, and readers in WAL
+    mode never wait for the writer.
+    """
+
     name: str
     path: Path
     engine: AsyncEngine
+    write_engine: AsyncEngine
     factory: async_sessionmaker[AsyncSession]
-    # One writer: write operations on a workspace run one at a time; reads run alongside.
+    write_factory: async_sessionmaker[AsyncSession]
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session that is always closed, so its connection goes back to the pool."""
-        session = self.factory()
+    async def session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session that is always closed, so its connection goes back to the pool.
+
+        Writers must hold `write_lock` (the dispatcher and the pipeline do).
+        """
+        session = (self.write_factory if write else self.factory)()
         try:
             yield session
         finally:
             await session.close()
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """The one writer: the lock, the write connection, one transaction."""
+        async with self.write_lock, self.session(write=True) as session, session.begin():
+            yield session
+
     def checked_out(self) -> int:
-        pool = self.engine.pool
-        checkedout = getattr(pool, "checkedout", None)
-        return int(checkedout()) if callable(checkedout) else 0
+        total = 0
+        for engine in (self.engine, self.write_engine):
+            checkedout = getattr(engine.pool, "checkedout", None)
+            total += int(checkedout()) if callable(checkedout) else 0
+        return total
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        await self.write_engine.dispose()
 
 
 class WorkspaceManager:
@@ -94,9 +123,12 @@ class WorkspaceManager:
                 return ws
             self.root.mkdir(parents=True, exist_ok=True)
             path = self.db_path(name)
-            engine = make_engine(database_url(path))
-            await migrate(engine)
-            ws = Workspace(name, path, engine, sessionmaker(engine))
+            url = database_url(path)
+            writer = make_engine(url, pool_size=1)
+            await migrate(writer)
+            await refresh_statistics(writer)
+            reader = make_engine(url)
+            ws = Workspace(name, path, reader, writer, sessionmaker(reader), sessionmaker(writer))
             self._open[name] = ws
             log.info("workspace %s open at %s", name, path)
             return ws
@@ -115,11 +147,11 @@ class WorkspaceManager:
             ws = self._open.pop(name, None)
             if ws is not None:
                 async with ws.write_lock:
-                    await ws.engine.dispose()
+                    await ws.dispose()
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(self.db_path(name)) + suffix).unlink(missing_ok=True)
 
     async def close(self) -> None:
         for ws in list(self._open.values()):
-            await ws.engine.dispose()
+            await ws.dispose()
         self._open.clear()

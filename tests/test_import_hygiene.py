@@ -24,9 +24,9 @@ HEAVY = (
 
 PROBE = """
 import json, sys
-from caseyos_cli.main import app
+from caseyos_cli.main import run
 try:
-    app(["queue", "today", "--json"], standalone_mode=True)
+    run(["queue", "today", "--json"])
 except SystemExit as exc:
     code = exc.code
 heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[1])))

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output, timefmt
+from caseyos_cli import output
 from daemon import paths
 
 app = typer.Typer(
@@ -44,6 +44,8 @@ def _uptime(s: dict[str, Any]) -> str:
 
 def short_status() -> None:
     """What `caseyos` alone prints."""
+    from caseyos_cli import timefmt
+
     s = _status()
     if s is None:
         print(f"daemon:    not running (socket {paths.socket_path()})")

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output, timefmt
+from caseyos_cli import output
 
 app = typer.Typer(help="Today's Moves: ranked, explained, worked.", no_args_is_help=True)
 
@@ -18,6 +18,8 @@ def moves_table(moves: list[dict[str, Any]], now: str, tz: str, *, status: bool 
     """Moves as people read them: rank, score, what and for whom, why now, when."""
     from rich.table import Table
     from rich.text import Text
+
+    from caseyos_cli import timefmt
 
     table = Table(box=None, pad_edge=False, show_edge=False, expand=True, header_style="bold")
     table.add_column("#", justify="right", no_wrap=True)
@@ -122,13 +124,21 @@ def explain(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
 @app.command()
 def show(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
     """One move: why now, score, the signals behind it and its history."""
+    from caseyos_cli import timefmt
+
     result = output.call("queue.show", {"id": move_id})
     if as_json:
         output.print_json(result)
         return
     m, tz = result["move"], result["timezone"]
     print(f"#{m['id']} {m['title']}")
-    print(f"  why now:  {m['why_now']}")
+    import textwrap
+
+    print(
+        textwrap.fill(
+            m["why_now"], width=78, initial_indent="  why now:  ", subsequent_indent=" " * 12
+        )
+    )
     print(f"  status:   {m['status']}" + (f" ({m['status_reason']})" if m["status_reason"] else ""))
     print(f"  type:     {m['move_type']} by {m['agent']}   APS {m['aps']:.1f}")
     print(f"  due:      {timefmt.local(m['due_at'], tz)}")

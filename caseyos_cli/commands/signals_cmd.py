@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from caseyos_cli import output, timefmt
+from caseyos_cli import output
 
 app = typer.Typer(help="Signals: things that happened, with a time.", no_args_is_help=True)
 
@@ -20,6 +20,8 @@ def list_(
     as_json: bool = JSON,
 ) -> None:
     """Signals since a time, newest first."""
+    from caseyos_cli import timefmt
+
     result = output.call("signals.list", {"since": since, "kind": kind, "limit": limit})
     if as_json:
         output.print_json(result)

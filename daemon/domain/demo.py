@@ -39,13 +39,13 @@ async def load(state: DaemonState, *, reset: bool = False) -> dict[str, Any]:
         ws = await manager.open(DEMO)
         with tempfile.TemporaryDirectory(prefix="caseyos-demo-") as tmp:
             demo = build_demo(Path(tmp), now)
-            async with ws.write_lock, ws.session() as session, session.begin():
+            async with ws.transaction() as session:
                 await settings.put_operator(session, demo.operator)
                 for key, value in demo.settings.items():
                     await settings.put(session, key, value)
             imported = await importer.import_files(ws, demo.files, demo.operator, now)
         local_day = now.astimezone(ZoneInfo(demo.operator.timezone)).date().isoformat()
-        async with ws.write_lock, ws.session() as session, session.begin():
+        async with ws.transaction() as session:
             await settings.put(session, ANCHOR, local_day)
         result.update(
             rebuilt=True,

@@ -15,6 +15,7 @@ from connectors.files import detect_kind, parse_file
 from daemon.domain import pipeline
 from daemon.domain.ingest import ingest
 from daemon.errors import InvalidParams
+from daemon.store.engine import refresh_statistics
 from daemon.store.models import ImportRecord
 
 if TYPE_CHECKING:
@@ -70,10 +71,11 @@ async def import_files(
 ) -> dict[str, Any]:
     """Parse every file, then write them all and run the pipeline in one transaction."""
     parsed = [(p, *await parse(p, operator, None, now)) for p in paths]
-    async with ws.write_lock, ws.session() as session, session.begin():
+    async with ws.transaction() as session:
         files = [
             await write(session, p, kind, sha, batch, operator, now)
             for p, kind, sha, batch in parsed
         ]
         queue_report = await pipeline.run(session, now)
+    await refresh_statistics(ws.write_engine)
     return {"files": files, "queue": queue_report}

@@ -95,7 +95,7 @@ async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
 
 async def run_in_workspace(state: DaemonState, ws: Workspace) -> dict[str, Any]:
     """A pipeline pass as its own write transaction, publishing what changed."""
-    async with ws.write_lock, ws.session() as session, session.begin():
+    async with ws.transaction() as session:
         report = await run(session, state.clock.now())
     changed = {k: v for k, v in report.items() if k != "rescored" and v}
     if changed:

@@ -232,9 +232,23 @@ def today_filter(now: datetime, end_of_today: datetime) -> ColumnElement[bool]:
 async def today(
     session: AsyncSession, now: datetime, end_of_today: datetime, limit: int | None
 ) -> tuple[Sequence[Move], int]:
-    cond = today_filter(now, end_of_today)
-    total = await session.scalar(select(func.count()).select_from(Move).where(cond))
-    query = select(Move).where(cond).order_by(Move.aps.desc(), Move.due_at.asc(), Move.id)
-    if limit:
-        query = query.limit(limit)
-    return (await session.scalars(query)).all(), int(total or 0)
+    """Today's moves by APS, then due time.
+
+    Pending and woken-snoozed moves are fetched by two index-driven queries (status, aps)
+    and merged, instead of one OR that makes SQLite scan and sort the whole table.
+    """
+    order = (Move.aps.desc(), Move.due_at.asc(), Move.id)
+    parts = [
+        (Move.status == PENDING, Move.due_at < end_of_today),
+        (Move.status == SNOOZED, Move.snoozed_until <= now),
+    ]
+    moves: list[Move] = []
+    total = 0
+    for cond in parts:
+        total += await session.scalar(select(func.count()).select_from(Move).where(*cond)) or 0
+        query = select(Move).where(*cond).order_by(*order)
+        if limit:
+            query = query.limit(limit)
+        moves += (await session.scalars(query)).all()
+    moves.sort(key=lambda m: (-m.aps, m.due_at, m.id))
+    return (moves[:limit] if limit else moves), int(total)

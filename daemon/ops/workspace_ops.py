@@ -83,7 +83,7 @@ def _out(ident: OperatorIdentity, workspace: str) -> OperatorOut:
 async def init(ctx: OpContext, p: OperatorParams) -> OperatorOut:
     ws = await ctx.state.workspaces.open(MAIN)
     ident = p.identity()
-    async with ws.write_lock, ws.session() as s, s.begin():
+    async with ws.transaction() as s:
         await settings.put_operator(s, ident)
     await ctx.state.workspaces.use(MAIN)
     ctx.emit("workspace.changed", {"workspace": MAIN})

@@ -32,8 +32,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=8, max_overflow=8, pool_timeout=30)
+def make_engine(url: str, pool_size: int = 8) -> AsyncEngine:
+    overflow = 8 if pool_size > 1 else 0
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=overflow, pool_timeout=30)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
@@ -78,6 +79,14 @@ def head_revision() -> str:
     head = script.get_current_head()
     assert head is not None
     return head
+
+
+async def refresh_statistics(engine: AsyncEngine) -> None:
+    """Let SQLite's planner know table sizes, so it picks the ranking index for Today."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("ANALYZE")
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -210,7 +211,7 @@ class Signal(Base):
 class Move(Base):
     __tablename__ = "moves"
     __table_args__ = (
-        Index("ix_moves_status_aps", "status", "aps"),
+        Index("ix_moves_rank", "status", text("aps DESC"), "due_at", "id"),
         Index("ix_moves_status_due", "status", "due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
