@@ -6,6 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DaemonProcess, run_cli
 from tests.mailfixtures import write_contacts_csv
 
@@ -112,3 +114,23 @@ def test_human_output_of_today(daemon: DaemonProcess) -> None:
     assert lines[0].split()[:3] == ["#", "APS", "Move,"]
     assert max(len(line) for line in lines) <= 80
     assert "moves due today" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        "2026-11-28T14:00:00+00:00",  # Saturday morning in NY
+        "2026-11-30T12:00:00+00:00",  # Monday 07:00 in NY
+        "2027-03-08T03:30:00+00:00",
+    ],
+)  # the night after DST starts
+def test_demo_has_a_full_day_of_moves_any_day(daemon_env: dict[str, str], now: str) -> None:
+    d = DaemonProcess(daemon_env).start(now=now)
+    try:
+        today = d.call("queue.today", {"limit": 100})
+        assert today["total"] >= 8
+        assert {"reply_needed", "follow_up_due", "meeting_prep"} <= {
+            m["agent"] for m in today["moves"]
+        }
+    finally:
+        d.stop()

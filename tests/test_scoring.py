@@ -1,0 +1,77 @@
+"""APS from facts: bounded, monotonic where it should be, explained by its breakdown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.domain.scoring import ScoringConfig, score
+from daemon.domain.settings import DEFAULT_WEIGHTS
+
+NOW = datetime(2026, 11, 25, 15, tzinfo=UTC)
+CFG = ScoringConfig(
+    weights=DEFAULT_WEIGHTS,
+    typical_deal_size=25000,
+    icp={"industries": ["fintech"], "min_employees": 50, "max_employees": 1000},
+    tz=ZoneInfo("America/New_York"),
+)
+NONE = (0.0, "no history yet")
+
+
+def reply(hours_ago: float, **extra: object) -> dict:
+    return {
+        "move_type": "reply",
+        "urgency": {"basis": "reply", "since": (NOW - timedelta(hours=hours_ago)).isoformat()},
+        "contact": {"title": "VP Finance", "company_size": 200, "industry": "fintech", "tier": "B"},
+        "deal": None,
+        "prepared": False,
+        **extra,
+    }
+
+
+def test_older_unanswered_mail_scores_higher() -> None:
+    scores = [score(reply(h), NOW, CFG, NONE)[0] for h in (1, 12, 48, 120)]
+    assert scores == sorted(scores) and scores[0] < scores[-1]
+
+
+def test_bigger_deals_score_higher_and_revenue_is_capped() -> None:
+    def with_deal(amount: float) -> float:
+        return score(reply(24, deal={"name": "D", "stage": "x", "amount": amount}), NOW, CFG, NONE)[
+            1
+        ]["components"]["revenue"]["value"]
+
+    values = [with_deal(a) for a in (5000, 25000, 100000, 10_000_000)]
+    assert values == sorted(values)
+    assert values[1] == pytest.approx(0.5)
+    assert values[-1] == 1.0
+
+
+def test_breakdown_adds_up_and_learned_is_bounded() -> None:
+    aps, b = score(reply(30), NOW, CFG, (55.0, "from past outcomes"))
+    assert b["learned"]["points"] == 20.0
+    parts = sum(c["points"] for c in b["components"].values())
+    assert aps == pytest.approx(min(100.0, parts + 20.0), abs=0.1)
+    low, _ = score(reply(30), NOW, CFG, (-99.0, "ignored a lot"))
+    assert 0.0 <= low < aps <= 100.0
+
+
+def test_prepared_actions_cost_less_effort() -> None:
+    plain = score(reply(5), NOW, CFG, NONE)[1]["components"]["effort"]["value"]
+    ready = score(reply(5, prepared=True), NOW, CFG, NONE)[1]["components"]["effort"]["value"]
+    assert ready < plain
+
+
+def test_meetings_get_more_urgent_as_they_approach() -> None:
+    def at(hours: float) -> float:
+        inputs = {
+            "move_type": "meeting_prep",
+            "contact": None,
+            "deal": None,
+            "urgency": {"basis": "meeting", "at": (NOW + timedelta(hours=hours)).isoformat()},
+        }
+        return score(inputs, NOW, CFG, NONE)[1]["components"]["urgency"]["value"]
+
+    assert at(1) > at(6) > at(30)
+    assert at(-1) == 1.0
