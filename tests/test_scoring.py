@@ -75,3 +75,33 @@ def test_meetings_get_more_urgent_as_they_approach() -> None:
 
     assert at(1) > at(6) > at(30)
     assert at(-1) == 1.0
+
+
+def test_deals_longer_in_stage_are_more_urgent() -> None:
+    def days(n: int) -> tuple[float, str]:
+        inputs = {
+            "move_type": "deal_review",
+            "contact": None,
+            "deal": {"name": "D", "stage": "contractsent", "amount": 48000},
+            "urgency": {"basis": "stage", "days_in_stage": n, "normal_days": 14},
+        }
+        c = score(inputs, NOW, CFG, NONE)[1]["components"]["urgency"]
+        return c["value"], c["reason"]
+
+    assert days(14)[0] < days(28)[0] < days(60)[0] <= 1.0
+    assert days(28)[1] == "28 days in stage vs 14 normal"
+
+
+@pytest.mark.parametrize("basis", ["reply", "follow_up", "meeting", "due", "stage", None])
+def test_every_urgency_basis_scores_within_bounds(basis: str | None) -> None:
+    at = (NOW - timedelta(days=3)).isoformat()
+    inputs = {
+        "move_type": "task",
+        "contact": None,
+        "deal": None,
+        "urgency": {"basis": basis, "since": at, "at": at, "days_in_stage": 20},
+    }
+    aps, b = score(inputs, NOW, CFG, NONE)
+    assert 0 <= aps <= 100
+    assert all(0 <= c["value"] <= 1 for c in b["components"].values())
+    assert all(c["reason"] for c in b["components"].values())

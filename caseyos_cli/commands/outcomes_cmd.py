@@ -53,18 +53,9 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
         return "-" if x is None else f"{x:.0%}"
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in (
-        "agent",
-        "type",
-        "proposed",
-        "accepted",
-        "done",
-        "worked",
-        "accept%",
-        "success%",
-        "hours",
-    ):
-        table.add_column(col, justify="left" if col in ("agent", "type") else "right")
+    # Short headers keep all nine columns inside 80 characters; `--json` has the full names.
+    for col in ("agent", "type", "prop", "acc", "done", "won", "acc%", "won%", "hrs"):
+        table.add_column(col, justify="left" if col in ("agent", "type") else "right", no_wrap=True)
     for g in result["groups"]:
         hours = g["median_hours_to_outcome"]
         table.add_row(
@@ -79,5 +70,9 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
             "-" if hours is None else f"{hours:.0f}",
         )
     output.console().print(table)
+    print(
+        "prop proposed, acc accepted, won = moves with a positive outcome, "
+        "hrs = median hours from done to outcome"
+    )
     if result["by_kind"]:
         print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(result["by_kind"].items())))

@@ -205,8 +205,11 @@ def snooze(
     if as_json:
         output.print_json(result)
         return
+    from caseyos_cli import timefmt
+
     m = result["move"]
-    print(f"#{m['id']} snoozed until {m['snoozed_until']}: {m['title']}")
+    tz = result.get("timezone", "UTC")
+    print(f"#{m['id']} snoozed until {timefmt.local(m['snoozed_until'], tz)}: {m['title']}")
 
 
 @app.command()

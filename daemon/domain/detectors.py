@@ -143,19 +143,16 @@ async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     for deal in (await session.scalars(select(Deal))).all():
         if deal.stage.lower() in CLOSED_STAGES:
             continue
-        moved = max(
-            d
-            for d in (deal.stage_entered_at, deal.last_activity_at, deal.created_at)
-            if d is not None
-        )
-        if now - moved >= timedelta(days=stalled_days):
-            entered = deal.stage_entered_at or deal.created_at
+        # Stalled = no stage change for N days. Emails alone do not move a deal forward, so
+        # activity does not reset the clock; the move's why-now shows the last activity.
+        entered = deal.stage_entered_at or deal.created_at
+        if now - entered >= timedelta(days=stalled_days):
             added += await _add(
                 session,
                 now,
                 "deal.stalled",
                 f"deal.stalled:{deal.id}:{deal.stage}",
-                moved + timedelta(days=stalled_days),
+                entered + timedelta(days=stalled_days),
                 {
                     "deal": deal.name,
                     "stage": deal.stage,

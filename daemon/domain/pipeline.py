@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,8 +13,10 @@ from agents import enabled_agents
 from agents.base import SignalView
 from daemon.domain import detectors, learning, queue, settings
 from daemon.domain.facts import StoreFacts
-from daemon.domain.scoring import ScoringConfig
+from daemon.domain.scoring import ScoringConfig, ScoringError
 from daemon.store.models import Signal
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from daemon.state import DaemonState
@@ -68,20 +71,35 @@ async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
     learned = await learning.load(session, now)
     facts = StoreFacts(session, now, tz, await settings.operator(session))
     created = updated = 0
+    failed: list[str] = []
     for agent in agents:
         mine = [s for s in signals if s.kind in agent.consumes]
         if not mine:
             continue
-        for proposal in await agent.propose(mine, facts):
-            _, is_new = await queue.upsert(session, agent.name, proposal, now, cfg, learned)
+        # One broken agent must not stop the others, nor the queue's housekeeping.
+        try:
+            proposals = await agent.propose(mine, facts)
+        except Exception:
+            log.exception("agent %s failed; its signals are retried on the next run", agent.name)
+            failed.append(agent.name)
+            continue
+        for proposal in proposals:
+            try:
+                _, is_new = await queue.upsert(session, agent.name, proposal, now, cfg, learned)
+            except ScoringError:
+                log.exception("agent %s proposed a move that cannot be scored", agent.name)
+                failed.append(agent.name)
+                continue
             created += is_new
             updated += not is_new
-    for row in rows:
-        row.processed_at = now
+    if not failed:
+        for row in rows:
+            row.processed_at = now
     woken = len(await queue.wake(session, now))
     expired = len(await queue.expire(session, now))
     rescored = await queue.rescore(session, now, cfg, learned)
     return {
+        "failed_agents": len(set(failed)),
         "detected": detected,
         "signals": len(signals),
         "proposed": created,

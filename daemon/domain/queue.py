@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -10,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.base import Proposal, Resolution, SignalView
 from daemon.domain.learning import Learned
-from daemon.domain.scoring import ScoringConfig, score
+from daemon.domain.scoring import ScoringConfig, ScoringError, score
 from daemon.errors import Conflict, NotFound
 from daemon.store.models import Move, MoveEvent, MoveSignal
+
+log = logging.getLogger(__name__)
 
 PENDING, ACCEPTED, DONE, DISMISSED = "pending", "accepted", "done", "dismissed"
 SNOOZED, FAILED, EXPIRED, RESOLVED = "snoozed", "failed", "expired", "resolved"
@@ -211,14 +214,20 @@ async def rescore(
     session: AsyncSession, now: datetime, cfg: ScoringConfig, learned: Learned
 ) -> int:
     moves = (await session.scalars(select(Move).where(Move.status.in_(OPEN)))).all()
+    broken = 0
     for move in moves:
-        move.aps, move.aps_breakdown = score(
-            move.score_inputs,
-            now,
-            cfg,
-            learned.for_move(move.agent, move.move_type, move.contact_id),
-        )
-    return len(moves)
+        try:
+            move.aps, move.aps_breakdown = score(
+                move.score_inputs,
+                now,
+                cfg,
+                learned.for_move(move.agent, move.move_type, move.contact_id),
+            )
+        except ScoringError:
+            broken += 1  # keeps its last score; logged once per pass below
+    if broken:
+        log.warning("%d moves could not be rescored and keep their last score", broken)
+    return len(moves) - broken
 
 
 def today_filter(now: datetime, end_of_today: datetime) -> ColumnElement[bool]:

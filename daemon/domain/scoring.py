@@ -53,6 +53,10 @@ SENIOR = (
 MIDDLE = ("head", "director", "lead")
 
 
+class ScoringError(Exception):
+    """A move's inputs could not be scored; the message names the move type and cause."""
+
+
 @dataclass(frozen=True)
 class ScoringConfig:
     weights: dict[str, float]
@@ -147,7 +151,7 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
         ratio = in_stage / normal
         return (
             _clamp(0.3 + 0.35 * (ratio - 1), 0.3, 1.0),
-            f"{days:.0f} days in stage vs {normal:.0f} normal",
+            f"{in_stage:.0f} days in stage vs {normal:.0f} normal",
         )
     return 0.3, "no time pressure known"
 
@@ -182,6 +186,15 @@ def _span(hours: float) -> str:
 
 
 def score(
+    inputs: dict[str, Any], now: datetime, cfg: ScoringConfig, learned: tuple[float, str]
+) -> tuple[float, dict[str, Any]]:
+    try:
+        return _score(inputs, now, cfg, learned)
+    except Exception as exc:
+        raise ScoringError(f"cannot score a {inputs.get('move_type')} move: {exc!r}") from exc
+
+
+def _score(
     inputs: dict[str, Any], now: datetime, cfg: ScoringConfig, learned: tuple[float, str]
 ) -> tuple[float, dict[str, Any]]:
     parts = {

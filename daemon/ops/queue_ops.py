@@ -30,6 +30,7 @@ class MoveId(Params):
 
 class MoveResult(BaseModel):
     move: MoveOut
+    timezone: str = Field("UTC", description="The operator's zone, for showing times.")
 
 
 class TodayParams(Params):
@@ -188,7 +189,10 @@ async def _change(ctx: OpContext, move_id: int, to: str, reason: str | None) -> 
     move = await queue.get(ctx.session, move_id)
     await queue.change(ctx.session, move, to, ctx.now(), reason)
     ctx.emit("move.updated", {"id": move.id, "status": to, "workspace": ctx.workspace.name})
-    return MoveResult(move=await move_view(ctx.session, move))
+    return MoveResult(
+        move=await move_view(ctx.session, move),
+        timezone=str(await settings.timezone(ctx.session)),
+    )
 
 
 @operation(
@@ -252,10 +256,13 @@ async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
     params=MoveId,
     result=MoveResult,
     effect="local",
-    description="Mark a move done; a pending move is accepted and done in one step.",
+    description="Mark a move done; a pending or snoozed move is accepted first, "
+    "and every step is kept in its history.",
 )
 async def done(ctx: OpContext, p: MoveId) -> MoveResult:
     move = await queue.get(ctx.session, p.id)
+    if move.status == queue.SNOOZED:
+        await queue.change(ctx.session, move, queue.PENDING, ctx.now(), "done while snoozed")
     if move.status in (queue.PENDING, queue.FAILED):
         await queue.change(ctx.session, move, queue.ACCEPTED, ctx.now(), "accepted")
     return await _change(ctx, p.id, queue.DONE, "done")
@@ -322,7 +329,7 @@ async def add(ctx: OpContext, p: AddParams) -> MoveResult:
         s, "manual", proposal, now, await scoring_config(s), await load_learned(s, now)
     )
     ctx.emit("move.created", {"id": move.id, "workspace": ctx.workspace.name})
-    return MoveResult(move=await move_view(s, move))
+    return MoveResult(move=await move_view(s, move), timezone=str(tz))
 
 
 class StatsParams(Params):

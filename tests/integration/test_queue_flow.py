@@ -123,3 +123,13 @@ def test_add_with_unknown_contact_is_refused(blank_daemon: DaemonProcess) -> Non
     assert err.value.code == ErrorCode.NOT_FOUND
     assert err.value.field == "contact"
     assert blank_daemon.call("queue.list", {})["moves"] == []
+
+
+def test_done_on_a_snoozed_move_records_each_step(blank_daemon: DaemonProcess) -> None:
+    d = blank_daemon
+    move = add(d, "Did it anyway")
+    d.call("queue.snooze", {"id": move["id"], "until": "tomorrow"})
+    assert d.call("queue.done", {"id": move["id"]})["move"]["status"] == "done"
+    history = d.call("queue.show", {"id": move["id"]})["history"]
+    assert [h["to_status"] for h in history] == [
+        "pending", "snoozed", "pending", "accepted", "done"]
