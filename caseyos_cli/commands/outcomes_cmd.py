@@ -5,19 +5,11 @@ from __future__ import annotations
 import typer
 
 from caseyos_cli import output
+from daemon.vocabulary import OUTCOME_KINDS
 
 app = typer.Typer(help="Outcomes: what came of the moves.", no_args_is_help=True)
 
-KINDS = (
-    "replied",
-    "meeting_booked",
-    "deal_advanced",
-    "deal_won",
-    "deal_lost",
-    "no_response",
-    "bounced",
-    "unsubscribed",
-)
+KINDS = OUTCOME_KINDS
 
 
 @app.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -16,17 +15,7 @@ from daemon.domain.learning import POSITIVE_OUTCOMES
 from daemon.ops.queue_ops import OutcomeOut
 from daemon.registry import Params, operation
 from daemon.store.models import Move, MoveEvent, Outcome
-
-OutcomeKind = Literal[
-    "replied",
-    "meeting_booked",
-    "deal_advanced",
-    "deal_won",
-    "deal_lost",
-    "no_response",
-    "bounced",
-    "unsubscribed",
-]
+from daemon.vocabulary import OutcomeKind
 
 
 class RecordParams(Params):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -18,10 +18,7 @@ from daemon.ops.views import MoveOut, SignalOut, move_view, move_views, signal_v
 from daemon.registry import Params, operation
 from daemon.store.models import Contact, Move, MoveEvent, MoveSignal, Outcome, Signal
 from daemon.timeparse import TimeParseError, end_of_day, parse_when
-
-Status = Literal[
-    "pending", "accepted", "done", "dismissed", "snoozed", "failed", "expired", "resolved"
-]
+from daemon.vocabulary import MoveStatus
 
 
 class MoveId(Params):
@@ -67,7 +64,7 @@ async def today(ctx: OpContext, p: TodayParams) -> TodayResult:
 
 
 class ListParams(Params):
-    status: list[Status] = Field(default_factory=list, description="Only these statuses.")
+    status: list[MoveStatus] = Field(default_factory=list, description="Only these statuses.")
     limit: int = Field(50, ge=1, le=1000)
 
 
