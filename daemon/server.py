@@ -127,6 +127,7 @@ class Server:
             "protocol": protocol.PROTOCOL_VERSION,
             "version": self.state.version,
             "pid": os.getpid(),
+            "boot_id": self.state.boot_id,
         }
 
     async def handle(self, req_id: Any, op: Any, params: Any) -> dict[str, Any]:
@@ -171,7 +172,11 @@ class Server:
         queue = self.state.bus.subscribe(since)
         await self._send(
             writer,
-            {"id": request.get("id"), "ok": True, "result": {"last_id": self.state.bus.last_id}},
+            {
+                "id": request.get("id"),
+                "ok": True,
+                "result": {"last_id": self.state.bus.last_id, "boot_id": self.state.boot_id},
+            },
         )
         # The client closing its end is how a subscription ends.
         closed = asyncio.create_task(reader.read())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,3 +23,5 @@ class DaemonState:
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     last_tick: dict[str, Any] = field(default_factory=dict)
     requests_served: int = 0
+    # Event ids restart with the daemon; a client seeing a new boot id knows to resync.
+    boot_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 PENDING, ACCEPTED, DONE, DISMISSED = "pending", "accepted", "done", "dismissed"
 SNOOZED, FAILED, EXPIRED, RESOLVED = "snoozed", "failed", "expired", "resolved"
-STATUSES = (PENDING, ACCEPTED, DONE, DISMISSED, SNOOZED, FAILED, EXPIRED, RESOLVED)
+
 OPEN = (PENDING, ACCEPTED, SNOOZED, FAILED)
 
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -227,3 +227,64 @@ def test_daemon_refuses_peers_of_another_uid(
 def test_socket_and_directory_are_private(blank_daemon: DaemonProcess) -> None:
     assert blank_daemon.socket.stat().st_mode & 0o777 == 0o600
     assert blank_daemon.socket.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_internal_errors_carry_a_reference_not_a_traceback(blank_daemon: DaemonProcess) -> None:
+    import sqlite3
+
+    from daemon import paths
+
+    # The database changes under the daemon's feet (a user poking at it with sqlite3).
+    with sqlite3.connect(paths.workspaces_dir() / "main.sqlite3") as db:
+        db.execute("DROP TABLE outcomes")
+    with pytest.raises(RemoteError) as err:
+        blank_daemon.call("outcomes.stats", {})
+    assert err.value.code == ErrorCode.INTERNAL
+    assert err.value.ref and err.value.ref in err.value.message
+    assert "Traceback" not in err.value.message and "sqlite" not in err.value.message.lower()
+    assert blank_daemon.call("queue.today", {})["total"] == 0, "it keeps serving"
+    log = paths.log_file().read_text()
+    assert f"ref {err.value.ref}" in log and "Traceback" in log
+
+
+def test_protocol_mismatch_exits_6(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    sock_path = tmp_path / "s"
+    monkeypatch.setenv("CASEYOS_SOCKET", str(sock_path))
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(sock_path))
+    server.listen(4)
+
+    def future_daemon() -> None:  # a daemon from a newer release
+        for _ in range(2):
+            conn, _ = server.accept()
+            with conn:
+                protocol.read_frame_blocking(conn)
+                conn.sendall(
+                    protocol.encode(
+                        {"id": 1, "ok": True, "result": {"protocol": 99, "version": "9.0"}}
+                    )
+                )
+
+    threading.Thread(target=future_daemon, daemon=True).start()
+    out = run_cli("queue", "today")
+    server.close()
+    assert out.returncode == 6
+    assert "protocol 99" in out.stderr and "caseyos daemon restart" in out.stderr
+
+
+def test_sigterm_shuts_down_cleanly(daemon_env: dict[str, str], caseyos_home: Path) -> None:
+    import signal
+
+    from daemon import paths
+
+    (caseyos_home / "data").mkdir(parents=True)
+    (caseyos_home / "data" / "active_workspace").write_text("main\n")
+    d = DaemonProcess(daemon_env).start()
+    hello = d.client().server
+    assert hello["pid"] == d.proc.pid and len(hello["boot_id"]) == 12
+    assert d.stop(sig=signal.SIGTERM) == 0
+    assert not paths.socket_path().exists()
+    assert not paths.pid_file().exists()
+    assert "stopped" in paths.log_file().read_text()

@@ -132,4 +132,9 @@ def test_done_on_a_snoozed_move_records_each_step(blank_daemon: DaemonProcess) -
     assert d.call("queue.done", {"id": move["id"]})["move"]["status"] == "done"
     history = d.call("queue.show", {"id": move["id"]})["history"]
     assert [h["to_status"] for h in history] == [
-        "pending", "snoozed", "pending", "accepted", "done"]
+        "pending",
+        "snoozed",
+        "pending",
+        "accepted",
+        "done",
+    ]
