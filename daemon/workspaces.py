@@ -123,7 +123,7 @@ class WorkspaceManager:
                 return ws
             self.root.mkdir(parents=True, exist_ok=True)
             path = self.db_path(name)
-            url = database_url(path)
+            url = database_url(path, shared=name == MAIN)
             writer = make_engine(url, pool_size=1)
             await migrate(writer)
             await refresh_statistics(writer)

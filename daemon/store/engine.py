@@ -18,9 +18,12 @@ from sqlalchemy.ext.asyncio import (
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def database_url(path: Path) -> str:
-    """`CASEYOS_DATABASE_URL` wins (a team's PostgreSQL); else the workspace's SQLite file."""
-    return os.environ.get("CASEYOS_DATABASE_URL") or f"sqlite+aiosqlite:///{path}"
+def database_url(path: Path, *, shared: bool = False) -> str:
+    """The workspace's SQLite file; for the shared (`main`) workspace `CASEYOS_DATABASE_URL`
+    wins, so a team can point it at PostgreSQL while the demo stays a local file."""
+    if shared and os.environ.get("CASEYOS_DATABASE_URL"):
+        return os.environ["CASEYOS_DATABASE_URL"]
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

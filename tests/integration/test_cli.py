@@ -127,3 +127,23 @@ def test_daemon_killed_hard_leaves_a_socket_the_next_start_recovers(
         assert titles == ["survive kill -9"]
     finally:
         d.stop()
+
+
+def test_daemon_restart_and_logs(blank_daemon: DaemonProcess) -> None:
+    first = blank_daemon.call("system.status", {})["pid"]
+    blank_daemon.call("queue.add", {"title": "kept across restart"})
+    env = {k: v for k, v in os.environ.items() if k != "CASEYOS_NO_AUTOSTART"}
+    env["CASEYOS_NOW"] = "2026-11-25T15:00:00+00:00"
+    out = run_cli("daemon", "restart", env=env)
+    assert out.returncode == 0, out.stderr
+    try:
+        status = json.loads(run_cli("daemon", "status", "--json").stdout)
+        assert status["running"] and status["pid"] != first
+        today = json.loads(run_cli("queue", "today", "--json").stdout)
+        assert [m["title"] for m in today["moves"]] == ["kept across restart"]
+        logs = run_cli("daemon", "logs", "-n", "5")
+        assert (
+            logs.returncode == 0 and "listening on" in run_cli("daemon", "logs", "-n", "200").stdout
+        )
+    finally:
+        run_cli("daemon", "stop", env=env)

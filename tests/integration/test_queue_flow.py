@@ -138,3 +138,17 @@ def test_done_on_a_snoozed_move_records_each_step(blank_daemon: DaemonProcess) -
         "accepted",
         "done",
     ]
+
+
+def test_an_accepted_move_can_be_snoozed_and_comes_back_pending(
+    blank_daemon: DaemonProcess,
+) -> None:
+    d = blank_daemon
+    move = add(d, "Send the contract")
+    d.call("queue.accept", {"id": move["id"]})
+    d.call("queue.snooze", {"id": move["id"], "until": "in 1h"})
+    d.restart(now=LATER)
+    d.call("agents.run", {})
+    history = d.call("queue.show", {"id": move["id"]})["history"]
+    assert [h["to_status"] for h in history] == ["pending", "accepted", "snoozed", "pending"]
+    assert history[-1]["reason"] == "snooze ended"
