@@ -132,6 +132,35 @@ class MeetingRecord:
 
 
 @dataclass
+class TaskRecord:
+    """A CRM task (HubSpot's statuses: NOT_STARTED, IN_PROGRESS, WAITING, COMPLETED, DEFERRED)."""
+
+    external_id: str
+    title: str
+    due_at: datetime | None = None
+    status: str = "NOT_STARTED"
+    priority: str | None = None
+    body: str | None = None
+    owner: str | None = None
+    contact_emails: list[str] = field(default_factory=list)
+    company_domain: str | None = None
+    deal_external_id: str | None = None
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass
+class NoteRecord:
+    external_id: str
+    body: str
+    created_at: datetime
+    owner: str | None = None
+    contact_emails: list[str] = field(default_factory=list)
+    company_domain: str | None = None
+    deal_external_id: str | None = None
+
+
+@dataclass
 class SignalRecord:
     """A fact with a time. `dedup_key` makes the same fact seen twice one signal."""
 
@@ -156,6 +185,8 @@ class SyncBatch:
     deals: list[DealRecord] = field(default_factory=list)
     messages: list[MessageRecord] = field(default_factory=list)
     meetings: list[MeetingRecord] = field(default_factory=list)
+    tasks: list[TaskRecord] = field(default_factory=list)
+    notes: list[NoteRecord] = field(default_factory=list)
     signals: list[SignalRecord] = field(default_factory=list)
     cursor: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -166,5 +197,7 @@ class SyncBatch:
         self.deals += other.deals
         self.messages += other.messages
         self.meetings += other.meetings
+        self.tasks += other.tasks
+        self.notes += other.notes
         self.signals += other.signals
         self.warnings += other.warnings
