@@ -165,6 +165,22 @@ class MeetingFacts:
         return [a for a in self.attendees if not a.internal]
 
 
+@dataclass(frozen=True)
+class TaskFacts:
+    id: int
+    title: str
+    status: str
+    priority: str | None
+    due_at: datetime | None
+    contact_id: int | None
+    company_id: int | None
+    deal_id: int | None
+
+    @property
+    def open(self) -> bool:
+        return self.status not in ("COMPLETED", "DEFERRED")
+
+
 class Facts(Protocol):
     """Read-only questions agents may ask about the workspace."""
 
@@ -177,6 +193,7 @@ class Facts(Protocol):
         self, contact_id: int | None, company_id: int | None
     ) -> DealFacts | None: ...
     async def deal(self, deal_id: int) -> DealFacts | None: ...
+    async def task(self, task_id: int) -> TaskFacts | None: ...
     async def setting(self, key: str) -> Any: ...
     def business_days_between(self, start: datetime, end: datetime) -> int: ...
     def local(self, instant: datetime) -> datetime: ...
@@ -204,11 +221,15 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Resolution:
-    """Open moves of this agent that a signal made moot, matched on one reference."""
+    """Open moves of this agent that a signal made moot.
+
+    Matched on one reference column ("thread_id", "meeting_id", "contact_id", "deal_id")
+    equal to `value`, or with ref "dedup_key_prefix" on the start of the move's dedup key.
+    """
 
     move_type: str
-    ref: str  # "thread_id", "meeting_id", "contact_id" or "deal_id"
-    ref_id: int
+    ref: str
+    value: int | str
     reason: str
 
 

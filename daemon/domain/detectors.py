@@ -13,8 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from daemon.domain import settings
 from daemon.domain.facts import CLOSED_STAGES, snippet
-from daemon.store.models import Deal, Meeting, MeetingAttendee, Message, Signal, Thread
-from daemon.timeparse import add_business_days, end_of_next_working_day
+from daemon.domain.ingest import TASK_CLOSED
+from daemon.store.models import (
+    CrmTask,
+    Deal,
+    Meeting,
+    MeetingAttendee,
+    Message,
+    Signal,
+    Thread,
+)
+from daemon.timeparse import add_business_days, end_of_day, end_of_next_working_day
 
 NO_REPLY_WINDOW = timedelta(days=30)
 ENDED_WINDOW = timedelta(days=3)
@@ -178,8 +187,44 @@ async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     return added
 
 
+async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+    """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
+    horizon = end_of_day(now, tz)
+    rows = (
+        await session.scalars(
+            select(CrmTask).where(
+                CrmTask.status.not_in(TASK_CLOSED),
+                CrmTask.due_at.is_not(None),
+                CrmTask.due_at < horizon,
+            )
+        )
+    ).all()
+    added = 0
+    for task in rows:
+        assert task.due_at is not None
+        kind = "task.overdue" if task.due_at <= now else "task.due"
+        added += await _add(
+            session,
+            now,
+            kind,
+            f"{kind}:{task.id}:{task.due_at.isoformat()}",
+            min(now, task.due_at) if kind == "task.due" else task.due_at,
+            {
+                "task_id": task.id,
+                "title": task.title,
+                "due_at": task.due_at.isoformat(),
+                "priority": task.priority,
+            },
+            contact_id=task.contact_id,
+            company_id=task.company_id,
+            deal_id=task.deal_id,
+        )
+    return added
+
+
 async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     total = await no_reply(session, now, tz)
+    total += await tasks(session, now, tz)
     total += await meetings(session, now, tz)
     total += await deals(session, now, tz)
     await session.flush()

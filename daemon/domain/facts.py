@@ -15,6 +15,7 @@ from agents.base import (
     DealFacts,
     MeetingFacts,
     MessageFacts,
+    TaskFacts,
     ThreadFacts,
 )
 from connectors.base import OperatorIdentity
@@ -22,6 +23,7 @@ from daemon.domain import settings
 from daemon.store.models import (
     Company,
     Contact,
+    CrmTask,
     Deal,
     DealContact,
     Meeting,
@@ -178,6 +180,21 @@ class StoreFacts:
             row.stage_entered_at,
             row.last_activity_at,
             tuple(contact_ids),
+        )
+
+    async def task(self, task_id: int) -> TaskFacts | None:
+        row = await self.s.get(CrmTask, task_id)
+        if row is None:
+            return None
+        return TaskFacts(
+            row.id,
+            row.title,
+            row.status,
+            row.priority,
+            row.due_at,
+            row.contact_id,
+            row.company_id,
+            row.deal_id,
         )
 
     async def setting(self, key: str) -> Any:

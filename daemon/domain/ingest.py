@@ -26,16 +26,19 @@ from connectors.base import (
 from daemon.store.models import (
     Company,
     Contact,
+    CrmTask,
     Deal,
     DealContact,
     ExternalId,
     Meeting,
     MeetingAttendee,
     Message,
+    Note,
     Signal,
     Thread,
 )
 
+TASK_CLOSED = frozenset({"COMPLETED", "DEFERRED"})
 FREE_MAIL = frozenset(
     [
         "gmail.com",
@@ -84,6 +87,7 @@ class _Ingest:
         self.companies: dict[str, Company] = {}
         self.contacts: dict[str, Contact] = {}
         self.threads: dict[str, Thread] = {}
+        self.derived: list[SignalRecord] = []
 
     async def load(self) -> None:
         self.companies = {c.domain: c for c in (await self.s.scalars(select(Company))).all()}
@@ -176,16 +180,33 @@ class _Ingest:
             return row
         return await self.contact(ContactRecord(email=email, name=name))
 
+    async def linked(self, entity: str, external_id: str | None) -> int | None:
+        """Our id for a record this connector knows by `external_id`."""
+        if not external_id:
+            return None
+        return await self.s.scalar(
+            select(ExternalId.entity_id).where(
+                ExternalId.connector == self.source,
+                ExternalId.entity == entity,
+                ExternalId.external_id == external_id,
+            )
+        )
+
     async def deals(self, batch: SyncBatch) -> None:
         for rec in batch.deals:
-            link = await self.s.scalar(
-                select(ExternalId).where(
-                    ExternalId.connector == self.source,
-                    ExternalId.entity == "deal",
-                    ExternalId.external_id == rec.external_id,
+            deal_id = await self.linked("deal", rec.external_id)
+            row = await self.s.get(Deal, deal_id) if deal_id else None
+            if row is not None and row.stage != rec.stage:
+                self.derived.append(
+                    SignalRecord(
+                        kind="deal.stage_changed",
+                        occurred_at=rec.stage_entered_at or self.now,
+                        dedup_key=f"deal.stage_changed:{rec.external_id}:{rec.stage}",
+                        payload={"deal": rec.name, "from": row.stage, "to": rec.stage},
+                        deal_external_id=rec.external_id,
+                        company_domain=rec.company_domain,
+                    )
                 )
-            )
-            row = await self.s.get(Deal, link.entity_id) if link else None
             if row is None:
                 row = Deal(
                     name=rec.name,
@@ -339,6 +360,82 @@ class _Ingest:
                 a.name, a.response_status = att.name, att.response_status
                 a.contact_id = contact.id if contact else None
 
+    async def _refs(
+        self, emails: list[str], domain: str | None, deal_external_id: str | None
+    ) -> dict[str, int | None]:
+        contact = None
+        for email in emails:
+            contact = await self.contact(ContactRecord(email=email))
+            break
+        company = await self.company_for(domain) if domain else None
+        await self.s.flush()
+        return {
+            "contact_id": contact.id if contact else None,
+            "company_id": company.id if company else (contact.company_id if contact else None),
+            "deal_id": await self.linked("deal", deal_external_id),
+        }
+
+    async def tasks(self, batch: SyncBatch) -> None:
+        for rec in batch.tasks:
+            task_id = await self.linked("task", rec.external_id)
+            row = await self.s.get(CrmTask, task_id) if task_id else None
+            if row is None:
+                row = CrmTask(
+                    title=rec.title,
+                    status=rec.status,
+                    created_at=rec.created_at or self.now,
+                    updated_at=self.now,
+                )
+                self.s.add(row)
+                await self.s.flush()
+                self.s.add(
+                    ExternalId(
+                        entity="task",
+                        entity_id=row.id,
+                        connector=self.source,
+                        external_id=rec.external_id,
+                    )
+                )
+                self.report.counts["tasks"] += 1
+            elif row.status != rec.status and rec.status in TASK_CLOSED:
+                self.derived.append(
+                    SignalRecord(
+                        kind="task.completed",
+                        occurred_at=rec.completed_at or self.now,
+                        dedup_key=f"task.completed:{rec.external_id}:{rec.status}",
+                        payload={"task_id": row.id, "title": rec.title, "status": rec.status},
+                    )
+                )
+            row.title, row.status, row.priority = rec.title, rec.status, rec.priority
+            row.body, row.owner, row.due_at = rec.body, rec.owner, rec.due_at
+            row.completed_at = rec.completed_at
+            row.updated_at = self.now
+            refs = await self._refs(rec.contact_emails, rec.company_domain, rec.deal_external_id)
+            row.contact_id, row.company_id = refs["contact_id"], refs["company_id"]
+            row.deal_id = refs["deal_id"]
+
+    async def notes(self, batch: SyncBatch) -> None:
+        for rec in batch.notes:
+            note_id = await self.linked("note", rec.external_id)
+            row = await self.s.get(Note, note_id) if note_id else None
+            if row is None:
+                row = Note(body=rec.body, created_at=rec.created_at, updated_at=self.now)
+                self.s.add(row)
+                await self.s.flush()
+                self.s.add(
+                    ExternalId(
+                        entity="note",
+                        entity_id=row.id,
+                        connector=self.source,
+                        external_id=rec.external_id,
+                    )
+                )
+                self.report.counts["notes"] += 1
+            row.body, row.owner, row.updated_at = rec.body, rec.owner, self.now
+            refs = await self._refs(rec.contact_emails, rec.company_domain, rec.deal_external_id)
+            row.contact_id, row.company_id = refs["contact_id"], refs["company_id"]
+            row.deal_id = refs["deal_id"]
+
     async def signal(self, rec: SignalRecord) -> Signal | None:
         exists = await self.s.scalar(select(Signal.id).where(Signal.dedup_key == rec.dedup_key))
         if exists is not None:
@@ -422,8 +519,10 @@ async def ingest(
     await job.deals(batch)
     await job.messages(batch)
     await job.meetings(batch)
+    await job.tasks(batch)
+    await job.notes(batch)
     await session.flush()
-    for rec in sorted(batch.signals, key=lambda r: r.occurred_at):
+    for rec in sorted([*batch.signals, *job.derived], key=lambda r: r.occurred_at):
         row = await job.signal(rec)
         if row is not None and row.kind == "email.received":
             await job.derive_replied(row, rec)

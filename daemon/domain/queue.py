@@ -164,13 +164,16 @@ async def resolve(
     session: AsyncSession, agent: str, res: Resolution, signal: SignalView, now: datetime
 ) -> list[Move]:
     """Close this agent's pending moves that `signal` made moot."""
-    column = getattr(Move, res.ref)
+    if res.ref == "dedup_key_prefix":
+        match = Move.dedup_key.startswith(str(res.value), autoescape=True)
+    else:
+        match = getattr(Move, res.ref) == res.value
     candidates = (
         await session.scalars(
             select(Move).where(
                 Move.agent == agent,
                 Move.move_type == res.move_type,
-                column == res.ref_id,
+                match,
                 Move.status == PENDING,
             )
         )

@@ -283,3 +283,42 @@ class Outcome(Base):
     signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id", ondelete="SET NULL"))
     occurred_at: Mapped[datetime]
     created_at: Mapped[datetime]
+
+
+# Added by migration 0004: CRM tasks and notes.
+
+
+class CrmTask(Base):
+    """A task as the CRM has it; its external ids live in external_ids (entity 'task')."""
+
+    __tablename__ = "crm_tasks"
+    __table_args__ = (Index("ix_crm_tasks_status_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(998))
+    body: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(255))
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    deal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deals.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

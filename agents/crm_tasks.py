@@ -1,0 +1,70 @@
+"""crm_tasks: a task in the CRM is due today or overdue."""
+
+from __future__ import annotations
+
+from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money, stage_label, when
+
+PRIORITY_STRATEGIC = {"HIGH": "high priority", "MEDIUM": "medium priority", "LOW": "low priority"}
+
+
+class CrmTasks(Agent):
+    name = "crm_tasks"
+    domain = "ops"
+    description = "Puts CRM tasks that are due today or overdue on Today's Moves."
+    consumes = frozenset({"task.due", "task.overdue"})
+
+    async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
+        proposals = []
+        for sig in signals:
+            task_id = sig.payload.get("task_id")
+            task = await facts.task(int(task_id)) if task_id is not None else None
+            if task is None or not task.open or task.due_at is None:
+                continue
+            contact = await facts.contact(task.contact_id) if task.contact_id else None
+            deal = await facts.deal(task.deal_id) if task.deal_id else None
+            overdue = task.due_at <= facts.now
+            why = ("Overdue since " if overdue else "Due ") + when(task.due_at, facts)
+            why += " in your CRM"
+            if task.priority in PRIORITY_STRATEGIC:
+                why += f" ({PRIORITY_STRATEGIC[task.priority]})"
+            if contact is not None:
+                why += f"; with {contact.display}"
+            if deal is not None:
+                why += f"; deal {deal.name} ({money(deal.amount)}, {stage_label(deal.stage)})"
+            scoring_contact = contact.scoring() if contact else None
+            if scoring_contact is not None and task.priority == "HIGH":
+                scoring_contact = {**scoring_contact, "starred": True}
+            proposals.append(
+                Proposal(
+                    # One move per task and due date: the overdue signal refreshes the due one.
+                    dedup_key=f"crm_task:{task.id}:{task.due_at.isoformat()}",
+                    move_type="task",
+                    title=f"Task: {task.title}",
+                    why_now=why + ".",
+                    due_at=task.due_at,
+                    contact_id=task.contact_id,
+                    company_id=task.company_id or (contact.company_id if contact else None),
+                    deal_id=task.deal_id,
+                    score_inputs={
+                        "move_type": "task",
+                        "fact_at": sig.occurred_at.isoformat(),
+                        "urgency": {"basis": "due", "at": task.due_at.isoformat()},
+                        "contact": scoring_contact,
+                        "deal": deal.scoring() if deal else None,
+                        "prepared": False,
+                    },
+                    prepared_action={"type": "complete_crm_task", "task_id": task.id},
+                    signal_ids=[sig.id],
+                )
+            )
+        return proposals
+
+    def resolutions(self, signal: SignalView) -> list[Resolution]:
+        task_id = signal.payload.get("task_id")
+        if signal.kind == "task.completed" and task_id is not None:
+            return [
+                Resolution(
+                    "task", "dedup_key_prefix", f"crm_task:{int(task_id)}:", "completed in the CRM"
+                )
+            ]
+        return []
