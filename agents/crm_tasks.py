@@ -20,6 +20,8 @@ class CrmTasks(Agent):
             task = await facts.task(int(task_id)) if task_id is not None else None
             if task is None or not task.open or task.due_at is None:
                 continue
+            if not facts.is_mine(task.owner):  # a colleague's task in a team export
+                continue
             contact = await facts.contact(task.contact_id) if task.contact_id else None
             deal = await facts.deal(task.deal_id) if task.deal_id else None
             overdue = task.due_at <= facts.now

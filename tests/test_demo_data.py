@@ -16,8 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.base import MeetingRecord, MessageRecord, OperatorIdentity, SyncBatch
-from connectors.demo import DemoWorkspace, build_demo
+from connectors.base import (
+    MeetingRecord,
+    MessageRecord,
+    NoteRecord,
+    OperatorIdentity,
+    SyncBatch,
+    TaskRecord,
+)
+from connectors.demo import DEMO_FILE_NAMES, DemoWorkspace, build_demo
 from connectors.files import detect_kind, parse_file
 
 NY = ZoneInfo("America/New_York")
@@ -32,6 +39,7 @@ NOWS = {
     "dst-end": datetime(2026, 11, 1, 10, 0, tzinfo=NY),
     # Given in UTC; in New York it is still Tuesday evening.
     "utc-late": datetime(2026, 7, 1, 2, 30, tzinfo=UTC),
+    "wednesday-morning": datetime(2026, 11, 25, 15, 0, tzinfo=UTC),
 }
 
 
@@ -81,6 +89,45 @@ def end_of_next_working_day(now: datetime, tz: ZoneInfo) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+
+
+def end_of_today(now: datetime, tz: ZoneInfo) -> datetime:
+    """The next local midnight: the daemon's horizon for tasks that are due today."""
+    day = now.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def working_days_overdue(due: datetime, now: datetime, tz: ZoneInfo) -> int:
+    """Mon-Fri local days from the day of `due` up to, not including, today."""
+    day, today = due.astimezone(tz).date(), now.astimezone(tz).date()
+    count = 0
+    while day < today:
+        count += day.weekday() < 5
+        day += timedelta(days=1)
+    return count
+
+
+def next_working_day(now: datetime, tz: ZoneInfo) -> date:
+    day = now.astimezone(tz).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+TASK_CLOSED = {"COMPLETED", "DEFERRED"}
+
+
+def task_situations(p: Parsed) -> dict[str, list[TaskRecord]]:
+    """Open tasks by when they are due, as the daemon's task detector sees them, and closed ones."""
+    horizon = end_of_today(p.now, ZoneInfo(p.op.timezone))
+    tasks: list[TaskRecord] = p.all("tasks")
+    open_ = [t for t in tasks if t.status not in TASK_CLOSED and t.due_at is not None]
+    return {
+        "overdue": [t for t in open_ if t.due_at is not None and t.due_at <= p.now],
+        "due_today": [t for t in open_ if t.due_at is not None and p.now < t.due_at < horizon],
+        "later": [t for t in open_ if t.due_at is not None and t.due_at >= horizon],
+        "closed": [t for t in tasks if t.status in TASK_CLOSED],
+    }
 
 
 def threads(p: Parsed) -> dict[str, list[MessageRecord]]:
@@ -148,6 +195,95 @@ def test_moves_exist_at_any_time(parsed: Parsed) -> None:
     assert len(reply_needed(parsed)) >= 5
     assert len(follow_up_due(parsed)) >= 4
     assert len(meeting_prep(parsed)) >= 3
+    situations = task_situations(parsed)
+    assert len(situations["overdue"]) + len(situations["due_today"]) >= 2
+
+
+def test_crm_tasks(parsed: Parsed) -> None:
+    p = parsed
+    tz = ZoneInfo(p.op.timezone)
+    local_now = p.now.astimezone(tz)
+    tasks: list[TaskRecord] = p.batches["hubspot-tasks.csv"].tasks
+    assert len(tasks) == 8
+    assert p.batches["hubspot-tasks.csv"].signals == []
+    assert len({t.title for t in tasks}) == len(tasks)  # one move per task, told apart by title
+    assert len({t.external_id for t in tasks}) == len(tasks)
+    assert all(t.owner == p.op.name for t in tasks)
+    assert {t.status for t in tasks} <= {
+        "NOT_STARTED",
+        "IN_PROGRESS",
+        "WAITING",
+        "COMPLETED",
+        "DEFERRED",
+    }
+    assert {"NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED"} <= {t.status for t in tasks}
+    assert {t.priority for t in tasks} == {"HIGH", "MEDIUM", "LOW", None}
+    assert all(t.body for t in tasks)
+
+    s = task_situations(p)
+    # Overdue by one and by three working days, whatever day it is.
+    assert sorted(working_days_overdue(t.due_at, p.now, tz) for t in s["overdue"] if t.due_at) == [
+        1,
+        3,
+    ]
+    working_hours_left = local_now.weekday() < 5 and local_now.time() < time(17, 0)
+    if working_hours_left:
+        assert len(s["due_today"]) == 2
+        # Later today, at a time someone works.
+        for t in s["due_today"]:
+            assert t.due_at is not None
+            assert time(10, 0) <= t.due_at.astimezone(tz).time() <= time(17, 0)
+        today_ish = local_now.date()
+    else:
+        assert s["due_today"] == []
+        today_ish = next_working_day(p.now, tz)
+    due_on = [t.due_at.astimezone(tz).date() for t in s["due_today"] + s["later"] if t.due_at]
+    assert due_on.count(today_ish) == 2
+    coming = [d for d in due_on if d > today_ish]
+    assert len(coming) == 2
+    assert all(d <= local_now.date() + timedelta(days=7) for d in coming)
+
+    assert len(s["closed"]) == 2
+    for t in s["closed"]:
+        assert t.status == "COMPLETED"
+        assert t.completed_at is not None and t.due_at is not None
+        assert t.created_at is not None and t.created_at <= t.completed_at <= p.now
+        assert t.due_at < p.now
+
+    contacts = {c.email for c in p.all("contacts")}
+    deals = {d.external_id for d in p.all("deals")}
+    domains = {c.domain for c in p.all("companies")}
+    for t in tasks:
+        # Every task is about someone, so its move has a contact to show and score.
+        assert t.contact_emails and set(t.contact_emails) <= contacts
+        assert t.deal_external_id in deals
+        assert t.company_domain in domains
+        assert t.created_at is not None and t.due_at is not None
+        assert t.created_at <= min(p.now, t.due_at)
+
+
+def test_crm_notes(parsed: Parsed) -> None:
+    p = parsed
+    notes: list[NoteRecord] = p.batches["hubspot-notes.csv"].notes
+    assert 5 <= len(notes) <= 8
+    assert p.batches["hubspot-notes.csv"].signals == []
+    contacts = {c.email for c in p.all("contacts")}
+    deals = {d.external_id: d for d in p.all("deals")}
+    domains = {c.domain for c in p.all("companies")}
+    assert len({n.body for n in notes}) == len(notes)
+    for n in notes:
+        # The export's HTML is gone; paragraphs survive as blank lines.
+        assert n.body and "<" not in n.body and "&" not in n.body
+        assert n.owner == p.op.name
+        assert n.created_at <= p.now
+        assert n.contact_emails and set(n.contact_emails) <= contacts
+        assert n.company_domain in domains
+        if n.deal_external_id is not None:
+            deal = deals[n.deal_external_id]
+            assert deal.created_at is not None and deal.created_at <= n.created_at
+    assert sum(n.deal_external_id is not None for n in notes) >= 5
+    assert any("\n\n" in n.body for n in notes)
+    assert any(n.deal_external_id is None for n in notes)
 
 
 def test_settled_threads_stay_settled_under_generous_thresholds(parsed: Parsed) -> None:
@@ -296,6 +432,12 @@ def test_nothing_in_the_future_and_all_utc(parsed: Parsed) -> None:
         for value in (d.created_at, d.stage_entered_at, d.last_activity_at):
             assert value is not None and value <= p.now
             assert value.utcoffset() == timedelta(0)
+    for t in p.all("tasks"):
+        assert t.created_at is not None and t.created_at <= p.now
+        assert t.completed_at is None or t.completed_at <= p.now
+        assert t.due_at is not None and t.due_at.utcoffset() == timedelta(0)
+    for n in p.all("notes"):
+        assert n.created_at <= p.now and n.created_at.utcoffset() == timedelta(0)
 
 
 def test_parses_cleanly_and_consistently(parsed: Parsed) -> None:
@@ -349,9 +491,12 @@ def test_build_demo_api(tmp_path: Path) -> None:
         "companies_csv",
         "contacts_csv",
         "deals_csv",
+        "tasks_csv",
+        "notes_csv",
         "mbox",
         "ics",
     ]
+    assert [f.name for f in ws.files] == list(DEMO_FILE_NAMES)
     assert all(f.parent == tmp_path / "nested" / "demo" for f in ws.files)
     assert ws.operator.timezone == "America/New_York"
     assert ws.operator.is_operator(ws.operator.emails[0])
@@ -388,3 +533,32 @@ def test_dates_follow_now(tmp_path: Path) -> None:
     p = Parsed(ws, now.astimezone(UTC), batches)
     assert min(m.sent_at for m in p.all("messages")).date() >= date(2027, 10, 20)
     assert len(reply_needed(p)) >= 5 and len(follow_up_due(p)) >= 4 and len(meeting_prep(p)) >= 3
+    situations = task_situations(p)
+    assert len(situations["overdue"]) == 2 and len(situations["due_today"]) == 2
+    assert min(t.created_at for t in p.all("tasks") if t.created_at).year == 2027
+
+
+@pytest.mark.parametrize(
+    ("local", "due_today"),
+    [
+        # Late in the working day both tasks are due at its end.
+        (datetime(2026, 11, 24, 16, 30, tzinfo=NY), 2),
+        (datetime(2026, 11, 24, 16, 59, 59, tzinfo=NY), 2),
+        # From 17:00 they are due on the next working day, and only the overdue ones count.
+        (datetime(2026, 11, 24, 17, 0, tzinfo=NY), 0),
+        (datetime(2026, 11, 27, 23, 59, tzinfo=NY), 0),
+        (datetime(2026, 11, 24, 7, 0, tzinfo=NY), 2),
+    ],
+)
+def test_tasks_due_today_around_the_end_of_the_day(
+    tmp_path: Path, local: datetime, due_today: int
+) -> None:
+    ws = build_demo(tmp_path, local)
+    tasks_file = next(f for f in ws.files if f.name == "hubspot-tasks.csv")
+    p = Parsed(ws, local.astimezone(UTC), {tasks_file.name: parse_file(tasks_file, ws.operator)})
+    situations = task_situations(p)
+    assert len(situations["due_today"]) == due_today
+    assert len(situations["overdue"]) == 2
+    for t in situations["due_today"]:
+        assert t.due_at is not None and p.now < t.due_at
+        assert t.due_at.astimezone(NY).time() <= time(17, 0)

@@ -111,7 +111,8 @@ def import_(
     kind: str = typer.Option(
         None,
         "--kind",
-        help="contacts_csv, companies_csv, deals_csv, mbox or ics (detected if left out).",
+        help="contacts_csv, companies_csv, deals_csv, tasks_csv, notes_csv, mbox or ics "
+        "(detected if left out).",
     ),
     name: str = typer.Option(None, "--name", help="Your name (if `caseyos init` was not run)."),
     email: list[str] = typer.Option([], "--email", help="Your address (repeat)."),

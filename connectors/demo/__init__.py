@@ -4,7 +4,8 @@
 directory, so the daemon loads the demo through exactly the import path real data takes. All
 dates are placed relative to `now` (in the operator's timezone), which keeps the demo's
 situations true on any day: unanswered inbound threads, follow-ups that are due, meetings to
-prepare for tomorrow, stalled deals. The same `now` always yields byte-identical files.
+prepare for tomorrow, stalled deals, CRM tasks that are overdue or due today. The same `now`
+always yields byte-identical files.
 
 The people, companies and conversations are fictional; every domain uses the reserved
 `.example` TLD. They live in seed.json next to this module.
@@ -33,6 +34,8 @@ DEMO_FILE_NAMES = (
     "hubspot-companies.csv",
     "hubspot-contacts.csv",
     "hubspot-deals.csv",
+    "hubspot-tasks.csv",
+    "hubspot-notes.csv",
     "gmail-takeout.mbox",
     "calendar.ics",
 )
@@ -41,7 +44,8 @@ DEMO_FILE_NAMES = (
 @dataclass(frozen=True)
 class DemoWorkspace:
     operator: OperatorIdentity
-    files: list[Path]  # in import order: companies, contacts, deals, mbox, ics
+    # In import order, which matters: tasks and notes link to deals by their record ids.
+    files: list[Path]  # companies, contacts, deals, tasks, notes, mbox, ics
     settings: dict[str, object]
 
 
@@ -75,6 +79,8 @@ def build_demo(dest: Path, now: datetime) -> DemoWorkspace:
         crm.companies_csv(),
         crm.contacts_csv(),
         crm.deals_csv(),
+        crm.tasks_csv(),
+        crm.notes_csv(),
         MailboxWriter(seed, clock, people).render(),
         CalendarWriter(seed, clock, people).render(),
     )

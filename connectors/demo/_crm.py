@@ -1,12 +1,14 @@
-"""The demo CRM, written as HubSpot export CSVs (companies, contacts, deals)."""
+"""The demo CRM, written as HubSpot export CSVs (companies, contacts, deals, tasks, notes)."""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import Any
 
-from connectors.demo._clock import DemoClock, stable_int
+from connectors.demo._clock import DemoClock, is_workday, stable_int
 from connectors.demo._people import Directory, Seed
 
 PIPELINE_LABEL = "Sales Pipeline"
@@ -22,6 +24,17 @@ STAGES = [
 _LABELS = dict(STAGES)
 _OPEN_PATH = [s for s, _ in STAGES[:5]]
 
+# Tasks "due today" are due by the end of the working day; once that has passed, or on a
+# weekend, they are due on the next working day instead, so the demo never shows a to-do list
+# that is due at a time nobody works.
+END_OF_DAY = time(17, 0)
+SOON_EARLIEST = time(10, 0)
+
+
+def _hm(value: str) -> tuple[int, int]:
+    hour, minute = value.split(":")
+    return int(hour), int(minute)
+
 
 def _csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
@@ -36,6 +49,8 @@ class CrmWriter:
         self.clock = clock
         self.people = people
         self.companies = {c["key"]: c for c in seed["companies"]}
+        self.contact_company = {c["email"]: c["company"] for c in seed["contacts"]}
+        self.deals = {d["id"]: d for d in seed["deals"]}
         self.owner = people.operator.name
 
     def _stamp(self, moment: datetime) -> str:
@@ -166,6 +181,111 @@ class CrmWriter:
                     self.companies[d["company"]]["name"],
                     contacts,
                     *[self._stamp(entered_at[s]) if s in entered_at else "" for s, _ in STAGES],
+                ]
+            )
+        return _csv(rows)
+
+    # -- activities ------------------------------------------------------------------------
+
+    def _associations(self, item: dict[str, Any]) -> list[str]:
+        """Associated Contact, Company, Deal and Deal IDs cells, the way HubSpot writes them."""
+        email = item["contact"]
+        company = self.companies[self.contact_company[email]]["name"]
+        deal = self.deals.get(item.get("deal", ""))
+        return [
+            f"{self.people.get(email).name} ({email})",
+            company,
+            deal["name"] if deal else "",
+            deal["id"] if deal else "",
+        ]
+
+    def _on_workday(self, spec: dict[str, Any]) -> datetime:
+        return self.clock.at(self.clock.workday(int(spec["workday"])), *_hm(spec["time"]))
+
+    def _due_today(self, which: str) -> datetime:
+        clock = self.clock
+        local_now = clock.local(clock.now)
+        if not (is_workday(clock.today) and local_now.time() < END_OF_DAY):
+            day = clock.workday(1)
+            return clock.at(day, *((10, 0) if which == "soon" else (17, 0)))
+        end = clock.at(clock.today, END_OF_DAY.hour, END_OF_DAY.minute)
+        if which != "soon":
+            return end
+        # The next full hour at least an hour away, within working hours.
+        later = clock.local(clock.now + timedelta(hours=1))
+        hour = later.hour + (1 if (later.minute or later.second) else 0)
+        soon = clock.at(clock.today, hour)
+        return min(max(soon, clock.at(clock.today, SOON_EARLIEST.hour)), end)
+
+    def tasks_csv(self) -> bytes:
+        rows = [
+            [
+                "Record ID",
+                "Task Title",
+                "Task Type",
+                "Task Status",
+                "Priority",
+                "Due Date",
+                "Activity assigned to",
+                "Create Date",
+                "Completed at",
+                "Notes",
+                "Associated Contact",
+                "Associated Company",
+                "Associated Deal",
+                "Associated Deal IDs",
+            ]
+        ]
+        for t in self.seed["tasks"]:
+            spec = t["due"]
+            due = self._due_today(spec["today"]) if "today" in spec else self._on_workday(spec)
+            completed = self._on_workday(t["completed"]) if "completed" in t else None
+            created = self._days_ago(int(t["created_days_ago"]), t["id"], "created")
+            # A task is created before it is done, and before it fell due.
+            created = min(created, *(m - timedelta(hours=2) for m in (due, completed) if m))
+            rows.append(
+                [
+                    t["id"],
+                    t["title"],
+                    t["type"],
+                    t["status"],
+                    t["priority"],
+                    self._stamp(due),
+                    self.owner,
+                    self._stamp(created),
+                    self._stamp(completed) if completed else "",
+                    t["notes"],
+                    *self._associations(t),
+                ]
+            )
+        return _csv(rows)
+
+    def notes_csv(self) -> bytes:
+        rows = [
+            [
+                "Record ID",
+                "Note body",
+                "Activity date",
+                "Activity assigned to",
+                "Create Date",
+                "Associated Contact",
+                "Associated Company",
+                "Associated Deal",
+                "Associated Deal IDs",
+            ]
+        ]
+        for n in self.seed["notes"]:
+            at = self._on_workday(n["at"])
+            # HubSpot's note editor stores rich text, and its export keeps the HTML.
+            body = "".join(f"<p>{html.escape(par, quote=False)}</p>" for par in n["body"])
+            rows.append(
+                [
+                    n["id"],
+                    f'<div style="" dir="auto" data-top-level="true">{body}</div>',
+                    self._stamp(at),
+                    self.owner,
+                    self._stamp(at),
+                    *self._associations(n),
                 ]
             )
         return _csv(rows)

@@ -18,11 +18,13 @@ from connectors.files.hubspot_csv import CsvKind, detect_csv_kind, parse_hubspot
 from connectors.files.ics import parse_ics
 from connectors.files.mbox import iter_mbox, parse_mbox
 
-FileKind = Literal["contacts_csv", "companies_csv", "deals_csv", "mbox", "ics"]
+FileKind = Literal[
+    "contacts_csv", "companies_csv", "deals_csv", "tasks_csv", "notes_csv", "mbox", "ics"
+]
 FILE_KINDS: tuple[str, ...] = get_args(FileKind)
 
 _SUPPORTED = (
-    "supported files are HubSpot exports of contacts, companies or deals (.csv), "
+    "supported files are HubSpot exports of contacts, companies, deals, tasks or notes (.csv), "
     "a mail archive (.mbox, e.g. from Google Takeout) and a calendar (.ics)"
 )
 
@@ -66,7 +68,8 @@ def detect_kind(path: Path) -> FileKind:
     if suffix == ".csv":
         raise ImportFormatError(
             "not a HubSpot export: expected a header row with 'Email' (contacts), "
-            "'Company Domain Name' (companies) or 'Deal Name' (deals)",
+            "'Company Domain Name' (companies), 'Deal Name' (deals), 'Task Title' or "
+            "'Due Date' (tasks) or 'Note body' (notes)",
             path=str(path),
             line=1,
         )

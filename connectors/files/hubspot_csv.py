@@ -1,9 +1,13 @@
-"""HubSpot CRM export CSVs (contacts, companies, deals) -> SyncBatch.
+"""HubSpot CRM export CSVs (contacts, companies, deals, tasks, notes) -> SyncBatch.
 
 HubSpot's "Export" writes property *labels* as column headers ("First Name", "Deal Stage") and,
 unless "internal values" is chosen, labels as values too ("Closed Won", "Sales Pipeline"). Both
 labels and internal names are accepted here, so an export made either way, or a file a user
 assembled by hand with the same headers, imports the same.
+
+Tasks and notes are activities, which HubSpot exports one type at a time from the activity
+index pages. They carry no signals: whether a task is due, overdue or newly completed depends
+on the clock and on what the store already holds, so the daemon derives those.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -22,9 +26,11 @@ from connectors.base import (
     ContactRecord,
     DealRecord,
     ImportFormatError,
+    NoteRecord,
     OperatorIdentity,
     SignalRecord,
     SyncBatch,
+    TaskRecord,
 )
 from connectors.files._common import (
     EMAIL_RE,
@@ -38,8 +44,9 @@ from connectors.files._common import (
     parse_loose_datetime,
     slug,
 )
+from connectors.files.mbox import html_to_text
 
-CsvKind = Literal["contacts_csv", "companies_csv", "deals_csv"]
+CsvKind = Literal["contacts_csv", "companies_csv", "deals_csv", "tasks_csv", "notes_csv"]
 
 # Column aliases, compared after lower-casing and collapsing whitespace. The first alias of each
 # field is the label HubSpot's export uses and the one error messages name.
@@ -89,12 +96,109 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "contact email",
         "associated contact email",
     ),
+    # Tasks and notes. Their ids get their own field so that a "Deal ID" association column is
+    # never mistaken for the activity's own id.
+    "activity_id": (
+        "record id",
+        "hs_object_id",
+        "task id",
+        "note id",
+        "engagement id",
+        "activity id",
+        "id",
+    ),
+    "task_title": (
+        "task title",
+        "subject",
+        "task subject",
+        "hs_task_subject",
+        "title",
+        "task name",
+    ),
+    "due": ("due date", "task due date", "hs_timestamp", "due", "due at", "due date and time"),
+    "task_status": ("task status", "hs_task_status", "status"),
+    "priority": ("priority", "task priority", "hs_task_priority"),
+    "task_body": ("notes", "task notes", "task body", "hs_task_body", "body", "description"),
+    "activity_owner": (
+        "activity assigned to",
+        "task owner",
+        "assigned to",
+        "activity owner",
+        "hubspot_owner_id",
+        "owner",
+        "note owner",
+        "created by",
+    ),
+    "activity_created": (
+        "create date",
+        "createdate",
+        "hs_createdate",
+        "created date",
+        "created at",
+        "create date (utc)",
+    ),
+    "completed_at": (
+        "completed at",
+        "task completion date",
+        "hs_task_completion_date",
+        "completion date",
+        "completed date",
+        "date completed",
+    ),
+    "note_body": ("note body", "hs_note_body", "note text", "body", "note", "notes"),
+    "activity_date": ("activity date", "hs_timestamp", "note date", "timestamp"),
+    "associated_contact_ids": ("associated contact ids", "associated contact id", "contact id"),
+    "associated_deal": ("associated deal", "associated deals", "associated deal (primary)"),
+    "associated_deal_ids": ("associated deal ids", "associated deal id", "deal id"),
 }
+
+# Columns only task exports have. A header needs one of them besides a title or due date column
+# to count as tasks: "Subject" alone could be anything.
+_TASK_MARKERS = frozenset(
+    {
+        "task title",
+        "task subject",
+        "hs_task_subject",
+        "task status",
+        "hs_task_status",
+        "task type",
+        "hs_task_type",
+        "task priority",
+        "hs_task_priority",
+        "task notes",
+        "task body",
+        "hs_task_body",
+        "task due date",
+        "task completion date",
+        "hs_task_completion_date",
+    }
+)
+_NOTE_MARKERS = frozenset({"note body", "hs_note_body", "note text"})
+
+# HubSpot's task statuses by slug of label or internal value ("Not started", "NOT_STARTED").
+_TASK_STATUSES = {
+    "notstarted": "NOT_STARTED",
+    "inprogress": "IN_PROGRESS",
+    "waiting": "WAITING",
+    "waitingonsomeone": "WAITING",
+    "waitingonsomeoneelse": "WAITING",
+    "completed": "COMPLETED",
+    "complete": "COMPLETED",
+    "done": "COMPLETED",
+    "deferred": "DEFERRED",
+}
+_PRIORITIES = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW", "none": None}
+
+# HubSpot shows a task with only a date as due that day; the end of the working day keeps it
+# from turning overdue at midnight, hours before anyone could have done it.
+DATE_ONLY_DUE = time(17, 0)
 
 _REQUIRED: dict[CsvKind, tuple[str, ...]] = {
     "contacts_csv": ("email",),
     "companies_csv": (),
     "deals_csv": ("record_id", "deal_name", "deal_stage"),
+    "tasks_csv": ("activity_id",),
+    "notes_csv": ("activity_id", "note_body"),
 }
 
 _DATE_ENTERED_RE = re.compile(
@@ -130,7 +234,18 @@ def detect_csv_kind(header: list[str]) -> CsvKind | None:
     cols = {_norm_header(h) for h in header}
     if cols & set(_COLUMNS["deal_name"]) or ("deal stage" in cols and "pipeline" in cols):
         return "deals_csv"
-    if cols & set(_COLUMNS["email"]):
+    has_email = bool(cols & set(_COLUMNS["email"]))
+    titled = bool(cols & set(_COLUMNS["task_title"]))
+    due = cols & set(_COLUMNS["due"])
+    if cols & _TASK_MARKERS and (titled or due):
+        return "tasks_csv"
+    # Without a task-only column, a title and a due date together still describe tasks; notes
+    # share hs_timestamp, and a file with emails is a contact list with extra columns.
+    if titled and due - {"hs_timestamp"} and not has_email:
+        return "tasks_csv"
+    if cols & _NOTE_MARKERS:
+        return "notes_csv"
+    if has_email:
         return "contacts_csv"
     if cols & {"company domain name", "domain", "company name"}:
         return "companies_csv"
@@ -210,6 +325,10 @@ class _Ctx:
         self.tz: ZoneInfo = operator_tz(operator)
         self.batch = SyncBatch(source=SOURCE)
         self._mtime: datetime | None = None
+        # Association cells that name no linkable record, per column: (first line, cell, rows).
+        # One warning per column, not per row: an export made without emails or record ids
+        # would otherwise bury every other warning.
+        self._unlinked: dict[str, tuple[int, str, int]] = {}
 
     @property
     def file_time(self) -> datetime:
@@ -219,6 +338,18 @@ class _Ctx:
 
     def warn(self, line: int, message: str) -> None:
         self.batch.warnings.append(f"{self.path.name}:{line}: {message}")
+
+    def unlinked(self, line: int, column: str, cell: str) -> None:
+        first_line, first_cell, rows = self._unlinked.get(column, (line, cell, 0))
+        self._unlinked[column] = (first_line, first_cell, rows + 1)
+
+    def warn_unlinked(self, what: str) -> None:
+        for column, (line, cell, rows) in self._unlinked.items():
+            problem, fix = _UNLINKED[column]
+            many = f"{rows} {what}s were" if rows > 1 else f"1 {what} was"
+            self.warn(
+                line, f"{column} {cell!r} {problem}; {many} imported without that link ({fix})"
+            )
 
     def when(self, row: _Row, field: str, label: str) -> datetime | None:
         raw = row.get(field)
@@ -241,7 +372,10 @@ class _Ctx:
 def parse_hubspot_csv(
     path: Path, operator: OperatorIdentity, *, kind: CsvKind | None = None
 ) -> SyncBatch:
-    """Parse a HubSpot contacts, companies or deals export; `kind` skips header detection."""
+    """Parse a HubSpot contacts, companies, deals, tasks or notes export.
+
+    `kind` skips header detection.
+    """
     ctx = _Ctx(path, operator)
     rows = _iter_rows(path)
     first = next(rows, None)
@@ -254,7 +388,8 @@ def parse_hubspot_csv(
             shown = ", ".join(repr(h.strip()) for h in header[:8])
             raise ImportFormatError(
                 "not a HubSpot export: expected a contacts ('Email'), companies "
-                f"('Company Domain Name') or deals ('Deal Name') header row, found {shown}",
+                "('Company Domain Name'), deals ('Deal Name'), tasks ('Task Title' or "
+                f"'Due Date') or notes ('Note body') header row, found {shown}",
                 path=str(path),
                 line=header_line,
             )
@@ -275,12 +410,26 @@ def parse_hubspot_csv(
             path=str(path),
             line=header_line,
         )
-    handler = {"contacts_csv": _contact, "companies_csv": _company, "deals_csv": _deal}[kind]
+    if kind == "tasks_csv" and not {"task_title", "due"} & cols.index.keys():
+        raise ImportFormatError(
+            "missing column 'Task Title' (or 'Due Date') in the header row of a tasks export",
+            path=str(path),
+            line=header_line,
+        )
+    handler = {
+        "contacts_csv": _contact,
+        "companies_csv": _company,
+        "deals_csv": _deal,
+        "tasks_csv": _task,
+        "notes_csv": _note,
+    }[kind]
     seen: dict[str, int] = {}
     companies: dict[str, CompanyRecord] = {}
     for line, values in rows:
         handler(ctx, _Row(cols, values, line), seen, companies)
     ctx.batch.companies.extend(companies.values())
+    if kind in {"tasks_csv", "notes_csv"}:
+        ctx.warn_unlinked("task" if kind == "tasks_csv" else "note")
     return ctx.batch
 
 
@@ -288,6 +437,8 @@ def parse_hubspot_csv(
 _LABELS = {
     "email": "Email",
     "record_id": "Record ID",
+    "activity_id": "Record ID",
+    "note_body": "Note body",
     "deal_name": "Deal Name",
     "deal_stage": "Deal Stage",
 }
@@ -414,12 +565,7 @@ def _deal(ctx: _Ctx, row: _Row, seen: dict[str, int], companies: dict[str, Compa
         "default" if slug(pipeline_label) in {"", "default", "salespipeline"} else pipeline_label
     )
 
-    contacts: list[str] = []
-    for piece in row.get("associated_contact").split(";"):
-        for match in EMAIL_RE.finditer(piece):
-            address = match.group(0).lower()
-            if address not in contacts:
-                contacts.append(address)
+    contacts, _ = _association_emails(row.get("associated_contact"))
 
     company_name, domain = _company_ref(row.get("associated_company"))
     domain = normalize_domain(row.get("company_domain")) or domain
@@ -474,6 +620,183 @@ def _deal(ctx: _Ctx, row: _Row, seen: dict[str, int], companies: dict[str, Compa
             deal_external_id=record_id,
         )
     )
+
+
+def _task(ctx: _Ctx, row: _Row, seen: dict[str, int], companies: dict[str, CompanyRecord]) -> None:
+    record_id = row.get("activity_id")
+    title = re.sub(r"\s+", " ", row.get("task_title")).strip()
+    if not _first_seen(ctx, row, seen, record_id, "task", title):
+        return
+    status = _task_status(ctx, row)
+    raw_priority = row.get("priority")
+    priority = _PRIORITIES.get(slug(raw_priority))
+    if raw_priority and slug(raw_priority) not in _PRIORITIES:
+        ctx.warn(row.line, f"ignored Priority {raw_priority!r}: expected High, Medium or Low")
+    completed = ctx.when(row, "completed_at", "Completed at")
+    if status is None:
+        # No readable status: a completion date is the only evidence the task is done.
+        status = "COMPLETED" if completed else "NOT_STARTED"
+    contacts, domain, deal_id = _associations(ctx, row)
+    ctx.batch.tasks.append(
+        TaskRecord(
+            external_id=record_id,
+            title=title or f"Task {record_id}",
+            due_at=_due(ctx, row),
+            status=status,
+            priority=priority,
+            body=_rich_text(row.get("task_body")) or None,
+            owner=row.get("activity_owner") or None,
+            contact_emails=contacts,
+            company_domain=domain,
+            deal_external_id=deal_id,
+            created_at=ctx.when(row, "activity_created", "Create Date"),
+            completed_at=completed,
+        )
+    )
+
+
+def _note(ctx: _Ctx, row: _Row, seen: dict[str, int], companies: dict[str, CompanyRecord]) -> None:
+    record_id = row.get("activity_id")
+    body = _rich_text(row.get("note_body"))
+    if not _first_seen(ctx, row, seen, record_id, "note", body[:40]):
+        return
+    if not body:
+        # Notes that only hold attachments export with an empty body; nothing to show.
+        ctx.warn(row.line, f"skipped note {record_id}, empty Note body")
+        return
+    contacts, domain, deal_id = _associations(ctx, row)
+    created = ctx.when(row, "activity_date", "Activity date") or ctx.when(
+        row, "activity_created", "Create Date"
+    )
+    ctx.batch.notes.append(
+        NoteRecord(
+            external_id=record_id,
+            body=body,
+            created_at=created or ctx.file_time,
+            owner=row.get("activity_owner") or None,
+            contact_emails=contacts,
+            company_domain=domain,
+            deal_external_id=deal_id,
+        )
+    )
+
+
+def _first_seen(
+    ctx: _Ctx, row: _Row, seen: dict[str, int], record_id: str, what: str, name: str
+) -> bool:
+    if not record_id:
+        label = f" {name!r}" if name else ""
+        ctx.warn(row.line, f"skipped {what}{label}, no Record ID")
+        return False
+    if record_id in seen:
+        ctx.warn(
+            row.line, f"skipped, {what} {record_id} already imported from line {seen[record_id]}"
+        )
+        return False
+    seen[record_id] = row.line
+    return True
+
+
+def _task_status(ctx: _Ctx, row: _Row) -> str | None:
+    raw = row.get("task_status")
+    if not raw:
+        return None
+    status = _TASK_STATUSES.get(slug(raw))
+    if status is None:
+        ctx.warn(
+            row.line,
+            f"ignored Task Status {raw!r}: expected Not started, In progress, Waiting, "
+            "Completed or Deferred",
+        )
+    return status
+
+
+def _due(ctx: _Ctx, row: _Row) -> datetime | None:
+    raw = row.get("due")
+    try:
+        parsed = parse_loose_datetime(raw, ctx.tz)
+    except ValueError:
+        ctx.warn(row.line, f"ignored Due Date {raw!r}: not a date")
+        return None
+    if parsed is None:
+        return None
+    moment, had_time = parsed
+    if had_time:
+        return moment
+    day = moment.astimezone(ctx.tz).date()
+    return datetime.combine(day, DATE_ONLY_DUE, tzinfo=ctx.tz).astimezone(UTC)
+
+
+# What is wrong with an association cell that links nothing, and how to export it so it links.
+_UNLINKED = {
+    "Associated Contact": (
+        "has no email address",
+        "export contacts with their email, as 'Name (email)'",
+    ),
+    "Associated Contact IDs": (
+        "is a contact record id, which cannot be matched to a contact",
+        "include the 'Associated Contact' column, with emails",
+    ),
+    "Associated Deal": (
+        "is a deal name, not its Record ID",
+        "include the 'Associated Deal IDs' column",
+    ),
+    "Associated Deal IDs": ("is not a deal Record ID", "expected numeric record ids"),
+}
+
+
+def _associations(ctx: _Ctx, row: _Row) -> tuple[list[str], str | None, str | None]:
+    """(contact emails, company domain, deal record id) of an activity row."""
+    cell = row.get("associated_contact")
+    contacts, unreadable = _association_emails(cell)
+    if unreadable:
+        ctx.unlinked(row.line, "Associated Contact", unreadable[0])
+    elif not cell and row.get("associated_contact_ids"):
+        ctx.unlinked(row.line, "Associated Contact IDs", row.get("associated_contact_ids"))
+
+    _, domain = _company_ref(row.get("associated_company"))
+    domain = normalize_domain(row.get("company_domain")) or domain
+    if domain is None:
+        domain = next((email_domain(c) for c in contacts if not is_free_mail(c)), None)
+
+    # An activity can sit on several deals; the record has room for one, the first.
+    deal_id: str | None = None
+    ids = [p.strip() for p in re.split(r"[;,]", row.get("associated_deal_ids")) if p.strip()]
+    deal_cell = row.get("associated_deal").split(";")[0].strip()
+    if ids:
+        if re.fullmatch(r"\d+", ids[0]):
+            deal_id = ids[0]
+        else:
+            ctx.unlinked(row.line, "Associated Deal IDs", ids[0])
+    elif deal_cell:
+        # A bare record id, or one after the name the way HubSpot labels some associations.
+        m = re.fullmatch(r"(\d+)|.*\((\d+)\)", deal_cell)
+        if m:
+            deal_id = m.group(1) or m.group(2)
+        else:
+            ctx.unlinked(row.line, "Associated Deal", deal_cell)
+    return contacts, domain, deal_id
+
+
+def _association_emails(cell: str) -> tuple[list[str], list[str]]:
+    """Addresses in an association cell, and the ';'-separated entries that hold none."""
+    emails: list[str] = []
+    unreadable: list[str] = []
+    for piece in cell.split(";"):
+        found = [m.group(0).lower() for m in EMAIL_RE.finditer(piece)]
+        if not found and piece.strip():
+            unreadable.append(piece.strip())
+        for address in found:
+            if address not in emails:
+                emails.append(address)
+    return emails, unreadable
+
+
+def _rich_text(value: str) -> str:
+    """Plain text of a task or note body; HubSpot stores both as HTML from its editor."""
+    if re.search(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>", value):
+        return html_to_text(value)
+    return value.replace("\r\n", "\n").strip()
 
 
 def _stage_entered(ctx: _Ctx, row: _Row, stage: str, pipeline: str) -> datetime | None:

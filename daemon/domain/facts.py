@@ -195,10 +195,19 @@ class StoreFacts:
             row.contact_id,
             row.company_id,
             row.deal_id,
+            row.owner,
         )
 
     async def setting(self, key: str) -> Any:
         return await settings.get(self.s, key)
+
+    def is_mine(self, owner: str | None) -> bool:
+        """Whether a CRM owner is the operator; unknown or numeric (id-only export) counts."""
+        value = (owner or "").strip().lower()
+        if not value or value.isdigit() or self.operator is None:
+            return True
+        mine = {self.operator.name.lower(), *(e.lower() for e in self.operator.emails)}
+        return value in mine or any(e in value for e in self.operator.emails)
 
     def business_days_between(self, start: datetime, end: datetime) -> int:
         return business_days_between(start, end, self.tz)

@@ -199,7 +199,8 @@ class ImportParams(Params):
     path: str = Field(description="Absolute path of a HubSpot CSV export, an mbox or an ICS.")
     kind: str | None = Field(
         None,
-        description="contacts_csv, companies_csv, deals_csv, mbox or ics; detected when left out.",
+        description="contacts_csv, companies_csv, deals_csv, tasks_csv, notes_csv, mbox or ics; "
+        "detected when left out.",
     )
 
 

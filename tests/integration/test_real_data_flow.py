@@ -324,3 +324,48 @@ def test_daemon_killed_mid_import_loses_nothing(
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 3000
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_crm_tasks_due_today_become_moves_and_close_when_completed(
+    with_contacts: DaemonProcess, tmp_path: Path
+) -> None:
+    d = with_contacts
+    header = "Record ID,Task Title,Due Date,Task Status,Priority,Associated Contact\n"
+
+    def tasks_csv(status: str) -> Path:
+        path = tmp_path / f"tasks-{status}.csv"
+        path.write_text(
+            header
+            + f"501,Send renewal quote,2026-11-24 09:00,{status},High,Dana Reyes ({DANA})\n"
+            + "502,Plan QBR,2026-12-09 09:00,Not started,Low,\n"
+        )
+        return path
+
+    first = import_file(d, tasks_csv("Not started"))
+    assert first["kind"] == "tasks_csv" and first["counts"]["tasks"] == 2
+    [move] = moves_by_agent(d, "crm_tasks")
+    assert move["title"] == "Task: Send renewal quote"
+    assert move["why_now"].startswith("Overdue since Tue 24 Nov, 09:00")
+    assert "Dana Reyes (Acme)" in move["why_now"]
+    assert move["id"] in [m["id"] for m in d.call("queue.today", {})["moves"]]
+
+    import_file(d, tasks_csv("Completed"))
+    shown = d.call("queue.show", {"id": move["id"]})
+    assert shown["move"]["status"] == "resolved"
+    assert shown["move"]["status_reason"] == "completed in the CRM"
+
+
+def test_a_colleagues_crm_task_is_not_my_move(with_contacts: DaemonProcess,
+                                              tmp_path: Path) -> None:
+    d = with_contacts
+    path = tmp_path / "team-tasks.csv"
+    path.write_text(
+        "Record ID,Task Title,Due Date,Task Status,Activity assigned to\n"
+        "601,Mine by name,2026-11-25 09:00,Not started,Casey Morgan\n"
+        "602,Mine by email,2026-11-25 09:00,Not started,casey@northwind.example\n"
+        "603,Theirs,2026-11-25 09:00,Not started,Robin Colleague\n"
+        "604,Unassigned,2026-11-25 09:00,Not started,\n"
+    )
+    import_file(d, path)
+    titles = sorted(m["title"] for m in moves_by_agent(d, "crm_tasks"))
+    assert titles == ["Task: Mine by email", "Task: Mine by name", "Task: Unassigned"]
