@@ -33,9 +33,6 @@ class CrmTasks(Agent):
                 why += f"; with {contact.display}"
             if deal is not None:
                 why += f"; deal {deal.name} ({money(deal.amount)}, {stage_label(deal.stage)})"
-            scoring_contact = contact.scoring() if contact else None
-            if scoring_contact is not None and task.priority == "HIGH":
-                scoring_contact = {**scoring_contact, "starred": True}
             proposals.append(
                 Proposal(
                     # One move per task and due date: the overdue signal refreshes the due one.
@@ -51,7 +48,8 @@ class CrmTasks(Agent):
                         "move_type": "task",
                         "fact_at": sig.occurred_at.isoformat(),
                         "urgency": {"basis": "due", "at": task.due_at.isoformat()},
-                        "contact": scoring_contact,
+                        "contact": contact.scoring() if contact else None,
+                        "priority": task.priority,
                         "deal": deal.scoring() if deal else None,
                         "prepared": False,
                     },

@@ -105,3 +105,17 @@ def test_every_urgency_basis_scores_within_bounds(basis: str | None) -> None:
     assert 0 <= aps <= 100
     assert all(0 <= c["value"] <= 1 for c in b["components"].values())
     assert all(c["reason"] for c in b["components"].values())
+
+
+def test_crm_priority_raises_strategic_value_with_its_reason() -> None:
+    base = {
+        "move_type": "task",
+        "deal": None,
+        "contact": {"tier": "C"},
+        "urgency": {"basis": "due", "at": NOW.isoformat()},
+    }
+    plain = score(base, NOW, CFG, NONE)[1]["components"]["strategic"]
+    high = score({**base, "priority": "HIGH"}, NOW, CFG, NONE)[1]["components"]["strategic"]
+    assert high["value"] > plain["value"]
+    assert "high priority in the CRM" in high["reason"]
+    assert "starred" not in high["reason"]

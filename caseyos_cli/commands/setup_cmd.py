@@ -75,10 +75,8 @@ def init(
         f"You are {result['name']} <{', '.join(result['emails'])}>, "
         f"internal: {', '.join(result['internal_domains'])}, zone {result['timezone']}."
     )
-    print(
-        "Your workspace 'main' is active. Bring data in with `caseyos import FILE` "
-        "(HubSpot CSV, mbox, ICS)."
-    )
+    print("Your workspace 'main' is active. Bring data in with `caseyos import FILE`")
+    print("(HubSpot CSV exports, a Gmail Takeout mbox, a calendar .ics).")
 
 
 def demo(

@@ -156,6 +156,9 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
     return 0.3, "no time pressure known"
 
 
+PRIORITY_BONUS = {"HIGH": 0.25, "MEDIUM": 0.1}
+
+
 def strategic(inputs: dict[str, Any]) -> tuple[float, str]:
     contact = inputs.get("contact") or {}
     if contact.get("starred"):
@@ -167,6 +170,10 @@ def strategic(inputs: dict[str, Any]) -> tuple[float, str]:
     bonus = LIFECYCLE_BONUS.get(stage, 0.0)
     if stage:
         notes.append(f"lifecycle {stage}")
+    priority = (inputs.get("priority") or "").upper()
+    if priority in PRIORITY_BONUS:
+        bonus += PRIORITY_BONUS[priority]
+        notes.append(f"{priority.lower()} priority in the CRM")
     return _clamp(value + bonus), ", ".join(notes)
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from connectors.base import OperatorIdentity
 from daemon.context import OpContext
 from daemon.domain import demo, importer, settings
+from daemon.domain.ingest import FREE_MAIL
 from daemon.errors import InvalidParams, NotFound
 from daemon.registry import NoParams, Params, operation
 from daemon.workspaces import DEMO, MAIN, NAME_RE
@@ -50,7 +51,11 @@ class OperatorParams(Params):
         return v
 
     def identity(self) -> OperatorIdentity:
-        domains = self.internal_domains or sorted({e.rpartition("@")[2] for e in self.emails})
+        # Without explicit domains, the operator's own company domains are internal; a
+        # gmail.com address must not make every gmail.com contact a colleague.
+        domains = self.internal_domains or sorted(
+            {e.rpartition("@")[2] for e in self.emails} - FREE_MAIL
+        )
         return OperatorIdentity(self.name, tuple(self.emails), tuple(domains), self.timezone)
 
 

@@ -369,3 +369,9 @@ def test_a_colleagues_crm_task_is_not_my_move(with_contacts: DaemonProcess,
     import_file(d, path)
     titles = sorted(m["title"] for m in moves_by_agent(d, "crm_tasks"))
     assert titles == ["Task: Mine by email", "Task: Mine by name", "Task: Unassigned"]
+
+
+def test_free_mail_addresses_never_make_domains_internal(blank_daemon: DaemonProcess) -> None:
+    me = blank_daemon.call("operator.init", {"name": "Pat", "emails": ["pat@doe.example",
+                                                                       "pat.doe@gmail.com"]})
+    assert me["internal_domains"] == ["doe.example"]
