@@ -14,7 +14,7 @@ from typing import Literal, cast, get_args
 
 from connectors.base import ImportFormatError, OperatorIdentity, SyncBatch
 from connectors.files._common import first_line, read_head
-from connectors.files.hubspot_csv import CsvKind, detect_csv_kind, parse_hubspot_csv
+from connectors.files.hubspot import CsvKind, detect_csv_kind, parse_hubspot_csv
 from connectors.files.ics import parse_ics
 from connectors.files.mbox import iter_mbox, parse_mbox
 

@@ -355,8 +355,7 @@ def test_crm_tasks_due_today_become_moves_and_close_when_completed(
     assert shown["move"]["status_reason"] == "completed in the CRM"
 
 
-def test_a_colleagues_crm_task_is_not_my_move(with_contacts: DaemonProcess,
-                                              tmp_path: Path) -> None:
+def test_a_colleagues_crm_task_is_not_my_move(with_contacts: DaemonProcess, tmp_path: Path) -> None:
     d = with_contacts
     path = tmp_path / "team-tasks.csv"
     path.write_text(
@@ -372,6 +371,7 @@ def test_a_colleagues_crm_task_is_not_my_move(with_contacts: DaemonProcess,
 
 
 def test_free_mail_addresses_never_make_domains_internal(blank_daemon: DaemonProcess) -> None:
-    me = blank_daemon.call("operator.init", {"name": "Pat", "emails": ["pat@doe.example",
-                                                                       "pat.doe@gmail.com"]})
+    me = blank_daemon.call(
+        "operator.init", {"name": "Pat", "emails": ["pat@doe.example", "pat.doe@gmail.com"]}
+    )
     assert me["internal_domains"] == ["doe.example"]
