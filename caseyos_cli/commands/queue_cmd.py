@@ -241,7 +241,7 @@ def stats(as_json: bool = JSON) -> None:
     rate = result["acceptance_rate"]
     print(
         f"{result['total']} moves; acceptance rate "
-        f"{'-' if rate is None else f'{rate:.0%}'} (accepted of decided)"
+        f"{'-' if rate is None else f'{rate:.0%}'} (accepted of proposed)"
     )
     for status, n in sorted(result["by_status"].items(), key=lambda kv: -kv[1]):
         print(f"  {status:<10} {n:>5}")

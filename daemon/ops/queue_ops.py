@@ -335,26 +335,24 @@ class StatsParams(Params):
 
 class AgentStats(BaseModel):
     proposed: int
+    accepted: int
     by_status: dict[str, int]
     acceptance_rate: float | None
 
 
 class StatsResult(BaseModel):
     total: int
+    accepted: int
     by_status: dict[str, int]
     by_agent: dict[str, AgentStats]
     acceptance_rate: float | None = Field(
-        description="Moves accepted (incl. done/failed) over moves decided by the operator."
+        description="Moves you ever accepted (their history has an 'accepted' step, so done "
+        "and failed count) over moves proposed, as DOMAIN.md defines it."
     )
 
 
-DECIDED = ("accepted", "done", "failed", "dismissed")
-TAKEN = ("accepted", "done", "failed")
-
-
-def _rate(counts: Counter[str]) -> float | None:
-    decided = sum(counts[s] for s in DECIDED)
-    return round(sum(counts[s] for s in TAKEN) / decided, 3) if decided else None
+def _rate(accepted: int, proposed: int) -> float | None:
+    return round(accepted / proposed, 3) if proposed else None
 
 
 @operation(
@@ -365,22 +363,40 @@ def _rate(counts: Counter[str]) -> float | None:
     description="Move counts by status and by agent, with acceptance rates.",
 )
 async def stats(ctx: OpContext, p: StatsParams) -> StatsResult:
+    s = ctx.session
     rows = (
-        await ctx.session.execute(
+        await s.execute(
             select(Move.agent, Move.status, func.count()).group_by(Move.agent, Move.status)
         )
     ).all()
+    accepted_rows = (
+        await s.execute(
+            select(Move.agent, func.count(func.distinct(Move.id)))
+            .join(MoveEvent, MoveEvent.move_id == Move.id)
+            .where(MoveEvent.to_status == queue.ACCEPTED)
+            .group_by(Move.agent)
+        )
+    ).all()
+    accepted = {agent: int(n) for agent, n in accepted_rows}
     overall: Counter[str] = Counter()
     per: dict[str, Counter[str]] = defaultdict(Counter)
     for agent, status, n in rows:
         overall[status] += n
         per[agent][status] += n
+    total = sum(overall.values())
+    taken = sum(accepted.values())
     return StatsResult(
-        total=sum(overall.values()),
+        total=total,
+        accepted=taken,
         by_status=dict(overall),
         by_agent={
-            a: AgentStats(proposed=sum(c.values()), by_status=dict(c), acceptance_rate=_rate(c))
+            a: AgentStats(
+                proposed=sum(c.values()),
+                accepted=accepted.get(a, 0),
+                by_status=dict(c),
+                acceptance_rate=_rate(accepted.get(a, 0), sum(c.values())),
+            )
             for a, c in sorted(per.items())
         },
-        acceptance_rate=_rate(overall),
+        acceptance_rate=_rate(taken, total),
     )

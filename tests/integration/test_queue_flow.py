@@ -44,6 +44,8 @@ def test_manual_moves_rank_and_transition(blank_daemon: DaemonProcess) -> None:
     stats = d.call("queue.stats", {})
     assert stats["by_status"] == {"done": 2, "dismissed": 1}
     assert stats["by_agent"]["manual"]["proposed"] == 3
+    # Two of three were accepted at some point: done from pending passes through accepted.
+    assert stats["accepted"] == 2 and stats["by_agent"]["manual"]["accepted"] == 2
     assert stats["acceptance_rate"] == pytest.approx(2 / 3, abs=0.001)
 
 
