@@ -51,6 +51,7 @@ def call(op: str, params: dict[str, Any] | None = None, *, autostart: bool = Tru
 
     try:
         with connect(autostart=autostart) as client:
+            _warn_on_version_skew(client.server)
             return client.call(op, params)
     except DaemonUnreachable as exc:
         fail(
@@ -68,6 +69,18 @@ def call(op: str, params: dict[str, Any] | None = None, *, autostart: bool = Tru
             f"lost the daemon during {op}: {exc}",
             UNREACHABLE,
             "see `caseyos daemon logs`; `caseyos daemon status` tells whether it runs",
+        )
+
+
+def _warn_on_version_skew(hello: dict[str, Any]) -> None:
+    """Same protocol, other release: it works, but the daemon runs yesterday's code."""
+    from daemon import __version__
+
+    theirs = hello.get("version")
+    if theirs and theirs != __version__:
+        note(
+            f"caseyos: the daemon runs version {theirs}, this command is {__version__}; "
+            "`caseyos daemon restart` picks up the new one"
         )
 
 

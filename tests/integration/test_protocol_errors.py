@@ -247,27 +247,46 @@ def test_internal_errors_carry_a_reference_not_a_traceback(blank_daemon: DaemonP
     assert f"ref {err.value.ref}" in log and "Traceback" in log
 
 
-def test_protocol_mismatch_exits_6(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def fake_daemon(sock_path: Path, hello: dict, result: dict | None = None) -> socket.socket:
+    """A stand-in daemon from another release: answers hello, then one request."""
     import threading
 
-    sock_path = tmp_path / "s"
-    monkeypatch.setenv("CASEYOS_SOCKET", str(sock_path))
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(sock_path))
     server.listen(4)
 
-    def future_daemon() -> None:  # a daemon from a newer release
-        for _ in range(2):
-            conn, _ = server.accept()
-            with conn:
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            protocol.read_frame_blocking(conn)
+            conn.sendall(protocol.encode({"id": 1, "ok": True, "result": hello}))
+            if result is not None:
                 protocol.read_frame_blocking(conn)
-                conn.sendall(
-                    protocol.encode(
-                        {"id": 1, "ok": True, "result": {"protocol": 99, "version": "9.0"}}
-                    )
-                )
+                conn.sendall(protocol.encode({"id": 2, "ok": True, "result": result}))
 
-    threading.Thread(target=future_daemon, daemon=True).start()
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+def test_version_skew_warns_but_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sock_path = tmp_path / "s"
+    monkeypatch.setenv("CASEYOS_SOCKET", str(sock_path))
+    server = fake_daemon(
+        sock_path,
+        {"protocol": protocol.PROTOCOL_VERSION, "version": "0.0.9"},
+        {"protocol": 1, "operations": []},
+    )
+    out = run_cli("api", "list", "--json")
+    server.close()
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"protocol": 1, "operations": []}
+    assert "daemon runs version 0.0.9" in out.stderr and "daemon restart" in out.stderr
+
+
+def test_protocol_mismatch_exits_6(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sock_path = tmp_path / "s"
+    monkeypatch.setenv("CASEYOS_SOCKET", str(sock_path))
+    server = fake_daemon(sock_path, {"protocol": 99, "version": "9.0"})
     out = run_cli("queue", "today")
     server.close()
     assert out.returncode == 6
