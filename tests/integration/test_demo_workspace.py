@@ -121,9 +121,9 @@ def test_human_output_of_today(daemon: DaemonProcess) -> None:
     [
         "2026-11-28T14:00:00+00:00",  # Saturday morning in NY
         "2026-11-30T12:00:00+00:00",  # Monday 07:00 in NY
-        "2027-03-08T03:30:00+00:00",
+        "2027-03-15T03:30:00+00:00",  # Sunday 23:30 in NY, the day DST began
     ],
-)  # the night after DST starts
+)
 def test_demo_has_a_full_day_of_moves_any_day(daemon_env: dict[str, str], now: str) -> None:
     d = DaemonProcess(daemon_env).start(now=now)
     try:
