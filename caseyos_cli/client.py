@@ -111,9 +111,15 @@ class Client:
             raise RemoteError.from_wire(reply.get("error") or {})
 
     def events(self, since: int | None = None) -> Iterator[dict[str, Any]]:
-        """Subscribe on this connection and yield events until the daemon stops."""
+        """Subscribe on this connection; returns once the daemon confirmed the subscription.
+
+        The returned iterator yields events until the daemon stops.
+        """
         self.sock.settimeout(None)
         self.call("events.subscribe", {"since": since} if since is not None else {})
+        return self._event_frames()
+
+    def _event_frames(self) -> Iterator[dict[str, Any]]:
         while True:
             try:
                 frame = protocol.read_frame_blocking(self.sock)

@@ -74,7 +74,7 @@ def test_commands_against_a_running_daemon(blank_daemon: DaemonProcess) -> None:
 
 def test_no_color_and_pipes_get_plain_text(blank_daemon: DaemonProcess) -> None:
     blank_daemon.call("queue.add", {"title": "Plain text please"})
-    out = run_cli("queue", "today", env={**os.environ, "NO_COLOR": "1"})
+    out = run_cli("queue", "today", env={**os.environ, "NO_COLOR": "1", "COLUMNS": "80"})
     assert out.returncode == 0
     assert "Plain text please" in out.stdout
     assert "\x1b[" not in out.stdout

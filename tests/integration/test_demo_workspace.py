@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def test_demo_never_mixes_with_real_data(
 
 
 def test_human_output_of_today(daemon: DaemonProcess) -> None:
-    out = run_cli("queue", "today")
+    out = run_cli("queue", "today", env={**os.environ, "COLUMNS": "80"})
     assert out.returncode == 0
     lines = out.stdout.splitlines()
     assert lines[0].split()[:3] == ["#", "APS", "Move,"]

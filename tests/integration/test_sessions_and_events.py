@@ -52,10 +52,7 @@ def test_events_stream_changes_with_monotonic_ids(blank_daemon: DaemonProcess) -
 
     t = threading.Thread(target=listen, daemon=True)
     t.start()
-    assert ready.wait(10)
-    import time
-
-    time.sleep(0.3)  # the subscription is registered once its first reply has been read
+    assert ready.wait(10), "the daemon confirms a subscription before events flow"
     move = d.call("queue.add", {"title": "watch me"})["move"]
     d.call("queue.accept", {"id": move["id"]})
     d.call("queue.done", {"id": move["id"]})
