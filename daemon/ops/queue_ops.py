@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from agents.base import Proposal
 from daemon.context import OpContext
 from daemon.domain import queue, settings
+from daemon.domain.facts import StoreFacts
 from daemon.domain.learning import load as load_learned
 from daemon.domain.pipeline import scoring_config
 from daemon.errors import InvalidParams, NotFound
@@ -296,17 +299,13 @@ async def add(ctx: OpContext, p: AddParams) -> MoveResult:
             raise NotFound(
                 f"no contact {email}; import contacts first or leave --contact out", field="contact"
             )
-    from agents.base import Proposal
-
     facts: dict[str, Any] | None = None
     if contact is not None:
-        from daemon.domain.facts import StoreFacts
-
         cf = await StoreFacts(s, now, tz, None).contact(contact.id)
         facts = cf.scoring() if cf else None
-    count = await s.scalar(select(func.count()).select_from(Move)) or 0
     proposal = Proposal(
-        dedup_key=f"manual:{now.isoformat()}:{count + 1}",
+        # Every hand-added move is its own fact: nothing to deduplicate against.
+        dedup_key=f"manual:{uuid.uuid4().hex}",
         move_type="task",
         title=p.title,
         why_now=p.why or "Added by you.",
