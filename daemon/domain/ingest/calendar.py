@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from connectors.base import SyncBatch
-from daemon.domain.ingest.writer import Writer
+from daemon.domain.ingest.writer import Writer, latest
 from daemon.store.models import Meeting, MeetingAttendee
 
 
@@ -37,13 +37,8 @@ async def meetings(job: Writer, batch: SyncBatch) -> None:
         for att in rec.attendees:
             email = att.email.lower()
             contact = await job.correspondent(email, att.name)
-            if (
-                contact
-                and rec.status != "cancelled"
-                and rec.end_at <= job.now
-                and (not contact.last_meeting_at or rec.end_at > contact.last_meeting_at)
-            ):
-                contact.last_meeting_at = rec.end_at
+            if contact and rec.status != "cancelled" and rec.end_at <= job.now:
+                contact.last_meeting_at = latest(contact.last_meeting_at, rec.end_at)
             await job.s.flush()
             a = existing.get(email)
             if a is None:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from connectors.base import ContactRecord, SignalRecord, SyncBatch
 from daemon.domain.ingest.writer import TASK_CLOSED, Writer
-from daemon.store.models import CrmTask, Deal, DealContact, ExternalId, Note
+from daemon.store.models import CrmTask, Deal, DealContact, Note
 
 
 async def deals(job: Writer, batch: SyncBatch) -> None:
     for rec in batch.deals:
-        deal_id = await job.linked("deal", rec.external_id)
-        row = await job.s.get(Deal, deal_id) if deal_id else None
-        if row is not None and row.stage != rec.stage:
+        row, created = await job.linked_row(
+            "deal",
+            rec.external_id,
+            Deal(
+                name=rec.name,
+                pipeline=rec.pipeline,
+                stage=rec.stage,
+                currency=rec.currency,
+                created_at=rec.created_at or job.now,
+                updated_at=job.now,
+            ),
+            "deals",
+        )
+        if not created and row.stage != rec.stage:
             job.derived.append(
                 SignalRecord(
                     kind="deal.stage_changed",
@@ -22,26 +33,6 @@ async def deals(job: Writer, batch: SyncBatch) -> None:
                     company_domain=rec.company_domain,
                 )
             )
-        if row is None:
-            row = Deal(
-                name=rec.name,
-                pipeline=rec.pipeline,
-                stage=rec.stage,
-                currency=rec.currency,
-                created_at=rec.created_at or job.now,
-                updated_at=job.now,
-            )
-            job.s.add(row)
-            await job.s.flush()
-            job.s.add(
-                ExternalId(
-                    entity="deal",
-                    entity_id=row.id,
-                    connector=job.source,
-                    external_id=rec.external_id,
-                )
-            )
-            job.report.counts["deals"] += 1
         row.name, row.pipeline, row.stage = rec.name, rec.pipeline, rec.stage
         row.amount, row.currency, row.close_date = rec.amount, rec.currency, rec.close_date
         row.stage_entered_at = rec.stage_entered_at or row.stage_entered_at or row.created_at
@@ -62,27 +53,18 @@ async def deals(job: Writer, batch: SyncBatch) -> None:
 
 async def tasks(job: Writer, batch: SyncBatch) -> None:
     for rec in batch.tasks:
-        task_id = await job.linked("task", rec.external_id)
-        row = await job.s.get(CrmTask, task_id) if task_id else None
-        if row is None:
-            row = CrmTask(
+        row, created = await job.linked_row(
+            "task",
+            rec.external_id,
+            CrmTask(
                 title=rec.title,
                 status=rec.status,
                 created_at=rec.created_at or job.now,
                 updated_at=job.now,
-            )
-            job.s.add(row)
-            await job.s.flush()
-            job.s.add(
-                ExternalId(
-                    entity="task",
-                    entity_id=row.id,
-                    connector=job.source,
-                    external_id=rec.external_id,
-                )
-            )
-            job.report.counts["tasks"] += 1
-        elif row.status != rec.status and rec.status in TASK_CLOSED:
+            ),
+            "tasks",
+        )
+        if not created and row.status != rec.status and rec.status in TASK_CLOSED:
             job.derived.append(
                 SignalRecord(
                     kind="task.completed",
@@ -95,29 +77,20 @@ async def tasks(job: Writer, batch: SyncBatch) -> None:
         row.body, row.owner, row.due_at = rec.body, rec.owner, rec.due_at
         row.completed_at = rec.completed_at
         row.updated_at = job.now
-        refs = await job._refs(rec.contact_emails, rec.company_domain, rec.deal_external_id)
+        refs = await job.associations(rec.contact_emails, rec.company_domain, rec.deal_external_id)
         row.contact_id, row.company_id = refs["contact_id"], refs["company_id"]
         row.deal_id = refs["deal_id"]
 
 
 async def notes(job: Writer, batch: SyncBatch) -> None:
     for rec in batch.notes:
-        note_id = await job.linked("note", rec.external_id)
-        row = await job.s.get(Note, note_id) if note_id else None
-        if row is None:
-            row = Note(body=rec.body, created_at=rec.created_at, updated_at=job.now)
-            job.s.add(row)
-            await job.s.flush()
-            job.s.add(
-                ExternalId(
-                    entity="note",
-                    entity_id=row.id,
-                    connector=job.source,
-                    external_id=rec.external_id,
-                )
-            )
-            job.report.counts["notes"] += 1
+        row, _ = await job.linked_row(
+            "note",
+            rec.external_id,
+            Note(body=rec.body, created_at=rec.created_at, updated_at=job.now),
+            "notes",
+        )
         row.body, row.owner, row.updated_at = rec.body, rec.owner, job.now
-        refs = await job._refs(rec.contact_emails, rec.company_domain, rec.deal_external_id)
+        refs = await job.associations(rec.contact_emails, rec.company_domain, rec.deal_external_id)
         row.contact_id, row.company_id = refs["contact_id"], refs["company_id"]
         row.deal_id = refs["deal_id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from connectors.base import MessageRecord, SignalRecord, SyncBatch
-from daemon.domain.ingest.writer import Writer, is_automated
+from daemon.domain.ingest.writer import Writer, is_automated, latest
 from daemon.store.models import Message, Signal, Thread
 
 
@@ -42,23 +42,20 @@ async def messages(job: Writer, batch: SyncBatch) -> None:
             job.threads[msg.thread_key] = thread
         else:
             thread.is_internal = thread.is_internal and everyone_internal
-            if thread.last_message_at is None or msg.sent_at > thread.last_message_at:
-                thread.last_message_at = msg.sent_at
+            thread.last_message_at = latest(thread.last_message_at, msg.sent_at)
         contact = None
         if not is_automated(msg.labels) and not msg.is_draft:
             if msg.direction == "inbound":
                 contact = await job.correspondent(msg.from_addr, msg.from_name)
-                if contact and (
-                    not contact.last_inbound_at or msg.sent_at > contact.last_inbound_at
-                ):
-                    contact.last_inbound_at = msg.sent_at
+                if contact:
+                    contact.last_inbound_at = latest(contact.last_inbound_at, msg.sent_at)
             elif msg.direction == "outbound":
                 for addr in [*msg.to, *msg.cc]:
                     if job.op.is_internal(addr):
                         continue
                     c = await job.correspondent(addr, None)
-                    if c and (not c.last_outbound_at or msg.sent_at > c.last_outbound_at):
-                        c.last_outbound_at = msg.sent_at
+                    if c:
+                        c.last_outbound_at = latest(c.last_outbound_at, msg.sent_at)
                     contact = contact or c
         await job.s.flush()
         job.s.add(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +23,11 @@ from connectors.base import (
 from daemon.store.models import (
     Company,
     Contact,
+    CrmTask,
+    Deal,
     ExternalId,
     Meeting,
+    Note,
     Signal,
     Thread,
 )
@@ -64,6 +67,14 @@ def domain_of(email: str) -> str:
 
 def is_automated(labels: list[str]) -> bool:
     return "automated" in labels
+
+
+def latest(current: datetime | None, candidate: datetime) -> datetime:
+    """The later of a stored "last seen" time and a new one (imports arrive in any order)."""
+    return candidate if current is None or candidate > current else current
+
+
+R = TypeVar("R", CrmTask, Deal, Note)
 
 
 class Writer:
@@ -185,13 +196,27 @@ class Writer:
             )
         )
 
-    async def _refs(
+    async def linked_row(self, entity: str, external_id: str, new: R, count: str) -> tuple[R, bool]:
+        """The row this connector knows by `external_id`; else `new`, added and linked."""
+        found = await self.linked(entity, external_id)
+        row = await self.s.get(type(new), found) if found else None
+        if row is not None:
+            return row, False
+        self.s.add(new)
+        await self.s.flush()
+        self.s.add(
+            ExternalId(
+                entity=entity, entity_id=new.id, connector=self.source, external_id=external_id
+            )
+        )
+        self.report.counts[count] += 1
+        return new, True
+
+    async def associations(
         self, emails: list[str], domain: str | None, deal_external_id: str | None
     ) -> dict[str, int | None]:
-        contact = None
-        for email in emails:
-            contact = await self.contact(ContactRecord(email=email))
-            break
+        """Contact, company and deal ids for an activity (the first contact is the one kept)."""
+        contact = await self.contact(ContactRecord(email=emails[0])) if emails else None
         company = await self.company_for(domain) if domain else None
         await self.s.flush()
         return {
@@ -219,13 +244,7 @@ class Writer:
                 select(Meeting.id).where(Meeting.uid == rec.meeting_uid)
             )
         if rec.deal_external_id:
-            refs["deal_id"] = await self.s.scalar(
-                select(ExternalId.entity_id).where(
-                    ExternalId.connector == self.source,
-                    ExternalId.entity == "deal",
-                    ExternalId.external_id == rec.deal_external_id,
-                )
-            )
+            refs["deal_id"] = await self.linked("deal", rec.deal_external_id)
         row = Signal(
             kind=rec.kind,
             source=self.source,
