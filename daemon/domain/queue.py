@@ -233,12 +233,16 @@ async def rescore(
     return len(moves) - broken
 
 
+def today_parts(now: datetime, end_of_today: datetime) -> list[tuple[ColumnElement[bool], ...]]:
+    """Today's two halves: pending moves due today or earlier, and snoozes whose time came."""
+    return [
+        (Move.status == PENDING, Move.due_at < end_of_today),
+        (Move.status == SNOOZED, Move.snoozed_until <= now),
+    ]
+
+
 def today_filter(now: datetime, end_of_today: datetime) -> ColumnElement[bool]:
-    """Pending moves due today or earlier, plus snoozes whose time has come."""
-    return or_(
-        and_(Move.status == PENDING, Move.due_at < end_of_today),
-        and_(Move.status == SNOOZED, Move.snoozed_until <= now),
-    )
+    return or_(*(and_(*part) for part in today_parts(now, end_of_today)))
 
 
 async def today(
@@ -246,17 +250,13 @@ async def today(
 ) -> tuple[Sequence[Move], int]:
     """Today's moves by APS, then due time.
 
-    Pending and woken-snoozed moves are fetched by two index-driven queries (status, aps)
-    and merged, instead of one OR that makes SQLite scan and sort the whole table.
+    Each half is fetched by its own index-driven query (status, aps) and the two are merged,
+    instead of one OR that makes SQLite scan and sort the whole table.
     """
     order = (Move.aps.desc(), Move.due_at.asc(), Move.id)
-    parts = [
-        (Move.status == PENDING, Move.due_at < end_of_today),
-        (Move.status == SNOOZED, Move.snoozed_until <= now),
-    ]
     moves: list[Move] = []
     total = 0
-    for cond in parts:
+    for cond in today_parts(now, end_of_today):
         total += await session.scalar(select(func.count()).select_from(Move).where(*cond)) or 0
         query = select(Move).where(*cond).order_by(*order)
         if limit:
