@@ -131,11 +131,9 @@ async def serve(foreground: bool = True) -> int:
     from daemon.registry import load_operations
 
     load_operations()
+    clock = Clock.from_env()
     state = DaemonState(
-        clock=Clock.from_env(),
-        workspaces=WorkspaceManager(),
-        version=__version__,
-        started_at=Clock.from_env().now(),
+        clock=clock, workspaces=WorkspaceManager(), version=__version__, started_at=clock.now()
     )
     await open_active_workspace(state)
     await tick(state)

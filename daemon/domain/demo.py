@@ -59,10 +59,15 @@ async def load(state: DaemonState, *, reset: bool = False) -> dict[str, Any]:
 
 
 async def ensure_fresh(state: DaemonState) -> None:
-    """Rebuild the demo when its dates were computed for another day."""
+    """Build the demo if missing, rebuild it when its dates were computed for another day.
+
+    Runs on every tick while the demo is active, so a fresh demo costs one read and
+    publishes nothing.
+    """
     ws = await state.workspaces.open(DEMO)
     async with ws.session() as session:
         tz = await settings.timezone(session)
-    current = await anchor(state)
+        current = await settings.get(session, ANCHOR)
     today = state.clock.now().astimezone(tz).date().isoformat()
-    await load(state, reset=current is not None and current != today)
+    if current is None or str(current) != today:
+        await load(state, reset=current is not None)
