@@ -88,13 +88,7 @@ def _first_seen(
         label = f" {name!r}" if name else ""
         ctx.warn(row.line, f"skipped {what}{label}, no Record ID")
         return False
-    if record_id in seen:
-        ctx.warn(
-            row.line, f"skipped, {what} {record_id} already imported from line {seen[record_id]}"
-        )
-        return False
-    seen[record_id] = row.line
-    return True
+    return ctx.first_time(seen, record_id, row.line, f"{what} ")
 
 
 def _task_status(ctx: ParseContext, row: Row) -> str | None:

@@ -22,10 +22,8 @@ def add_company(
         what = f"{name!r} " if name else ""
         ctx.warn(row.line, f"skipped company {what}with no domain")
         return
-    if domain in seen:
-        ctx.warn(row.line, f"skipped, {domain} already imported from line {seen[domain]}")
+    if not ctx.first_time(seen, domain, row.line):
         return
-    seen[domain] = row.line
     size: int | None = None
     raw_size = row.get("employees")
     if raw_size:

@@ -30,10 +30,8 @@ def add_contact(
     if email is None:
         ctx.warn(row.line, f"skipped, {raw_email!r} is not an email address")
         return
-    if email in seen:
-        ctx.warn(row.line, f"skipped, {email} already imported from line {seen[email]}")
+    if not ctx.first_time(seen, email, row.line):
         return
-    seen[email] = row.line
 
     name = " ".join(p for p in (row.get("first_name"), row.get("last_name")) if p) or (
         row.get("full_name") or None

@@ -54,6 +54,14 @@ class ParseContext:
     def warn(self, line: int, message: str) -> None:
         self.batch.warnings.append(f"{self.path.name}:{line}: {message}")
 
+    def first_time(self, seen: dict[str, int], key: str, line: int, label: str = "") -> bool:
+        """Record `key` as read at `line`; False, with a warning, when an earlier row had it."""
+        if key in seen:
+            self.warn(line, f"skipped, {label}{key} already imported from line {seen[key]}")
+            return False
+        seen[key] = line
+        return True
+
     def unlinked(self, line: int, column: str, cell: str) -> None:
         first_line, first_cell, rows = self._unlinked.get(column, (line, cell, 0))
         self._unlinked[column] = (first_line, first_cell, rows + 1)
