@@ -137,6 +137,11 @@ class DealFacts:
     def stage_label(self) -> str:
         return stage_label(self.stage)
 
+    @property
+    def summary(self) -> str:
+        """'Acme - Expansion ($48k, Contract sent)', as why-now sentences name a deal."""
+        return f"{self.name} ({money(self.amount)}, {self.stage_label})"
+
     def scoring(self) -> dict[str, Any]:
         return {"name": self.name, "stage": self.stage, "amount": self.amount}
 

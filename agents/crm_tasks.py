@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money, stage_label, when
+from agents.base import Agent, Facts, Proposal, Resolution, SignalView, when
 
 PRIORITY_STRATEGIC = {"HIGH": "high priority", "MEDIUM": "medium priority", "LOW": "low priority"}
 
@@ -32,7 +32,7 @@ class CrmTasks(Agent):
             if contact is not None:
                 why += f"; with {contact.display}"
             if deal is not None:
-                why += f"; deal {deal.name} ({money(deal.amount)}, {stage_label(deal.stage)})"
+                why += f"; deal {deal.summary}"
             proposals.append(
                 Proposal(
                     # One move per task and due date: the overdue signal refreshes the due one.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.base import Agent, Facts, Proposal, SignalView, money, stage_label, when
+from agents.base import Agent, Facts, Proposal, SignalView, when
 
 
 class MeetingPrep(Agent):
@@ -51,7 +51,7 @@ class MeetingPrep(Agent):
                 else:
                     why += "; no email history yet"
             if deal is not None:
-                why += f"; open deal {deal.name} ({money(deal.amount)}, {stage_label(deal.stage)})"
+                why += f"; open deal {deal.summary}"
             local = facts.local(meeting.start_at)
             company = f" ({contact.company_name})" if contact and contact.company_name else ""
             proposals.append(

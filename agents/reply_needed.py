@@ -11,8 +11,6 @@ from agents.base import (
     Resolution,
     SignalView,
     clip,
-    money,
-    stage_label,
     when,
 )
 
@@ -53,7 +51,7 @@ class ReplyNeeded(Agent):
             if last.snippet:
                 why += f": “{clip(last.snippet, 90)}”"
             if deal is not None:
-                why += f". Open deal {deal.name} ({money(deal.amount)}, {stage_label(deal.stage)})"
+                why += f". Open deal {deal.summary}"
             proposals.append(
                 Proposal(
                     dedup_key=f"reply:{thread_id}:{last.message_id}",
