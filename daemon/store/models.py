@@ -213,6 +213,7 @@ class Move(Base):
     __table_args__ = (
         Index("ix_moves_rank", "status", text("aps DESC"), "due_at", "id"),
         Index("ix_moves_status_due", "status", "due_at"),
+        Index("ix_moves_rescore", "status", "rescore_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
@@ -236,6 +237,8 @@ class Move(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Added by migration 0005: when the score next changes with time alone (None: never).
+    rescore_at: Mapped[datetime | None]
 
 
 class MoveSignal(Base):
@@ -321,4 +324,46 @@ class Note(Base):
         ForeignKey("deals.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+# Added by migration 0005: jobs and connector sync state.
+
+
+class Job(Base):
+    """Long work (an import, the demo build, an agent pass, a sync) and how far it got."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status", "status"),
+        Index("ix_jobs_created", "created_at"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    phase: Mapped[str | None] = mapped_column(String(32))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class SyncState(Base):
+    """Per connector and stream: the cursor to resume from and how the last sync went."""
+
+    __tablename__ = "sync_state"
+    connector: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(255), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
