@@ -21,6 +21,7 @@ NOUNS = {
     "workspace": "workspace_cmd",
     "agents": "agents_cmd",
     "api": "api_cmd",
+    "jobs": "jobs_cmd",
 }
 TOP_LEVEL = ("init", "demo", "import")
 

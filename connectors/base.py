@@ -8,9 +8,10 @@ All datetimes here are timezone-aware UTC.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Direction = Literal["inbound", "outbound", "internal"]
 
@@ -188,8 +189,25 @@ class SyncBatch:
     tasks: list[TaskRecord] = field(default_factory=list)
     notes: list[NoteRecord] = field(default_factory=list)
     signals: list[SignalRecord] = field(default_factory=list)
+    # Where to resume after this batch once it is written (None: nothing to resume).
     cursor: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Progress through the stream: units consumed so far, and the total when known.
+    done: int = 0
+    total: int | None = None
+
+    def size(self) -> int:
+        """How many records and signals the batch carries (what a write has to do)."""
+        return (
+            len(self.companies)
+            + len(self.contacts)
+            + len(self.deals)
+            + len(self.messages)
+            + len(self.meetings)
+            + len(self.tasks)
+            + len(self.notes)
+            + len(self.signals)
+        )
 
     def extend(self, other: SyncBatch) -> None:
         self.companies += other.companies
@@ -201,3 +219,32 @@ class SyncBatch:
         self.notes += other.notes
         self.signals += other.signals
         self.warnings += other.warnings
+
+
+@dataclass(frozen=True)
+class Health:
+    """Whether a connector can sync now, and if not, what the operator should do."""
+
+    ok: bool
+    detail: str
+
+
+class Connector(Protocol):
+    """One external system (or local source) the daemon syncs records and signals from.
+
+    `sync` yields batches for one stream, resuming after `cursor`; the daemon writes each
+    batch and the batch's cursor in one transaction, so a crash resumes where the last
+    written batch ended. `chunk_size` is read before each batch: the daemon tunes it so a
+    batch's write stays short. Connectors never touch the store.
+    """
+
+    name: str
+    # What credentials it needs ("hubspot", "google", ...), or None for local sources.
+    auth: str | None
+    chunk_size: int
+
+    def streams(self) -> Sequence[str]: ...
+
+    def sync(self, stream: str, cursor: str | None) -> AsyncIterator[SyncBatch]: ...
+
+    async def health(self) -> Health: ...

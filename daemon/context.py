@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +26,9 @@ class OpContext:
             raise RuntimeError("this operation was declared without a session")
         return self._session
 
-    def now(self) -> Any:
+    def now(self) -> datetime:
         return self.state.clock.now()
 
     def emit(self, type_: str, data: dict[str, Any]) -> None:
-        """Queue an event; the dispatcher publishes it only after the commit succeeds."""
+        """Queue an event; it is published only after the operation's commit succeeds."""
         self.events.append((type_, data))

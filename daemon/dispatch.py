@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,6 +12,8 @@ from daemon.errors import InvalidParams, OperationError
 from daemon.protocol import ErrorCode
 from daemon.registry import REGISTRY, Operation
 from daemon.state import DaemonState
+from daemon.unit_of_work import publish, unit_of_work
+from daemon.workspaces import MAIN
 
 
 class UnknownOperation(OperationError):
@@ -47,20 +48,28 @@ def validate(op: Operation, raw: Any) -> Any:
 
 
 async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, Any]:
+    """Validate, then run the handler in one read session or one unit of work."""
     op = find(name)
     params = validate(op, raw_params)
-    workspace = state.workspaces.active()
+    if op.workspace == "main":
+        workspace = await state.workspaces.open(MAIN)
+    else:
+        workspace = state.workspaces.active()
     ctx = OpContext(state, workspace)
     if not op.needs_session:
         result = await op.handler(ctx, params)
-    else:
-        write = op.effect != "read"
-        guard: AbstractAsyncContextManager[Any] = workspace.write_lock if write else nullcontext()
-        async with guard, workspace.session(write=write) as session:
+        publish(state.bus, ctx.events)
+        return result.model_dump(mode="json")
+    # A workspace being built (the demo) is answered once it is whole, not half-written.
+    await state.jobs.until_built(workspace)
+    if op.effect == "read":
+        async with workspace.session() as session, session.begin():
             ctx._session = session
-            async with session.begin():
-                result = await op.handler(ctx, params)
-            ctx._session = None
-    for type_, data in ctx.events:
-        state.bus.publish(type_, data)
+            result = await op.handler(ctx, params)
+    else:
+        async with unit_of_work(workspace, state.bus) as uow:
+            ctx._session = uow.session
+            ctx.events = uow.events
+            result = await op.handler(ctx, params)
+    ctx._session = None
     return result.model_dump(mode="json")

@@ -95,13 +95,23 @@ def clear_stale_socket(sock_path: Path) -> None:
 
 
 async def open_active_workspace(state: DaemonState) -> None:
-    """Open the remembered workspace; a fresh install starts on the demo workspace."""
-    from daemon.domain import demo
+    """Open the remembered workspace; a fresh install starts on the demo workspace.
+
+    Jobs a previous daemon left running are marked interrupted in every workspace opened.
+    A demo that needs building is built by a job, which operations on it wait for.
+    """
+    from daemon.domain import demo, jobs
 
     manager = state.workspaces
     name = manager.remembered()
     if name is None:
         name = demo.DEMO if not manager.exists("main") else "main"
+    for existing in {name, *manager.names()}:
+        ws = await manager.open(existing)
+        async with ws.transaction() as session:
+            stale = await jobs.mark_interrupted(session, state.clock.now())
+        if stale:
+            log.info("%d job(s) in %s were interrupted by the last shutdown", stale, existing)
     await manager.use(name)
     if name == demo.DEMO:
         await demo.ensure_fresh(state)
@@ -109,15 +119,32 @@ async def open_active_workspace(state: DaemonState) -> None:
 
 async def tick(state: DaemonState) -> None:
     """The periodic job: refresh the demo's dates, derive time-based signals, run agents."""
-    from daemon.domain import demo, pipeline
+    from daemon.domain import agent_pass, demo
 
+    if state.stop_requested.is_set():
+        return
+    task = asyncio.current_task()
+    if task is not None:
+        state.ticks.add(task)
+        task.add_done_callback(state.ticks.discard)
     try:
-        if state.workspaces.active_name == demo.DEMO:
+        ws = state.workspaces.active()
+        if ws.name == demo.DEMO:
             await demo.ensure_fresh(state)
-        report = await pipeline.run_in_workspace(state, state.workspaces.active())
+        if state.jobs.building(ws) is not None:
+            return  # the build ends with a pass of its own
+        report = await agent_pass.tick(state, ws)
         state.last_tick = {"at": state.clock.now().isoformat(), **report}
     except Exception:
         log.exception("scheduled tick failed")
+
+
+async def startup_housekeeping(state: DaemonState) -> None:
+    from daemon.domain import agent_pass
+
+    ws = state.workspaces.active()
+    if state.jobs.building(ws) is None:
+        await agent_pass.housekeeping(state, ws)
 
 
 async def serve(foreground: bool = True) -> int:
@@ -136,11 +163,15 @@ async def serve(foreground: bool = True) -> int:
         clock=clock, workspaces=WorkspaceManager(), version=__version__, started_at=clock.now()
     )
     await open_active_workspace(state)
-    await tick(state)
+    # Wake-ups and expiry before the first answer, so no client sees yesterday's queue;
+    # the agents' work on waiting signals comes after the socket listens.
+    await startup_housekeeping(state)
 
     server = Server(state)
     await server.start(str(sock_path))
     log.info("daemon %s listening on %s (pid %d)", __version__, sock_path, os.getpid())
+    # The first pass runs after the socket listens: start-up never waits for agents.
+    first_tick = asyncio.create_task(tick(state))
 
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -166,6 +197,12 @@ async def serve(foreground: bool = True) -> int:
     finally:
         log.info("shutting down")
         scheduler.shutdown(wait=False)
+        await state.jobs.shutdown()
+        # A pass stops between chunks once stop is requested; cancelling one inside a
+        # database call could leave its connection unusable for the dispose below.
+        if state.ticks:
+            await asyncio.wait(set(state.ticks), timeout=30)
+        del first_tick
         state.bus.close()
         await server.stop()
         await state.workspaces.close()

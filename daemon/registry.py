@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from daemon.context import OpContext
 
 Effect = Literal["read", "local", "external"]
+# Which workspace an operation's session is on: the active one, or always the operator's own.
+Target = Literal["active", "main"]
 
 
 class Params(BaseModel):
@@ -42,6 +44,7 @@ class Operation:
     handler: Handler
     # Operations about the daemon itself (status, shutdown) run without a database session.
     needs_session: bool = True
+    workspace: Target = "active"
     tags: tuple[str, ...] = field(default=())
 
     def schema(self) -> dict[str, Any]:
@@ -65,6 +68,7 @@ def operation(
     effect: Effect,
     description: str,
     needs_session: bool = True,
+    workspace: Target = "active",
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in REGISTRY:
@@ -72,7 +76,7 @@ def operation(
         if "\n" in description or not description.endswith("."):
             raise RuntimeError(f"{name}: description must be one sentence ending in '.'")
         REGISTRY[name] = Operation(
-            name, params, result, description, effect, handler, needs_session
+            name, params, result, description, effect, handler, needs_session, workspace
         )
         return handler
 

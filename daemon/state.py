@@ -6,11 +6,14 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daemon.clock import Clock
 from daemon.events import EventBus
 from daemon.workspaces import WorkspaceManager
+
+if TYPE_CHECKING:
+    from daemon.jobs import JobManager
 
 
 @dataclass
@@ -25,3 +28,11 @@ class DaemonState:
     requests_served: int = 0
     # Event ids restart with the daemon; a client seeing a new boot id knows to resync.
     boot_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    jobs: JobManager = field(init=False)
+    # Scheduler passes running now: shutdown lets them end between chunks.
+    ticks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        from daemon.jobs import JobManager
+
+        self.jobs = JobManager(self)

@@ -113,6 +113,9 @@ class WorkspaceManager:
     def active(self) -> Workspace:
         return self._open[self.active_name]
 
+    def opened(self) -> list[Workspace]:
+        return [self._open[name] for name in sorted(self._open)]
+
     async def open(self, name: str) -> Workspace:
         """Open (creating and migrating as needed) a workspace's database."""
         if not NAME_RE.match(name):

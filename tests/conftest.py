@@ -71,6 +71,15 @@ class DaemonProcess:
         with self.client() as c:
             return c.call(op, params)
 
+    def run_job(self, op: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Start a job through `op`, wait for it, and return its result; it must succeed."""
+        job = self.call(op, params)["job"]
+        while job["status"] == "running":
+            job = self.call("jobs.wait", {"id": job["id"], "timeout": 20})["job"]
+        assert job["status"] == "succeeded", job
+        result: dict[str, Any] = job["result"]
+        return result
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         assert self.proc is not None
         if self.proc.poll() is None:

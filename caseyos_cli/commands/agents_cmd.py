@@ -39,11 +39,15 @@ def disable(name: str = typer.Argument(..., help="The agent's name.")) -> None:
 @app.command()
 def run(as_json: bool = typer.Option(False, "--json")) -> None:
     """Run the pipeline now (it also runs every minute on its own)."""
-    result = output.call("agents.run", {})
+    from caseyos_cli import jobwatch
+
+    _, job = jobwatch.start_and_follow("agents.run", {}, label="Agent pass")
+    assert job is not None
+    jobwatch.check_ended_well(job, "the agent pass")
     if as_json:
-        output.print_json(result)
+        output.print_json(job["result"])
         return
-    r = result["report"]
+    r = job["result"]["report"]
     print(
         f"{r['signals']} new signals ({r['detected']} from the clock): {r['proposed']} moves "
         f"proposed, {r['updated']} refreshed, {r['resolved']} resolved, {r['woken']} woken, "

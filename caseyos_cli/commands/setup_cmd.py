@@ -84,15 +84,20 @@ def demo(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Switch to the demo workspace (built from bundled data, dated relative to today)."""
-    if reset:
-        output.note("Rebuilding the demo workspace...")
-    result = output.call("demo.load", {"reset": reset})
+    from caseyos_cli import jobwatch
+
+    result, job = jobwatch.start_and_follow(
+        "demo.load", {"reset": reset}, label="Building the demo workspace"
+    )
+    if job is not None:
+        jobwatch.check_ended_well(job, "the demo build")
+        result["job"] = job
     if as_json:
         output.print_json(result)
         return
-    if result["rebuilt"]:
+    if job is not None and job["result"]:
         counts: dict[str, int] = {}
-        for f in result["files"]:
+        for f in job["result"]["files"]:
             for k, v in f["counts"].items():
                 counts[k] = counts.get(k, 0) + v
         print("Demo workspace built: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -116,9 +121,15 @@ def import_(
     email: list[str] = typer.Option([], "--email", help="Your address (repeat)."),
     internal_domain: list[str] = typer.Option([], "--internal-domain"),
     timezone: str = typer.Option(None, "--timezone"),
+    no_wait: bool = typer.Option(
+        False, "--no-wait", help="Print the job id and return; the import goes on."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Import a file into your own workspace (the demo is never touched)."""
+    """Import a file into your own workspace (the demo is never touched).
+
+    Large files import as a job with a progress bar; Ctrl-C stops watching, not the job.
+    """
     path = path.expanduser().resolve()
     if not path.is_file():
         output.fail(f"no such file: {path}", output.USAGE)
@@ -126,20 +137,38 @@ def import_(
         if not (email and name):
             output.fail("give both --name and --email to set who you are", output.USAGE)
         output.call("operator.init", _operator_params(name, email, internal_domain, timezone))
-    output.note(f"Importing {path.name}...")
-    result = output.call("import.file", {"path": str(path), "kind": kind})
-    if as_json:
-        output.print_json(result)
+    from caseyos_cli import jobwatch
+
+    started, job = jobwatch.start_and_follow(
+        "import.file",
+        {"path": str(path), "kind": kind},
+        label=f"Importing {path.name}",
+        wait=not no_wait,
+    )
+    if job is None:
+        job = started["job"]
+        if as_json:
+            output.print_json(job)
+        else:
+            print(job["id"])
+            output.note(
+                f"Importing {path.name} as job {job['id']}: `caseyos jobs show {job['id']}`."
+            )
         return
+    jobwatch.check_ended_well(job, f"import of {path.name}")
+    if as_json:
+        output.print_json(job["result"])
+        return
+    result = job["result"]
     counts = ", ".join(f"{v} new {k}" for k, v in result["counts"].items()) or "nothing new"
     print(f"{path.name} ({result['kind']}): {counts}.")
     q = result["queue"]
     print(f"Queue: {q['proposed']} new moves, {q['resolved']} resolved.")
     for w in result["warnings"][:10]:
         output.note(f"warning: {w}")
-    if len(result["warnings"]) > 10:
-        output.note(f"... and {len(result['warnings']) - 10} more warnings")
-    output.note(result["demo_note"])
+    if result["warning_count"] > 10:
+        output.note(f"... and {result['warning_count'] - 10} more warnings")
+    output.note(started["demo_note"])
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,7 @@ from connectors.base import ImportFormatError, OperatorIdentity, SyncBatch
 from connectors.files._common import first_line, read_head
 from connectors.files.hubspot import CsvKind, detect_csv_kind, parse_hubspot_csv
 from connectors.files.ics import parse_ics
-from connectors.files.mbox import iter_mbox, parse_mbox
+from connectors.files.mbox import check_mbox, iter_mbox, parse_mbox
 
 FileKind = Literal[
     "contacts_csv", "companies_csv", "deals_csv", "tasks_csv", "notes_csv", "mbox", "ics"
@@ -37,6 +37,7 @@ __all__ = [
     "parse_hubspot_csv",
     "parse_ics",
     "parse_mbox",
+    "probe",
 ]
 
 
@@ -74,6 +75,18 @@ def detect_kind(path: Path) -> FileKind:
             line=1,
         )
     raise ImportFormatError(f"cannot tell what this file is; {_SUPPORTED}", path=str(path))
+
+
+def probe(path: Path, kind: str | None = None) -> FileKind:
+    """The file's kind, checked against its first bytes; cheap, for refusing bad files early."""
+    if kind is not None and kind not in FILE_KINDS:
+        raise ImportFormatError(
+            f"unknown file kind {kind!r}; expected one of {', '.join(FILE_KINDS)}", path=str(path)
+        )
+    resolved = cast(FileKind, kind) if kind is not None else detect_kind(path)
+    if resolved == "mbox":
+        check_mbox(path)
+    return resolved
 
 
 def parse_file(

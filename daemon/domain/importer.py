@@ -1,81 +1,65 @@
-"""Importing local files (CSV, mbox, ICS) into a workspace: parse off the loop, write once."""
+"""Importing a local file (CSV, mbox, ICS) as a job: records in chunks, then the agents."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from connectors.base import ConnectorError, OperatorIdentity, SyncBatch
-from connectors.files import detect_kind, parse_file
-from daemon.domain import pipeline
-from daemon.domain.ingest import ingest
+from connectors.base import ConnectorError, OperatorIdentity
+from connectors.files.connector import FileConnector
+from daemon.domain import agent_pass
+from daemon.domain.sync import write_stream
 from daemon.errors import InvalidParams
 from daemon.store.engine import refresh_statistics
 from daemon.store.models import ImportRecord
 
 if TYPE_CHECKING:
-    from daemon.workspaces import Workspace
+    from daemon.jobs import JobRun
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _parse(
-    path: Path, operator: OperatorIdentity, kind: str | None, now: datetime
-) -> tuple[str, str, SyncBatch]:
-    resolved = kind or detect_kind(path)
-    return resolved, _sha256(path), parse_file(path, operator, kind=resolved, now=now)
-
-
-async def parse(
-    path: Path, operator: OperatorIdentity, kind: str | None, now: datetime
-) -> tuple[str, str, SyncBatch]:
-    """Parse in a worker thread: a large mbox must not stall the daemon's loop."""
+async def open_file(
+    path: Path, operator: OperatorIdentity, run: JobRun, kind: str | None
+) -> FileConnector:
     if not path.is_file():
         raise InvalidParams(f"no such file: {path}", field="path")
     try:
-        return await asyncio.to_thread(_parse, path, operator, kind, now)
+        return await FileConnector.open(path, operator, run.state.clock.now(), kind)
     except ConnectorError as exc:
         raise InvalidParams(str(exc), field="path") from None
     except (OSError, UnicodeError) as exc:
         raise InvalidParams(f"cannot read {path}: {exc}", field="path") from None
 
 
-async def write(
-    session: AsyncSession,
-    path: Path,
-    kind: str,
-    sha: str,
-    batch: SyncBatch,
-    operator: OperatorIdentity,
-    now: datetime,
+async def import_file(
+    run: JobRun, path: Path, operator: OperatorIdentity, kind: str | None = None
 ) -> dict[str, Any]:
-    report = await ingest(session, batch, operator, now)
-    counts = report.as_dict()
-    session.add(ImportRecord(kind=kind, path=str(path), sha256=sha, counts=counts, imported_at=now))
-    return {"path": str(path), "kind": kind, "counts": counts, "warnings": batch.warnings}
-
-
-async def import_files(
-    ws: Workspace, paths: list[Path], operator: OperatorIdentity, now: datetime
-) -> dict[str, Any]:
-    """Parse every file, then write them all and run the pipeline in one transaction."""
-    parsed = [(p, *await parse(p, operator, None, now)) for p in paths]
-    async with ws.transaction() as session:
-        files = [
-            await write(session, p, kind, sha, batch, operator, now)
-            for p, kind, sha, batch in parsed
-        ]
-        queue_report = await pipeline.run(session, now)
-    await refresh_statistics(ws.write_engine)
-    return {"files": files, "queue": queue_report}
+    """Write one file's records and signals, then let the agents work through the signals."""
+    run.progress(phase="reading")
+    connector = await open_file(path, operator, run, kind)
+    run.progress(phase="importing")
+    try:
+        report = await write_stream(run, connector, connector.stream, operator, keep_cursor=False)
+    except ConnectorError as exc:
+        raise InvalidParams(str(exc), field="path") from None
+    counts = dict(report.counts)
+    async with run.chunk() as uow:
+        uow.session.add(
+            ImportRecord(
+                kind=connector.kind,
+                path=str(path),
+                sha256=connector.sha256,
+                counts=counts,
+                imported_at=run.state.clock.now(),
+            )
+        )
+    queue = await agent_pass.run_all(run)
+    async with run.workspace.write_lock:
+        await refresh_statistics(run.workspace.write_engine)
+    return {
+        "path": str(path),
+        "kind": connector.kind,
+        "counts": counts,
+        "warnings": report.warnings,
+        "warning_count": report.warning_count,
+        "queue": queue,
+    }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents import enabled_agents
@@ -17,10 +17,6 @@ from daemon.domain.scoring import ScoringConfig, ScoringError
 from daemon.store.models import Signal
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from daemon.state import DaemonState
-    from daemon.workspaces import Workspace
 
 
 def view(sig: Signal) -> SignalView:
@@ -46,15 +42,26 @@ async def scoring_config(session: AsyncSession) -> ScoringConfig:
     )
 
 
-async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Process every unprocessed signal and refresh the queue; the caller commits."""
+async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """Time-based signals, snooze wake-ups, expiry and rescoring; the caller commits."""
     tz = await settings.timezone(session)
     detected = await detectors.detect(session, now, tz)
+    woken = len(await queue.wake(session, now))
+    expired = len(await queue.expire(session, now))
+    cfg = await scoring_config(session)
+    learned = await learning.load(session, now)
+    rescored = await queue.rescore(session, now, cfg, learned)
+    return {"detected": detected, "woken": woken, "expired": expired, "rescored": rescored}
+
+
+async def process(session: AsyncSession, now: datetime, limit: int) -> dict[str, Any]:
+    """Resolve and propose for up to `limit` waiting signals, oldest first; the caller commits."""
     rows = (
         await session.scalars(
             select(Signal)
             .where(Signal.processed_at.is_(None))
             .order_by(Signal.occurred_at, Signal.id)
+            .limit(limit)
         )
     ).all()
     signals = [view(s) for s in rows]
@@ -69,6 +76,7 @@ async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
 
     cfg = await scoring_config(session)
     learned = await learning.load(session, now)
+    tz = await settings.timezone(session)
     facts = StoreFacts(session, now, tz, await settings.operator(session))
     created = updated = 0
     failed: list[str] = []
@@ -95,27 +103,28 @@ async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
     if not failed:
         for row in rows:
             row.processed_at = now
-    woken = len(await queue.wake(session, now))
-    expired = len(await queue.expire(session, now))
-    rescored = await queue.rescore(session, now, cfg, learned)
+    await session.flush()
+    remaining = await session.scalar(
+        select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
+    )
     return {
         "failed_agents": len(set(failed)),
-        "detected": detected,
         "signals": len(signals),
         "proposed": created,
         "updated": updated,
         "resolved": resolved,
-        "woken": woken,
-        "expired": expired,
-        "rescored": rescored,
+        # A failing agent keeps its chunk waiting; do not spin on it within one pass.
+        "remaining": int(remaining or 0) if not failed else 0,
     }
 
 
-async def run_in_workspace(state: DaemonState, ws: Workspace) -> dict[str, Any]:
-    """A pipeline pass as its own write transaction, publishing what changed."""
-    async with ws.transaction() as session:
-        report = await run(session, state.clock.now())
-    changed = {k: v for k, v in report.items() if k != "rescored" and v}
-    if changed:
-        state.bus.publish("queue.changed", {"workspace": ws.name, **report})
-    return report
+async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """Housekeeping and every waiting signal, in one transaction the caller commits."""
+    report = await housekeeping(session, now)
+    while True:
+        step = await process(session, now, 1000)
+        for key, value in step.items():
+            if key != "remaining":
+                report[key] = report.get(key, 0) + value
+        if not step["remaining"] or not step["signals"]:
+            return report

@@ -1,6 +1,7 @@
 """Every operation module; importing this package fills the registry."""
 
 from daemon.ops import (  # noqa: F401
+    jobs_ops,
     outcomes_ops,
     queue_ops,
     signals_ops,

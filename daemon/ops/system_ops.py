@@ -6,14 +6,16 @@ import os
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from agents import ALL_AGENTS
 from daemon import paths
 from daemon.context import OpContext
-from daemon.domain import pipeline, queue, settings
+from daemon.domain import agent_pass, queue, settings
 from daemon.errors import InvalidParams
+from daemon.jobs import JobRun
+from daemon.ops.views import JobOut
 from daemon.protocol import PROTOCOL_VERSION
 from daemon.registry import REGISTRY, NoParams, Params, operation
 from daemon.store.models import ImportRecord, Move, Signal
@@ -45,26 +47,22 @@ class StatusResult(BaseModel):
     params=NoParams,
     result=StatusResult,
     effect="read",
-    needs_session=False,
     description="Daemon health: version, workspace, moves due today, last sync, pool use.",
 )
 async def status(ctx: OpContext, p: NoParams) -> StatusResult:
-    state, ws = ctx.state, ctx.workspace
-    # Measured before this operation takes a connection of its own.
+    state, ws, s = ctx.state, ctx.workspace, ctx.session
+    # Measured before the session's first query takes this operation's own connection.
     checked_out = ws.checked_out()
     now = state.clock.now()
-    async with ws.session() as s:
-        tz = await settings.timezone(s)
-        due = await s.scalar(
-            select(func.count())
-            .select_from(Move)
-            .where(queue.today_filter(now, end_of_day(now, tz)))
-        )
-        pending = await s.scalar(
-            select(func.count()).select_from(Move).where(Move.status == queue.PENDING)
-        )
-        last_import = await s.scalar(select(func.max(ImportRecord.imported_at)))
-        last_signal = await s.scalar(select(func.max(Signal.occurred_at)))
+    tz = await settings.timezone(s)
+    due = await s.scalar(
+        select(func.count()).select_from(Move).where(queue.today_filter(now, end_of_day(now, tz)))
+    )
+    pending = await s.scalar(
+        select(func.count()).select_from(Move).where(Move.status == queue.PENDING)
+    )
+    last_import = await s.scalar(select(func.max(ImportRecord.imported_at)))
+    last_signal = await s.scalar(select(func.max(Signal.occurred_at)))
     return StatusResult(
         version=state.version,
         protocol=PROTOCOL_VERSION,
@@ -198,7 +196,7 @@ async def agents_configure(ctx: OpContext, p: ToggleParams) -> AgentsResult:
 
 
 class RunResult(BaseModel):
-    report: dict[str, int]
+    job: JobOut = Field(description="The agent pass; wait for it with jobs.wait.")
 
 
 @operation(
@@ -207,9 +205,13 @@ class RunResult(BaseModel):
     result=RunResult,
     effect="local",
     needs_session=False,
-    description="Run the pipeline now: time-based signals, agents, wake-ups, expiry.",
+    description="Start a full agent pass now: time-based signals, agents, wake-ups, expiry.",
 )
 async def agents_run(ctx: OpContext, p: NoParams) -> RunResult:
-    report = await pipeline.run_in_workspace(ctx.state, ctx.workspace)
-    ctx.state.last_tick = {"at": ctx.state.clock.now().isoformat(), **report}
-    return RunResult(report=report)
+    async def work(run: JobRun) -> dict[str, Any]:
+        report = await agent_pass.run_all(run)
+        ctx.state.last_tick = {"at": ctx.state.clock.now().isoformat(), **report}
+        return {"report": report}
+
+    job = await ctx.state.jobs.start("agents", "agent pass", ctx.workspace, {}, work)
+    return RunResult(job=JobOut(**job))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +52,23 @@ class MoveOut(BaseModel):
     status_reason: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str = Field(description="import, demo, agents or sync.")
+    title: str
+    workspace: str
+    status: str = Field(description="running, succeeded, failed, cancelled or interrupted.")
+    phase: str | None
+    done: int = Field(description="Units of work done so far (records, messages, signals).")
+    total: int | None = Field(description="Units in all, when known.")
+    error: str | None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    result: dict[str, Any] | None = Field(
+        default=None, description="What the job did, once it ended."
+    )
 
 
 class SignalOut(BaseModel):

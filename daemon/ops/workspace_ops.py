@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
-from connectors.base import OperatorIdentity
+from connectors.base import ConnectorError, OperatorIdentity
+from connectors.files import probe
 from daemon.context import OpContext
 from daemon.domain import demo, importer, settings
 from daemon.domain.ingest import FREE_MAIL
 from daemon.errors import InvalidParams, NotFound
+from daemon.jobs import JobRun
+from daemon.ops.views import JobOut
 from daemon.registry import NoParams, Params, operation
 from daemon.workspaces import DEMO, MAIN, NAME_RE
 
@@ -82,14 +86,12 @@ def _out(ident: OperatorIdentity, workspace: str) -> OperatorOut:
     params=OperatorParams,
     result=OperatorOut,
     effect="local",
-    needs_session=False,
+    workspace="main",
     description="Set who you are in your own workspace and make it the active one.",
 )
 async def init(ctx: OpContext, p: OperatorParams) -> OperatorOut:
-    ws = await ctx.state.workspaces.open(MAIN)
     ident = p.identity()
-    async with ws.transaction() as s:
-        await settings.put_operator(s, ident)
+    await settings.put_operator(ctx.session, ident)
     await ctx.state.workspaces.use(MAIN)
     ctx.emit("workspace.changed", {"workspace": MAIN})
     return _out(ident, MAIN)
@@ -118,6 +120,7 @@ class WorkspaceInfo(BaseModel):
 class WorkspacesResult(BaseModel):
     workspaces: list[WorkspaceInfo]
     active: str
+    job: JobOut | None = Field(default=None, description="The job building the workspace, if any.")
 
 
 @operation(
@@ -164,8 +167,9 @@ class UseParams(Params):
 )
 async def ws_use(ctx: OpContext, p: UseParams) -> WorkspacesResult:
     m = ctx.state.workspaces
+    job = None
     if p.name == DEMO:
-        await demo.load(ctx.state)
+        job = await demo.load(ctx.state)
     elif not m.exists(p.name):
         raise NotFound(
             f"no workspace {p.name!r}; have: {', '.join(m.names()) or 'none'}", field="name"
@@ -173,7 +177,9 @@ async def ws_use(ctx: OpContext, p: UseParams) -> WorkspacesResult:
     else:
         await m.use(p.name)
     ctx.emit("workspace.changed", {"workspace": p.name})
-    return _workspaces(ctx)
+    result = _workspaces(ctx)
+    result.job = JobOut(**job) if job else None
+    return result
 
 
 class DemoParams(Params):
@@ -182,10 +188,10 @@ class DemoParams(Params):
 
 class DemoResult(BaseModel):
     workspace: str
-    rebuilt: bool
-    anchor_date: str | None = None
-    files: list[dict[str, Any]] = Field(default_factory=list)
-    queue: dict[str, int] = Field(default_factory=dict)
+    rebuilt: bool = Field(description="Whether the demo is being built (see `job`).")
+    job: JobOut | None = Field(
+        default=None, description="The build job; wait for it with jobs.wait."
+    )
 
 
 @operation(
@@ -197,7 +203,9 @@ class DemoResult(BaseModel):
     description="Switch to the demo workspace, building it (or rebuilding with reset).",
 )
 async def demo_load(ctx: OpContext, p: DemoParams) -> DemoResult:
-    return DemoResult(**await demo.load(ctx.state, reset=p.reset))
+    job = await demo.load(ctx.state, reset=p.reset)
+    ctx.emit("workspace.changed", {"workspace": DEMO})
+    return DemoResult(workspace=DEMO, rebuilt=job is not None, job=JobOut(**job) if job else None)
 
 
 class ImportParams(Params):
@@ -209,28 +217,32 @@ class ImportParams(Params):
     )
 
 
-class ImportResult(BaseModel):
+class ImportStarted(BaseModel):
     workspace: str
     path: str
-    kind: str
-    counts: dict[str, int]
-    warnings: list[str]
-    queue: dict[str, int]
+    job: JobOut = Field(description="The import job; follow it with jobs.wait or events.")
     demo_note: str
 
 
 @operation(
     "import.file",
     params=ImportParams,
-    result=ImportResult,
+    result=ImportStarted,
     effect="local",
     needs_session=False,
-    description="Import a local file into your own workspace (never the demo).",
+    description="Start importing a local file into your own workspace (never the demo).",
 )
-async def import_file(ctx: OpContext, p: ImportParams) -> ImportResult:
+async def import_file(ctx: OpContext, p: ImportParams) -> ImportStarted:
     path = Path(p.path)
     if not path.is_absolute():
         raise InvalidParams("path: must be absolute (the CLI resolves it for you)", field="path")
+    if not path.is_file():
+        raise InvalidParams(f"no such file: {path}", field="path")
+    try:
+        # A file that is not what it claims to be is refused now, not minutes into a job.
+        kind = await asyncio.to_thread(probe, path, p.kind)
+    except ConnectorError as exc:
+        raise InvalidParams(str(exc), field="path") from None
     m = ctx.state.workspaces
     ws = await m.open(MAIN)
     async with ws.session() as s:
@@ -241,22 +253,19 @@ async def import_file(ctx: OpContext, p: ImportParams) -> ImportResult:
             "addresses to tell inbound from outbound)",
             field="operator",
         )
-    result = await importer.import_files(ws, [path], ident, ctx.state.clock.now())
+
+    async def work(run: JobRun) -> dict[str, Any]:
+        return await importer.import_file(run, path, ident, kind)
+
+    job = await ctx.state.jobs.start(
+        "import", f"import {path.name}", ws, {"path": str(path), "kind": kind}, work
+    )
     await m.use(MAIN)
     ctx.emit("workspace.changed", {"workspace": MAIN})
-    f = result["files"][0]
-    note = "Imported into your own workspace 'main'."
+    note = "Importing into your own workspace 'main'."
     if m.exists(DEMO):
         note += (
             " The demo stays in its own database ('caseyos demo' shows it again, "
             "'caseyos demo --reset' rebuilds it)."
         )
-    return ImportResult(
-        workspace=MAIN,
-        path=f["path"],
-        kind=f["kind"],
-        counts=f["counts"],
-        warnings=f["warnings"][:50],
-        queue=result["queue"],
-        demo_note=note,
-    )
+    return ImportStarted(workspace=MAIN, path=str(path), job=JobOut(**job), demo_note=note)

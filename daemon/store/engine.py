@@ -89,6 +89,8 @@ async def refresh_statistics(engine: AsyncEngine) -> None:
     if engine.dialect.name != "sqlite":
         return
     async with engine.begin() as conn:
+        # A bounded sample per index keeps this short on a large workspace.
+        await conn.exec_driver_sql("PRAGMA analysis_limit=1000")
         await conn.exec_driver_sql("ANALYZE")
 
 

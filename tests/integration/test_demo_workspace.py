@@ -35,7 +35,7 @@ def test_first_start_shows_ranked_demo_moves_with_why_now(daemon: DaemonProcess)
 
 def test_running_agents_again_adds_no_duplicates(daemon: DaemonProcess) -> None:
     before = daemon.call("queue.list", {"limit": 1000})["moves"]
-    report = daemon.call("agents.run", {})["report"]
+    report = daemon.run_job("agents.run")["report"]
     assert report["proposed"] == 0
     after = daemon.call("queue.list", {"limit": 1000})["moves"]
     assert sorted(m["id"] for m in after) == sorted(m["id"] for m in before)

@@ -82,7 +82,7 @@ def test_snooze_wakes_at_its_time_across_a_restart(blank_daemon: DaemonProcess) 
 
     d.restart(now=LATER)  # 3.5 hours later: past the snooze
     assert move["id"] in today_ids(d), "a woken snooze is on today's list"
-    d.call("agents.run", {})
+    d.run_job("agents.run")
     shown = d.call("queue.show", {"id": move["id"]})
     assert shown["move"]["status"] == "pending"
     assert [h["to_status"] for h in shown["history"]] == ["pending", "snoozed", "pending"]
@@ -150,7 +150,7 @@ def test_an_accepted_move_can_be_snoozed_and_comes_back_pending(
     d.call("queue.accept", {"id": move["id"]})
     d.call("queue.snooze", {"id": move["id"], "until": "in 1h"})
     d.restart(now=LATER)
-    d.call("agents.run", {})
+    d.run_job("agents.run")
     history = d.call("queue.show", {"id": move["id"]})["history"]
     assert [h["to_status"] for h in history] == ["pending", "accepted", "snoozed", "pending"]
     assert history[-1]["reason"] == "snooze ended"

@@ -1,41 +1,38 @@
-"""Writing a connector's `SyncBatch` into a workspace: upserts by natural key, one transaction.
+"""Writing a connector's `SyncBatch` into a workspace: upserts by natural key, set-based.
 
-`writer` holds the caches and the record upserts every part shares; `crm`, `mail` and
-`calendar` write their kinds of record; signals that need history only the store has
-(`email.replied`, `deal.stage_changed`, `task.completed`) are derived on the way.
+`writer.Ingest` holds what one import or sync has learnt (ids by key) and the record kinds
+every part shares; `crm`, `mail` and `calendar` write their kinds of record; signals that
+need history only the store has (`email.replied`, `deal.stage_changed`, `task.completed`)
+are derived on the way. The caller owns the transaction: one chunk, one transaction.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import OperatorIdentity, SyncBatch
+from connectors.base import SyncBatch
 from daemon.domain.ingest import calendar, crm, mail
-from daemon.domain.ingest.writer import FREE_MAIL, TASK_CLOSED, IngestReport, Writer
+from daemon.domain.ingest.writer import FREE_MAIL, TASK_CLOSED, Ingest, IngestReport
 
-__all__ = ["FREE_MAIL", "TASK_CLOSED", "IngestReport", "ingest"]
+__all__ = ["FREE_MAIL", "TASK_CLOSED", "Ingest", "IngestReport", "write_chunk"]
 
 
-async def ingest(
-    session: AsyncSession, batch: SyncBatch, operator: OperatorIdentity, now: datetime
-) -> IngestReport:
-    """Write a batch; the caller owns the transaction, so all of it lands or none does."""
-    job = Writer(session, operator, now, batch.source)
-    await job.load()
-    for company in batch.companies:
-        await job.company(company)
-    for contact in batch.contacts:
-        await job.contact(contact)
-    await crm.deals(job, batch)
-    await mail.messages(job, batch)
-    await calendar.meetings(job, batch)
-    await crm.tasks(job, batch)
-    await crm.notes(job, batch)
-    await session.flush()
-    for rec in sorted([*batch.signals, *job.derived], key=lambda r: r.occurred_at):
-        row = await job.signal(rec)
-        if row is not None and row.kind == "email.received":
-            await mail.derive_replied(job, row, rec)
-    return job.report
+async def write_chunk(job: Ingest, session: AsyncSession, batch: SyncBatch) -> IngestReport:
+    """Write one chunk of records and signals; returns what was new in it."""
+    before = IngestReport()
+    before.add(job.report)
+    job.derived = []
+    await job.companies(session, batch.companies)
+    await job.contacts_upsert(session, batch.contacts)
+    await crm.deals(job, session, batch.deals)
+    touched = await mail.messages(job, session, batch.messages)
+    await calendar.meetings(job, session, batch.meetings)
+    await crm.tasks(job, session, batch.tasks)
+    await crm.notes(job, session, batch.notes)
+    await job.signals(session, [*batch.signals, *job.derived])
+    await mail.derive_replied(job, session, touched)
+    new = IngestReport()
+    new.counts.update(job.report.counts)
+    new.counts.subtract(before.counts)
+    new.counts = +new.counts
+    return new

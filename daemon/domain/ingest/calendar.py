@@ -2,48 +2,96 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from connectors.base import SyncBatch
-from daemon.domain.ingest.writer import Writer, latest
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.base import MeetingRecord
+from daemon.domain.ingest.writer import Ingest, chunks, later
 from daemon.store.models import Meeting, MeetingAttendee
 
+MEETINGS: Table = Meeting.__table__  # type: ignore[assignment]
+ATTENDEES: Table = MeetingAttendee.__table__  # type: ignore[assignment]
+FIELDS = ("title", "start_at", "end_at", "organizer", "location", "description", "status")
 
-async def meetings(job: Writer, batch: SyncBatch) -> None:
-    for rec in batch.meetings:
-        row = await job.s.scalar(select(Meeting).where(Meeting.uid == rec.uid))
-        if row is None:
-            row = Meeting(
-                uid=rec.uid,
-                title=rec.title,
-                start_at=rec.start_at,
-                end_at=rec.end_at,
-                status=rec.status,
-            )
-            job.s.add(row)
-            job.report.counts["meetings"] += 1
-        row.title, row.start_at, row.end_at = rec.title, rec.start_at, rec.end_at
-        row.organizer, row.location = rec.organizer, rec.location
-        row.description, row.status = rec.description, rec.status
-        await job.s.flush()
-        existing = {
-            a.email: a
-            for a in (
-                await job.s.scalars(
-                    select(MeetingAttendee).where(MeetingAttendee.meeting_id == row.id)
-                )
-            ).all()
-        }
+
+async def meetings(job: Ingest, s: AsyncSession, batch: Sequence[MeetingRecord]) -> None:
+    if not batch:
+        return
+    recs = {r.uid: r for r in batch}
+    people: dict[str, str | None] = {}
+    met: dict[str, datetime] = {}
+    for rec in recs.values():
         for att in rec.attendees:
             email = att.email.lower()
-            contact = await job.correspondent(email, att.name)
-            if contact and rec.status != "cancelled" and rec.end_at <= job.now:
-                contact.last_meeting_at = latest(contact.last_meeting_at, rec.end_at)
-            await job.s.flush()
-            a = existing.get(email)
-            if a is None:
-                a = MeetingAttendee(meeting_id=row.id, email=email)
-                job.s.add(a)
-                existing[email] = a
-            a.name, a.response_status = att.name, att.response_status
-            a.contact_id = contact.id if contact else None
+            people[email] = people.get(email) or att.name
+            if rec.status != "cancelled" and rec.end_at <= job.now:
+                met[email] = later(met.get(email), rec.end_at) or rec.end_at
+    await job.correspondents(s, people)
+    await job.touch_contacts(
+        s,
+        "last_meeting_at",
+        {job.contacts[e].id: at for e, at in met.items() if e in job.contacts},
+    )
+
+    ids = await job.meeting_ids(s, recs)
+    values = {uid: {f: getattr(rec, f) for f in FIELDS} for uid, rec in recs.items()}
+    new = [uid for uid in recs if uid not in ids]
+    if new:
+        await s.execute(insert(MEETINGS), [{"uid": uid, **values[uid]} for uid in new])
+        job.report.counts["meetings"] += len(new)
+        ids.update(await job.meeting_ids(s, new))
+    old = [uid for uid in recs if uid not in new]
+    if old:
+        await s.execute(
+            update(MEETINGS)
+            .where(MEETINGS.c.id == bindparam("b_id"))
+            .values({f: bindparam(f"b_{f}", type_=MEETINGS.c[f].type) for f in FIELDS}),
+            [{"b_id": ids[uid], **{f"b_{f}": values[uid][f] for f in FIELDS}} for uid in old],
+        )
+
+    existing: dict[tuple[int, str], int] = {}
+    for part in chunks(sorted(ids[uid] for uid in old)):
+        result = await s.execute(
+            select(MeetingAttendee.meeting_id, MeetingAttendee.email, MeetingAttendee.id).where(
+                MeetingAttendee.meeting_id.in_(part)
+            )
+        )
+        existing.update({(m, e): aid for m, e, aid in result.all()})
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for uid, rec in recs.items():
+        seen: set[str] = set()
+        for att in rec.attendees:
+            email = att.email.lower()
+            if email in seen:
+                continue
+            seen.add(email)
+            contact = job.contacts.get(email)
+            row = {
+                "name": att.name,
+                "response_status": att.response_status,
+                "contact_id": contact.id if contact else None,
+            }
+            aid = existing.get((ids[uid], email))
+            if aid is None:
+                inserts.append({"meeting_id": ids[uid], "email": email, **row})
+            else:
+                updates.append({"b_id": aid, **{f"b_{k}": v for k, v in row.items()}})
+    if inserts:
+        await s.execute(insert(ATTENDEES), inserts)
+    if updates:
+        await s.execute(
+            update(ATTENDEES)
+            .where(ATTENDEES.c.id == bindparam("b_id"))
+            .values(
+                {
+                    c: bindparam(f"b_{c}", type_=ATTENDEES.c[c].type)
+                    for c in ("name", "response_status", "contact_id")
+                }
+            ),
+            updates,
+        )

@@ -2,95 +2,239 @@
 
 from __future__ import annotations
 
-from connectors.base import ContactRecord, SignalRecord, SyncBatch
-from daemon.domain.ingest.writer import TASK_CLOSED, Writer
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.base import ContactRecord, DealRecord, NoteRecord, SignalRecord, TaskRecord
+from daemon.domain.ingest.writer import TASK_CLOSED, Ingest, chunks
 from daemon.store.models import CrmTask, Deal, DealContact, Note
 
+DEALS: Table = Deal.__table__  # type: ignore[assignment]
+TASKS: Table = CrmTask.__table__  # type: ignore[assignment]
+NOTES: Table = Note.__table__  # type: ignore[assignment]
+DEAL_CONTACTS: Table = DealContact.__table__  # type: ignore[assignment]
 
-async def deals(job: Writer, batch: SyncBatch) -> None:
-    for rec in batch.deals:
-        row, created = await job.linked_row(
-            "deal",
-            rec.external_id,
-            Deal(
-                name=rec.name,
-                pipeline=rec.pipeline,
-                stage=rec.stage,
-                currency=rec.currency,
-                created_at=rec.created_at or job.now,
-                updated_at=job.now,
-            ),
-            "deals",
+
+async def _upsert_linked(
+    job: Ingest,
+    s: AsyncSession,
+    entity: str,
+    table: Table,
+    rows: dict[str, dict[str, Any]],
+    keep: Sequence[str],
+) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+    """Insert or update rows this connector knows by external id.
+
+    Returns our id per external id, and for rows that existed, their `keep` columns as they
+    were before this write (to see what changed).
+    """
+    ids = await job.linked_ids(s, entity, rows)
+    before: dict[str, dict[str, Any]] = {}
+    by_id = {v: k for k, v in ids.items()}
+    for part in chunks(sorted(by_id)):
+        result = await s.execute(
+            select(table.c.id, *(table.c[c] for c in keep)).where(table.c.id.in_(part))
         )
-        if not created and row.stage != rec.stage:
+        for row in result.mappings():
+            before[by_id[row["id"]]] = dict(row)
+    # An external id whose row was deleted locally is written anew.
+    new_ext = [ext for ext in rows if ext not in before]
+    if new_ext:
+        result = await s.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [rows[ext] for ext in new_ext],
+        )
+        created = dict(zip(new_ext, result.scalars().all(), strict=True))
+        ids.update(created)
+        await job.link(s, entity, {rid: {job.source: ext} for ext, rid in created.items()})
+        job.report.counts[f"{entity}s"] += len(created)
+    old_ext = [ext for ext in rows if ext in before]
+    if old_ext:
+        columns = [c for c in rows[old_ext[0]] if c != "created_at"]
+        await s.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns}),
+            [{"b_id": ids[ext], **{f"b_{c}": rows[ext][c] for c in columns}} for ext in old_ext],
+        )
+    return ids, before
+
+
+async def _people(job: Ingest, s: AsyncSession, emails: set[str], domains: set[str | None]) -> None:
+    await job.companies(s, implied={d.lower(): None for d in domains if d})
+    await job.contacts_upsert(s, [ContactRecord(email=e) for e in sorted(emails)])
+
+
+async def deals(job: Ingest, s: AsyncSession, batch: Sequence[DealRecord]) -> None:
+    if not batch:
+        return
+    recs = {r.external_id: r for r in batch}
+    await _people(
+        job,
+        s,
+        {e.lower() for r in recs.values() for e in r.contact_emails},
+        {r.company_domain for r in recs.values()},
+    )
+    existing = await job.linked_ids(s, "deal", recs)
+    prior: dict[int, dict[str, Any]] = {}
+    for part in chunks(sorted(existing.values())):
+        result = await s.execute(
+            select(
+                Deal.id,
+                Deal.stage,
+                Deal.stage_entered_at,
+                Deal.created_at,
+                Deal.last_activity_at,
+                Deal.company_id,
+            ).where(Deal.id.in_(part))
+        )
+        prior.update({row.id: row._asdict() for row in result})
+    rows: dict[str, dict[str, Any]] = {}
+    for ext, rec in recs.items():
+        old = prior.get(existing.get(ext, -1))
+        company_id = None
+        domain = job.company_domain(rec.company_domain)
+        if domain:
+            company_id = job.company_ids.get(domain)
+        if company_id is None:
+            # A deal without a company takes the first contact's that has one.
+            for email in rec.contact_emails:
+                ref = job.contacts.get(email.lower())
+                if ref and ref.company_id:
+                    company_id = ref.company_id
+                    break
+        if company_id is None and old is not None:
+            company_id = old["company_id"]
+        created_at = rec.created_at or job.now
+        entered = rec.stage_entered_at
+        if entered is None and old is not None:
+            entered = old["stage_entered_at"] or old["created_at"]
+        rows[ext] = {
+            "name": rec.name,
+            "pipeline": rec.pipeline,
+            "stage": rec.stage,
+            "amount": rec.amount,
+            "currency": rec.currency,
+            "close_date": rec.close_date,
+            "company_id": company_id,
+            "stage_entered_at": entered or created_at,
+            "last_activity_at": rec.last_activity_at or (old or {}).get("last_activity_at"),
+            "created_at": created_at,
+            "updated_at": job.now,
+        }
+        if old is not None and old["stage"] != rec.stage:
             job.derived.append(
                 SignalRecord(
                     kind="deal.stage_changed",
                     occurred_at=rec.stage_entered_at or job.now,
-                    dedup_key=f"deal.stage_changed:{rec.external_id}:{rec.stage}",
-                    payload={"deal": rec.name, "from": row.stage, "to": rec.stage},
-                    deal_external_id=rec.external_id,
+                    dedup_key=f"deal.stage_changed:{ext}:{rec.stage}",
+                    payload={"deal": rec.name, "from": old["stage"], "to": rec.stage},
+                    deal_external_id=ext,
                     company_domain=rec.company_domain,
                 )
             )
-        row.name, row.pipeline, row.stage = rec.name, rec.pipeline, rec.stage
-        row.amount, row.currency, row.close_date = rec.amount, rec.currency, rec.close_date
-        row.stage_entered_at = rec.stage_entered_at or row.stage_entered_at or row.created_at
-        row.last_activity_at = rec.last_activity_at or row.last_activity_at
-        row.updated_at = job.now
-        company = await job.company_for(rec.company_domain) if rec.company_domain else None
-        if company is not None:
-            await job.s.flush()
-            row.company_id = company.id
-        for email in rec.contact_emails:
-            contact = await job.contact(ContactRecord(email=email))
-            await job.s.flush()
-            if await job.s.get(DealContact, (row.id, contact.id)) is None:
-                job.s.add(DealContact(deal_id=row.id, contact_id=contact.id))
-            if row.company_id is None and contact.company_id is not None:
-                row.company_id = contact.company_id
-
-
-async def tasks(job: Writer, batch: SyncBatch) -> None:
-    for rec in batch.tasks:
-        row, created = await job.linked_row(
-            "task",
-            rec.external_id,
-            CrmTask(
-                title=rec.title,
-                status=rec.status,
-                created_at=rec.created_at or job.now,
-                updated_at=job.now,
-            ),
-            "tasks",
+    ids, _ = await _upsert_linked(job, s, "deal", DEALS, rows, ("stage",))
+    pairs = {
+        (ids[ext], job.contacts[e.lower()].id)
+        for ext, rec in recs.items()
+        for e in rec.contact_emails
+        if e.lower() in job.contacts
+    }
+    known: set[tuple[int, int]] = set()
+    for part in chunks(sorted({d for d, _ in pairs})):
+        linked = await s.execute(
+            select(DealContact.deal_id, DealContact.contact_id).where(DealContact.deal_id.in_(part))
         )
-        if not created and row.status != rec.status and rec.status in TASK_CLOSED:
+        known.update((d, c) for d, c in linked.all())
+    new = [{"deal_id": d, "contact_id": c} for d, c in sorted(pairs - known)]
+    if new:
+        await s.execute(insert(DEAL_CONTACTS), new)
+
+
+async def _refs(
+    job: Ingest,
+    s: AsyncSession,
+    recs: Sequence[TaskRecord] | Sequence[NoteRecord],
+) -> list[dict[str, int | None]]:
+    """Contact, company and deal ids for activities (the first contact is the one kept)."""
+    await _people(
+        job,
+        s,
+        {r.contact_emails[0].lower() for r in recs if r.contact_emails},
+        {r.company_domain for r in recs},
+    )
+    deal_ids = await job.linked_ids(s, "deal", {r.deal_external_id for r in recs})
+    out = []
+    for rec in recs:
+        contact = job.contacts.get(rec.contact_emails[0].lower()) if rec.contact_emails else None
+        domain = job.company_domain(rec.company_domain)
+        company_id = job.company_ids.get(domain) if domain else None
+        if company_id is None and contact is not None:
+            company_id = contact.company_id
+        out.append(
+            {
+                "contact_id": contact.id if contact else None,
+                "company_id": company_id,
+                "deal_id": deal_ids.get(rec.deal_external_id or ""),
+            }
+        )
+    return out
+
+
+async def tasks(job: Ingest, s: AsyncSession, batch: Sequence[TaskRecord]) -> None:
+    if not batch:
+        return
+    recs = list({r.external_id: r for r in batch}.values())
+    refs = await _refs(job, s, recs)
+    rows = {
+        rec.external_id: {
+            "title": rec.title,
+            "status": rec.status,
+            "priority": rec.priority,
+            "body": rec.body,
+            "owner": rec.owner,
+            "due_at": rec.due_at,
+            "completed_at": rec.completed_at,
+            **ref,
+            "created_at": rec.created_at or job.now,
+            "updated_at": job.now,
+        }
+        for rec, ref in zip(recs, refs, strict=True)
+    }
+    ids, before = await _upsert_linked(job, s, "task", TASKS, rows, ("status",))
+    for rec in recs:
+        old = before.get(rec.external_id)
+        if old is not None and old["status"] != rec.status and rec.status in TASK_CLOSED:
             job.derived.append(
                 SignalRecord(
                     kind="task.completed",
                     occurred_at=rec.completed_at or job.now,
                     dedup_key=f"task.completed:{rec.external_id}:{rec.status}",
-                    payload={"task_id": row.id, "title": rec.title, "status": rec.status},
+                    payload={
+                        "task_id": ids[rec.external_id],
+                        "title": rec.title,
+                        "status": rec.status,
+                    },
                 )
             )
-        row.title, row.status, row.priority = rec.title, rec.status, rec.priority
-        row.body, row.owner, row.due_at = rec.body, rec.owner, rec.due_at
-        row.completed_at = rec.completed_at
-        row.updated_at = job.now
-        refs = await job.associations(rec.contact_emails, rec.company_domain, rec.deal_external_id)
-        row.contact_id, row.company_id = refs["contact_id"], refs["company_id"]
-        row.deal_id = refs["deal_id"]
 
 
-async def notes(job: Writer, batch: SyncBatch) -> None:
-    for rec in batch.notes:
-        row, _ = await job.linked_row(
-            "note",
-            rec.external_id,
-            Note(body=rec.body, created_at=rec.created_at, updated_at=job.now),
-            "notes",
-        )
-        row.body, row.owner, row.updated_at = rec.body, rec.owner, job.now
-        refs = await job.associations(rec.contact_emails, rec.company_domain, rec.deal_external_id)
-        row.contact_id, row.company_id = refs["contact_id"], refs["company_id"]
-        row.deal_id = refs["deal_id"]
+async def notes(job: Ingest, s: AsyncSession, batch: Sequence[NoteRecord]) -> None:
+    if not batch:
+        return
+    recs = list({r.external_id: r for r in batch}.values())
+    refs = await _refs(job, s, recs)
+    rows = {
+        rec.external_id: {
+            "body": rec.body,
+            "owner": rec.owner,
+            **ref,
+            "created_at": rec.created_at,
+            "updated_at": job.now,
+        }
+        for rec, ref in zip(recs, refs, strict=True)
+    }
+    await _upsert_linked(job, s, "note", NOTES, rows, ())

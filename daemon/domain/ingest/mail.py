@@ -2,106 +2,199 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from connectors.base import MessageRecord, SignalRecord, SyncBatch
-from daemon.domain.ingest.writer import Writer, is_automated, latest
+from sqlalchemy import Boolean, Table, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.base import MessageRecord, SignalRecord
+from daemon.domain.ingest.writer import Ingest, is_automated, keep_later, later
 from daemon.store.models import Message, Signal, Thread
+
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+THREADS: Table = Thread.__table__  # type: ignore[assignment]
 
 
 def participants(msg: MessageRecord) -> list[str]:
     return [msg.from_addr, *msg.to, *msg.cc]
 
 
-async def messages(job: Writer, batch: SyncBatch) -> None:
-    if not batch.messages:
-        return
-    ids = [m.message_id for m in batch.messages]
-    known: set[str] = set()
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
-        known.update(
-            (
-                await job.s.scalars(select(Message.message_id).where(Message.message_id.in_(chunk)))
-            ).all()
-        )
-    for msg in sorted(batch.messages, key=lambda m: m.sent_at):
-        if msg.message_id in known:
+async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord]) -> set[int]:
+    """Write the messages not stored yet; returns the ids of the threads they touched."""
+    fresh: dict[str, MessageRecord] = {}
+    for msg in batch:
+        fresh.setdefault(msg.message_id, msg)
+    for (known,) in await job._select_in(s, [Message.message_id], Message.message_id, fresh):
+        fresh.pop(known, None)
+    if not fresh:
+        return set()
+    msgs = sorted(fresh.values(), key=lambda m: m.sent_at)
+
+    # Who each message concerns: the sender of inbound mail, the external recipients of ours.
+    people: dict[str, str | None] = {}
+    inbound_at: dict[str, datetime] = {}
+    outbound_at: dict[str, datetime] = {}
+    for msg in msgs:
+        if is_automated(msg.labels) or msg.is_draft:
             continue
-        known.add(msg.message_id)
-        thread = job.threads.get(msg.thread_key)
-        everyone_internal = all(job.op.is_internal(a) for a in participants(msg))
-        if thread is None:
-            thread = Thread(
-                thread_key=msg.thread_key,
-                subject=msg.subject or "(no subject)",
-                is_internal=everyone_internal,
-                last_message_at=msg.sent_at,
-            )
-            job.s.add(thread)
-            job.threads[msg.thread_key] = thread
-        else:
-            thread.is_internal = thread.is_internal and everyone_internal
-            thread.last_message_at = latest(thread.last_message_at, msg.sent_at)
-        contact = None
+        if msg.direction == "inbound":
+            addr = msg.from_addr.lower()
+            if not job.op.is_internal(addr):
+                people[addr] = people.get(addr) or msg.from_name
+                inbound_at[addr] = later(inbound_at.get(addr), msg.sent_at) or msg.sent_at
+        elif msg.direction == "outbound":
+            for addr in [*msg.to, *msg.cc]:
+                addr = addr.lower()
+                if job.op.is_internal(addr):
+                    continue
+                people.setdefault(addr, None)
+                outbound_at[addr] = later(outbound_at.get(addr), msg.sent_at) or msg.sent_at
+    await job.correspondents(s, people)
+    await job.touch_contacts(
+        s, "last_inbound_at", {job.contacts[a].id: at for a, at in inbound_at.items()}
+    )
+    await job.touch_contacts(
+        s, "last_outbound_at", {job.contacts[a].id: at for a, at in outbound_at.items()}
+    )
+
+    await _threads(job, s, msgs)
+    rows: list[dict[str, Any]] = []
+    for msg in msgs:
+        contact_id = None
         if not is_automated(msg.labels) and not msg.is_draft:
             if msg.direction == "inbound":
-                contact = await job.correspondent(msg.from_addr, msg.from_name)
-                if contact:
-                    contact.last_inbound_at = latest(contact.last_inbound_at, msg.sent_at)
+                ref = job.contacts.get(msg.from_addr.lower())
+                contact_id = ref.id if ref else None
             elif msg.direction == "outbound":
-                for addr in [*msg.to, *msg.cc]:
-                    if job.op.is_internal(addr):
-                        continue
-                    c = await job.correspondent(addr, None)
-                    if c:
-                        c.last_outbound_at = latest(c.last_outbound_at, msg.sent_at)
-                    contact = contact or c
-        await job.s.flush()
-        job.s.add(
-            Message(
-                thread_id=thread.id,
-                message_id=msg.message_id,
-                from_addr=msg.from_addr.lower(),
-                from_name=msg.from_name,
-                to_addrs=[a.lower() for a in msg.to],
-                cc_addrs=[a.lower() for a in msg.cc],
-                subject=msg.subject,
-                body=msg.body,
-                sent_at=msg.sent_at,
-                direction=msg.direction,
-                labels=list(msg.labels),
-                is_draft=msg.is_draft,
-                contact_id=contact.id if contact else None,
+                first = next(
+                    (a.lower() for a in [*msg.to, *msg.cc] if not job.op.is_internal(a)), None
+                )
+                ref = job.contacts.get(first) if first else None
+                contact_id = ref.id if ref else None
+        rows.append(
+            {
+                "thread_id": job.thread_ids[msg.thread_key],
+                "message_id": msg.message_id,
+                "from_addr": msg.from_addr.lower(),
+                "from_name": msg.from_name,
+                "to_addrs": [a.lower() for a in msg.to],
+                "cc_addrs": [a.lower() for a in msg.cc],
+                "subject": msg.subject,
+                "body": msg.body,
+                "sent_at": msg.sent_at,
+                "direction": msg.direction,
+                "labels": list(msg.labels),
+                "is_draft": msg.is_draft,
+                "contact_id": contact_id,
+            }
+        )
+    await s.execute(insert(MESSAGES), rows)
+    job.report.counts["messages"] += len(rows)
+    return {job.thread_ids[m.thread_key] for m in msgs}
+
+
+async def _threads(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord]) -> None:
+    """Create the threads these messages start; keep the others' summary columns current."""
+    summary: dict[str, dict[str, Any]] = {}
+    for msg in msgs:  # in sending order, so a new thread takes its first message's subject
+        internal = all(job.op.is_internal(a) for a in participants(msg))
+        entry = summary.get(msg.thread_key)
+        if entry is None:
+            summary[msg.thread_key] = {
+                "subject": msg.subject or "(no subject)",
+                "internal": internal,
+                "last": msg.sent_at,
+            }
+        else:
+            entry["internal"] = entry["internal"] and internal
+            entry["last"] = later(entry["last"], msg.sent_at)
+    await job.load_threads(s, summary)
+    new = [
+        {
+            "thread_key": key,
+            "subject": e["subject"],
+            "is_internal": e["internal"],
+            "last_message_at": e["last"],
+        }
+        for key, e in summary.items()
+        if key not in job.thread_ids
+    ]
+    changed = [
+        {"b_id": job.thread_ids[key], "b_internal": e["internal"], "b_last": e["last"]}
+        for key, e in summary.items()
+        if key in job.thread_ids
+    ]
+    if new:
+        await s.execute(insert(THREADS), new)
+        await job.load_threads(s, [n["thread_key"] for n in new])
+    if changed:
+        await s.execute(
+            update(THREADS)
+            .where(THREADS.c.id == bindparam("b_id"))
+            .values(
+                # A thread stays internal only while every message in it is.
+                is_internal=THREADS.c.is_internal & bindparam("b_internal", type_=Boolean),
+                last_message_at=keep_later(THREADS.c.last_message_at, "b_last"),
+            ),
+            changed,
+        )
+
+
+async def derive_replied(job: Ingest, s: AsyncSession, thread_ids: set[int]) -> None:
+    """A contact answering a thread we wrote in is `email.replied`, not just received.
+
+    Worked out per thread after the chunk's messages are stored, so the answer is found
+    whichever of the two messages an import or sync brought in first.
+    """
+    if not thread_ids:
+        return
+    first_out: dict[int, datetime] = {}
+    received: list[Any] = []
+    for part in _parts(sorted(thread_ids)):
+        rows = await s.execute(
+            select(Message.thread_id, func.min(Message.sent_at))
+            .where(
+                Message.thread_id.in_(part),
+                Message.direction == "outbound",
+                Message.is_draft.is_(False),
+            )
+            .group_by(Message.thread_id)
+        )
+        first_out.update({tid: _aware(at) for tid, at in rows.all()})
+        with_out = [t for t in part if t in first_out]
+        if with_out:
+            received += (
+                await s.execute(
+                    select(
+                        Signal.thread_id,
+                        Signal.occurred_at,
+                        Signal.payload,
+                        Signal.contact_id,
+                        Signal.company_id,
+                    ).where(Signal.kind == "email.received", Signal.thread_id.in_(with_out))
+                )
+            ).all()
+    records = []
+    refs: dict[str, dict[str, int | None]] = {}
+    for thread_id, occurred_at, payload, contact_id, company_id in received:
+        if first_out[thread_id] >= occurred_at:
+            continue
+        key = f"email.replied:{payload.get('message_id')}"
+        records.append(
+            SignalRecord(
+                kind="email.replied", occurred_at=occurred_at, dedup_key=key, payload=dict(payload)
             )
         )
-        job.report.counts["messages"] += 1
+        refs[key] = {"thread_id": thread_id, "contact_id": contact_id, "company_id": company_id}
+    await job.signals(s, records, refs=refs)
 
 
-async def derive_replied(job: Writer, received: Signal, rec: SignalRecord) -> None:
-    """A contact answering a thread we wrote in is `email.replied`, not just received."""
-    if received.thread_id is None:
-        return
-    message_id = received.payload.get("message_id")
-    earlier_outbound = await job.s.scalar(
-        select(Message.id)
-        .where(
-            Message.thread_id == received.thread_id,
-            Message.direction == "outbound",
-            Message.is_draft.is_(False),
-            Message.sent_at < received.occurred_at,
-        )
-        .limit(1)
-    )
-    if earlier_outbound is None:
-        return
-    await job.signal(
-        SignalRecord(
-            kind="email.replied",
-            occurred_at=received.occurred_at,
-            dedup_key=f"email.replied:{message_id}",
-            payload=dict(received.payload),
-            contact_email=rec.contact_email,
-            thread_key=rec.thread_key,
-        )
-    )
+def _aware(value: datetime) -> datetime:
+    # Aggregates may come back through the driver rather than the column type: naive UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _parts(items: list[int], size: int = 500) -> list[list[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,4 +1,11 @@
-"""The record writer: caches, upserts of companies and contacts, external ids, signals.
+"""The set-based record writer: companies, contacts, external ids and signals, a chunk at a time.
+
+A chunk is written with a handful of queries whatever its size: look up every key it names
+with one `IN` query per kind, insert what is new with one executemany, update the rest.
+`Ingest` lives as long as one import or sync and remembers the ids it has seen (ids never
+change), so later chunks skip those lookups; keys it has not seen are looked up again in
+each chunk, inside that chunk's write transaction, so a record another writer created in
+between is found rather than inserted twice.
 
 Records are merged by natural key (company domain, contact email, deal external id per
 connector), so the same person known to two connectors is one contact.
@@ -7,30 +14,16 @@ connector), so the same person known to two connectors is one contact.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import (
-    CompanyRecord,
-    ContactRecord,
-    OperatorIdentity,
-    SignalRecord,
-)
-from daemon.store.models import (
-    Company,
-    Contact,
-    CrmTask,
-    Deal,
-    ExternalId,
-    Meeting,
-    Note,
-    Signal,
-    Thread,
-)
+from connectors.base import CompanyRecord, ContactRecord, OperatorIdentity, SignalRecord
+from daemon.store.models import Company, Contact, ExternalId, Meeting, Signal, Thread
 
 TASK_CLOSED = frozenset({"COMPLETED", "DEFERRED"})
 FREE_MAIL = frozenset(
@@ -50,212 +43,449 @@ FREE_MAIL = frozenset(
         "fastmail.com",
     ]
 )
+# SQLite allows 32k bound parameters per statement; stay far below for any backend.
+IN_CHUNK = 500
+
+COMPANIES: Table = Company.__table__  # type: ignore[assignment]
+CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
+EXTERNAL_IDS: Table = ExternalId.__table__  # type: ignore[assignment]
+SIGNALS: Table = Signal.__table__  # type: ignore[assignment]
 
 
 @dataclass
 class IngestReport:
     counts: Counter[str] = field(default_factory=Counter)
-    new_signal_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.counts)
+
+    def add(self, other: IngestReport) -> None:
+        self.counts.update(other.counts)
 
 
 def domain_of(email: str) -> str:
     return email.rpartition("@")[2].lower()
 
 
-def is_automated(labels: list[str]) -> bool:
+def is_automated(labels: Sequence[str]) -> bool:
     return "automated" in labels
 
 
-def latest(current: datetime | None, candidate: datetime) -> datetime:
-    """The later of a stored "last seen" time and a new one (imports arrive in any order)."""
-    return candidate if current is None or candidate > current else current
+def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
-R = TypeVar("R", CrmTask, Deal, Note)
+def later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
 
 
-class Writer:
-    """Upserts records by natural key, holding the caches one batch needs."""
+def keep_later(column: Any, param: str) -> Any:
+    """SQL for "the later of the stored time and the new one" (imports arrive in any order)."""
+    value = bindparam(param, type_=column.type)
+    return case(
+        (value.is_(None), column),
+        (column.is_(None), value),
+        (column < value, value),
+        else_=column,
+    )
 
-    def __init__(
-        self, session: AsyncSession, operator: OperatorIdentity, now: datetime, source: str
-    ):
-        self.s = session
+
+@dataclass
+class ContactRef:
+    id: int
+    company_id: int | None
+    has_name: bool
+
+
+class Ingest:
+    """Writes `SyncBatch` chunks of one import or sync; each `chunk` call is one transaction."""
+
+    def __init__(self, operator: OperatorIdentity, now: datetime, source: str):
         self.op = operator
         self.now = now
         self.source = source
         self.report = IngestReport()
-        self.companies: dict[str, Company] = {}
-        self.contacts: dict[str, Contact] = {}
-        self.threads: dict[str, Thread] = {}
+        self.company_ids: dict[str, int] = {}
+        self.contacts: dict[str, ContactRef] = {}
+        self.thread_ids: dict[str, int] = {}
+        # Signals that need what the store held before this write (a stage that changed).
         self.derived: list[SignalRecord] = []
 
-    async def load(self) -> None:
-        self.companies = {c.domain: c for c in (await self.s.scalars(select(Company))).all()}
-        self.contacts = {c.email: c for c in (await self.s.scalars(select(Contact))).all()}
-        self.threads = {t.thread_key: t for t in (await self.s.scalars(select(Thread))).all()}
+    # -- lookups --------------------------------------------------------------------------
 
-    async def _external_id(self, entity: str, entity_id: int, ext: dict[str, str]) -> None:
-        for connector, value in ext.items():
-            found = await self.s.scalar(
-                select(ExternalId).where(
-                    ExternalId.connector == connector,
+    async def _select_in(
+        self, s: AsyncSession, columns: Sequence[Any], key: Any, values: Iterable[Any]
+    ) -> list[Any]:
+        wanted = sorted(set(values))
+        rows: list[Any] = []
+        for part in chunks(wanted):
+            rows.extend((await s.execute(select(*columns).where(key.in_(part)))).all())
+        return rows
+
+    async def linked_ids(
+        self, s: AsyncSession, entity: str, external_ids: Iterable[str | None]
+    ) -> dict[str, int]:
+        """Our ids for records this connector knows by external id."""
+        wanted = {e for e in external_ids if e}
+        found: dict[str, int] = {}
+        for part in chunks(sorted(wanted)):
+            rows = await s.execute(
+                select(ExternalId.external_id, ExternalId.entity_id).where(
+                    ExternalId.connector == self.source,
                     ExternalId.entity == entity,
-                    ExternalId.external_id == value,
+                    ExternalId.external_id.in_(part),
                 )
             )
-            if found is None:
-                self.s.add(
-                    ExternalId(
-                        entity=entity, entity_id=entity_id, connector=connector, external_id=value
+            found.update({ext: eid for ext, eid in rows.all()})
+        return found
+
+    async def link(self, s: AsyncSession, entity: str, pairs: dict[int, dict[str, str]]) -> None:
+        """Record external ids (connector -> id) for our rows, skipping those already known."""
+        wanted = [
+            (connector, value, entity_id)
+            for entity_id, ext in pairs.items()
+            for connector, value in ext.items()
+        ]
+        if not wanted:
+            return
+        known: set[tuple[str, str]] = set()
+        for connector in {c for c, _, _ in wanted}:
+            values = [v for c, v, _ in wanted if c == connector]
+            for part in chunks(sorted(set(values))):
+                rows = await s.execute(
+                    select(ExternalId.external_id).where(
+                        ExternalId.connector == connector,
+                        ExternalId.entity == entity,
+                        ExternalId.external_id.in_(part),
                     )
                 )
-
-    async def company(self, rec: CompanyRecord) -> Company:
-        domain = rec.domain.lower()
-        row = self.companies.get(domain)
-        if row is None:
-            row = Company(
-                domain=domain, name=rec.name or domain, created_at=self.now, updated_at=self.now
+                known.update((connector, v) for v in rows.scalars())
+        new = []
+        for connector, value, entity_id in wanted:
+            if (connector, value) in known:
+                continue
+            known.add((connector, value))
+            new.append(
+                {
+                    "entity": entity,
+                    "entity_id": entity_id,
+                    "connector": connector,
+                    "external_id": value,
+                }
             )
-            self.s.add(row)
-            self.companies[domain] = row
-            self.report.counts["companies"] += 1
-        for attr in ("industry", "size", "tier"):
-            value = getattr(rec, attr)
-            if value is not None:
-                setattr(row, attr, value)
-        if rec.name:
-            row.name = rec.name
-        row.updated_at = self.now
-        if rec.external_ids:
-            await self.s.flush()
-            await self._external_id("company", row.id, rec.external_ids)
-        return row
+        if new:
+            await s.execute(insert(EXTERNAL_IDS), new)
 
-    async def company_for(self, domain: str | None, name: str | None = None) -> Company | None:
-        if not domain or domain in FREE_MAIL or self.op.is_internal(f"x@{domain}"):
+    # -- companies ------------------------------------------------------------------------
+
+    def company_domain(self, domain: str | None) -> str | None:
+        """The domain a company is kept under, or None for free mail and our own domains."""
+        if not domain:
             return None
-        existing = self.companies.get(domain)
-        if existing is not None and not name:
-            return existing
-        guess = name or domain.split(".")[0].replace("-", " ").title()
-        return await self.company(CompanyRecord(domain=domain, name=guess))
+        domain = domain.lower()
+        if domain in FREE_MAIL or self.op.is_internal(f"x@{domain}"):
+            return None
+        return domain
 
-    async def contact(self, rec: ContactRecord) -> Contact:
-        email = rec.email.lower()
-        row = self.contacts.get(email)
-        if row is None:
-            row = Contact(
-                email=email,
-                starred=False,
-                created_at=rec.created_at or self.now,
-                updated_at=self.now,
+    async def companies(
+        self,
+        s: AsyncSession,
+        records: Sequence[CompanyRecord] = (),
+        implied: dict[str, str | None] | None = None,
+    ) -> None:
+        """Upsert explicit company records, and make sure every implied domain has a company.
+
+        `implied` maps a domain to a name a record gave for it (which then renames it) or
+        None (a company guessed from a mail domain keeps whatever name it has).
+        """
+        explicit: dict[str, CompanyRecord] = {}
+        for rec in records:
+            explicit[rec.domain.lower()] = rec
+        named: dict[str, str] = {}
+        for domain, name in (implied or {}).items():
+            if self.company_domain(domain) is None:
+                continue
+            if name:
+                named[domain] = name
+        domains = set(explicit) | {d for d in (implied or {}) if self.company_domain(d)}
+        if not domains:
+            return
+        unknown = [d for d in domains if d not in self.company_ids]
+        for cid, domain in await self._select_in(
+            s, [Company.id, Company.domain], Company.domain, unknown
+        ):
+            self.company_ids[domain] = cid
+        new = []
+        for domain in sorted(domains):
+            if domain in self.company_ids:
+                continue
+            given = explicit.get(domain)
+            name = (given.name if given else None) or named.get(domain) or _guess_name(domain)
+            new.append(
+                {
+                    "domain": domain,
+                    "name": name,
+                    "industry": given.industry if given else None,
+                    "size": given.size if given else None,
+                    "tier": given.tier if given else None,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
             )
-            self.s.add(row)
-            self.contacts[email] = row
-            self.report.counts["contacts"] += 1
-        for attr in ("name", "title", "phone", "lifecycle_stage", "owner"):
-            value = getattr(rec, attr)
-            if value:
-                setattr(row, attr, value)
-        company = await self.company_for(rec.company_domain or domain_of(email), rec.company_name)
-        if company is not None:
-            await self.s.flush()
-            row.company_id = company.id
-        row.updated_at = self.now
-        if rec.external_ids:
-            await self.s.flush()
-            await self._external_id("contact", row.id, rec.external_ids)
-        return row
-
-    async def correspondent(self, email: str, name: str | None) -> Contact | None:
-        """The contact behind an external address seen in mail or on a calendar."""
-        email = email.lower()
-        if not email or self.op.is_internal(email):
-            return None
-        row = self.contacts.get(email)
-        if row is not None:
-            if name and not row.name:
-                row.name = name
-            return row
-        return await self.contact(ContactRecord(email=email, name=name))
-
-    async def linked(self, entity: str, external_id: str | None) -> int | None:
-        """Our id for a record this connector knows by `external_id`."""
-        if not external_id:
-            return None
-        return await self.s.scalar(
-            select(ExternalId.entity_id).where(
-                ExternalId.connector == self.source,
-                ExternalId.entity == entity,
-                ExternalId.external_id == external_id,
+        if new:
+            await s.execute(insert(COMPANIES), new)
+            self.report.counts["companies"] += len(new)
+            for cid, domain in await self._select_in(
+                s, [Company.id, Company.domain], Company.domain, [n["domain"] for n in new]
+            ):
+                self.company_ids[domain] = cid
+        created = {n["domain"] for n in new}
+        updates = []
+        for domain in sorted(domains - created):
+            given = explicit.get(domain)
+            name = (given.name if given else None) or named.get(domain)
+            if given is None and name is None:
+                continue
+            updates.append(
+                {
+                    "b_id": self.company_ids[domain],
+                    "b_name": name,
+                    "b_industry": given.industry if given else None,
+                    "b_size": given.size if given else None,
+                    "b_tier": given.tier if given else None,
+                    "b_now": self.now,
+                }
             )
+        if updates:
+            await _update_where_given(s, COMPANIES, ("name", "industry", "size", "tier"), updates)
+        links = {self.company_ids[d]: r.external_ids for d, r in explicit.items() if r.external_ids}
+        await self.link(s, "company", links)
+
+    # -- contacts -------------------------------------------------------------------------
+
+    async def contacts_upsert(self, s: AsyncSession, records: Sequence[ContactRecord]) -> None:
+        """Upsert contacts; a later record's non-empty fields win, empty ones change nothing."""
+        merged: dict[str, ContactRecord] = {}
+        company_names: dict[str, str | None] = {}
+        for rec in records:
+            email = rec.email.lower()
+            prev = merged.get(email)
+            merged[email] = rec if prev is None else _merge_contact(prev, rec)
+            domain = (rec.company_domain or domain_of(email)).lower()
+            if self.company_domain(domain):
+                company_names[domain] = rec.company_name or company_names.get(domain)
+        if not merged:
+            return
+        await self.companies(s, implied=company_names)
+        await self._load_contacts(s, merged)
+        new = []
+        updates = []
+        for email, rec in merged.items():
+            kept = self.company_domain(rec.company_domain or domain_of(email))
+            company_id = self.company_ids.get(kept) if kept else None
+            ref = self.contacts.get(email)
+            if ref is None:
+                new.append(
+                    {
+                        "email": email,
+                        "name": rec.name or None,
+                        "title": rec.title or None,
+                        "phone": rec.phone or None,
+                        "lifecycle_stage": rec.lifecycle_stage or None,
+                        "owner": rec.owner or None,
+                        "company_id": company_id,
+                        "starred": False,
+                        "created_at": rec.created_at or self.now,
+                        "updated_at": self.now,
+                    }
+                )
+            else:
+                updates.append(
+                    {
+                        "b_id": ref.id,
+                        "b_name": rec.name or None,
+                        "b_title": rec.title or None,
+                        "b_phone": rec.phone or None,
+                        "b_lifecycle_stage": rec.lifecycle_stage or None,
+                        "b_owner": rec.owner or None,
+                        "b_company_id": company_id,
+                        "b_now": self.now,
+                    }
+                )
+                if company_id is not None:
+                    ref.company_id = company_id
+                ref.has_name = ref.has_name or bool(rec.name)
+        if new:
+            await s.execute(insert(CONTACTS), new)
+            self.report.counts["contacts"] += len(new)
+            await self._load_contacts(s, [str(n["email"]) for n in new])
+        if updates:
+            await _update_where_given(
+                s,
+                CONTACTS,
+                ("name", "title", "phone", "lifecycle_stage", "owner", "company_id"),
+                updates,
+            )
+        links = {self.contacts[e].id: r.external_ids for e, r in merged.items() if r.external_ids}
+        await self.link(s, "contact", links)
+
+    async def _load_contacts(self, s: AsyncSession, emails: Iterable[str]) -> None:
+        unknown = [e for e in emails if e not in self.contacts]
+        rows = await self._select_in(
+            s,
+            [Contact.id, Contact.email, Contact.company_id, Contact.name],
+            Contact.email,
+            unknown,
+        )
+        for cid, email, company_id, name in rows:
+            self.contacts[email] = ContactRef(cid, company_id, bool(name))
+
+    async def correspondents(self, s: AsyncSession, people: dict[str, str | None]) -> None:
+        """Contacts for external addresses seen in mail or on a calendar.
+
+        A known contact only gains a name when it has none; an unknown one is created.
+        """
+        external = {e.lower(): n for e, n in people.items() if e and not self.op.is_internal(e)}
+        if not external:
+            return
+        await self._load_contacts(s, external)
+        new = [
+            ContactRecord(email=e, name=n) for e, n in external.items() if e not in self.contacts
+        ]
+        await self.contacts_upsert(s, new)
+        named = [
+            {"b_id": self.contacts[e].id, "b_name": n, "b_now": self.now}
+            for e, n in external.items()
+            if n and not self.contacts[e].has_name
+        ]
+        if named:
+            await _update_where_given(s, CONTACTS, ("name",), named)
+            for e, n in external.items():
+                if n:
+                    self.contacts[e].has_name = True
+
+    async def touch_contacts(
+        self, s: AsyncSession, column: str, times: dict[int, datetime]
+    ) -> None:
+        """Move contacts' last inbound/outbound/meeting times forward, never back."""
+        if not times:
+            return
+        col = CONTACTS.c[column]
+        await s.execute(
+            update(CONTACTS)
+            .where(CONTACTS.c.id == bindparam("b_id"))
+            .values({column: keep_later(col, "b_at")}),
+            [{"b_id": cid, "b_at": at} for cid, at in times.items()],
         )
 
-    async def linked_row(self, entity: str, external_id: str, new: R, count: str) -> tuple[R, bool]:
-        """The row this connector knows by `external_id`; else `new`, added and linked."""
-        found = await self.linked(entity, external_id)
-        row = await self.s.get(type(new), found) if found else None
-        if row is not None:
-            return row, False
-        self.s.add(new)
-        await self.s.flush()
-        self.s.add(
-            ExternalId(
-                entity=entity, entity_id=new.id, connector=self.source, external_id=external_id
-            )
-        )
-        self.report.counts[count] += 1
-        return new, True
+    # -- threads and meetings -------------------------------------------------------------
 
-    async def associations(
-        self, emails: list[str], domain: str | None, deal_external_id: str | None
-    ) -> dict[str, int | None]:
-        """Contact, company and deal ids for an activity (the first contact is the one kept)."""
-        contact = await self.contact(ContactRecord(email=emails[0])) if emails else None
-        company = await self.company_for(domain) if domain else None
-        await self.s.flush()
-        return {
-            "contact_id": contact.id if contact else None,
-            "company_id": company.id if company else (contact.company_id if contact else None),
-            "deal_id": await self.linked("deal", deal_external_id),
-        }
+    async def load_threads(self, s: AsyncSession, keys: Iterable[str | None]) -> None:
+        unknown = [k for k in keys if k and k not in self.thread_ids]
+        for tid, key in await self._select_in(
+            s, [Thread.id, Thread.thread_key], Thread.thread_key, unknown
+        ):
+            self.thread_ids[key] = tid
 
-    async def signal(self, rec: SignalRecord) -> Signal | None:
-        exists = await self.s.scalar(select(Signal.id).where(Signal.dedup_key == rec.dedup_key))
-        if exists is not None:
-            return None
-        refs: dict[str, Any] = {}
-        if rec.contact_email:
-            c = self.contacts.get(rec.contact_email.lower())
-            refs["contact_id"] = c.id if c else None
-            if c is not None:
-                refs["company_id"] = c.company_id
-        if rec.company_domain and rec.company_domain in self.companies:
-            refs["company_id"] = self.companies[rec.company_domain].id
-        if rec.thread_key and rec.thread_key in self.threads:
-            refs["thread_id"] = self.threads[rec.thread_key].id
-        if rec.meeting_uid:
-            refs["meeting_id"] = await self.s.scalar(
-                select(Meeting.id).where(Meeting.uid == rec.meeting_uid)
-            )
-        if rec.deal_external_id:
-            refs["deal_id"] = await self.linked("deal", rec.deal_external_id)
-        row = Signal(
-            kind=rec.kind,
-            source=self.source,
-            occurred_at=rec.occurred_at,
-            dedup_key=rec.dedup_key,
-            payload=rec.payload,
-            created_at=self.now,
-            **refs,
+    async def meeting_ids(self, s: AsyncSession, uids: Iterable[str | None]) -> dict[str, int]:
+        rows = await self._select_in(
+            s, [Meeting.uid, Meeting.id], Meeting.uid, [u for u in uids if u]
         )
-        self.s.add(row)
-        await self.s.flush()
-        self.report.counts["signals"] += 1
-        self.report.new_signal_ids.append(row.id)
-        return row
+        return {uid: mid for uid, mid in rows}
+
+    # -- signals --------------------------------------------------------------------------
+
+    async def signals(
+        self,
+        s: AsyncSession,
+        records: Sequence[SignalRecord],
+        refs: dict[str, dict[str, int | None]] | None = None,
+    ) -> int:
+        """Insert the signals not seen before (by dedup key), linked to what they concern.
+
+        `refs` gives ids already known for a signal (by dedup key), e.g. for derived ones.
+        """
+        fresh: dict[str, SignalRecord] = {}
+        for rec in records:
+            fresh.setdefault(rec.dedup_key, rec)
+        if not fresh:
+            return 0
+        for (key,) in await self._select_in(s, [Signal.dedup_key], Signal.dedup_key, list(fresh)):
+            fresh.pop(key, None)
+        if not fresh:
+            return 0
+        recs = sorted(fresh.values(), key=lambda r: r.occurred_at)
+        await self._load_contacts(s, {r.contact_email.lower() for r in recs if r.contact_email})
+        await self.load_threads(s, {r.thread_key for r in recs})
+        meetings = await self.meeting_ids(s, {r.meeting_uid for r in recs})
+        deals = await self.linked_ids(s, "deal", {r.deal_external_id for r in recs})
+        unknown_domains = [
+            r.company_domain
+            for r in recs
+            if r.company_domain and r.company_domain not in self.company_ids
+        ]
+        for cid, domain in await self._select_in(
+            s, [Company.id, Company.domain], Company.domain, unknown_domains
+        ):
+            self.company_ids[domain] = cid
+        rows = []
+        for rec in recs:
+            contact = self.contacts.get(rec.contact_email.lower()) if rec.contact_email else None
+            company_id = contact.company_id if contact else None
+            if rec.company_domain and rec.company_domain in self.company_ids:
+                company_id = self.company_ids[rec.company_domain]
+            row = {
+                "kind": rec.kind,
+                "source": self.source,
+                "occurred_at": rec.occurred_at,
+                "dedup_key": rec.dedup_key,
+                "payload": rec.payload,
+                "contact_id": contact.id if contact else None,
+                "company_id": company_id,
+                "deal_id": deals.get(rec.deal_external_id or ""),
+                "thread_id": self.thread_ids.get(rec.thread_key or ""),
+                "meeting_id": meetings.get(rec.meeting_uid or ""),
+                "created_at": self.now,
+                "processed_at": None,
+            }
+            row.update((refs or {}).get(rec.dedup_key, {}))
+            rows.append(row)
+        await s.execute(insert(SIGNALS), rows)
+        self.report.counts["signals"] += len(rows)
+        return len(rows)
+
+
+def _guess_name(domain: str) -> str:
+    return domain.split(".")[0].replace("-", " ").title()
+
+
+def _merge_contact(prev: ContactRecord, rec: ContactRecord) -> ContactRecord:
+    """Two records for one address in a chunk: the later one's non-empty fields win."""
+    values: dict[str, Any] = {}
+    for name in ContactRecord.__dataclass_fields__:
+        new = getattr(rec, name)
+        values[name] = new if new else getattr(prev, name)
+    values["external_ids"] = {**prev.external_ids, **rec.external_ids}
+    return ContactRecord(**values)
+
+
+async def _update_where_given(
+    s: AsyncSession, table: Table, columns: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """executemany UPDATE by id, where a None value leaves the column as it is."""
+    values: dict[str, Any] = {}
+    for col in columns:
+        given = bindparam(f"b_{col}", type_=table.c[col].type)
+        values[col] = case((given.is_(None), table.c[col]), else_=given)
+    if "updated_at" in table.c:
+        values["updated_at"] = bindparam("b_now", type_=table.c.updated_at.type)
+    for row in rows:
+        for col in columns:
+            row.setdefault(f"b_{col}", None)
+        row.setdefault("b_now", None)
+    await s.execute(update(table).where(table.c.id == bindparam("b_id")).values(values), rows)

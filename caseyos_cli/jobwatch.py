@@ -1,0 +1,168 @@
+"""Following a daemon job from the command line: progress while it runs, its result at the end.
+
+The CLI subscribes to the daemon's events before it starts the job, so no progress is
+missed, and never gives up on a job because a request timed out: the job runs in the
+daemon whatever the client does. Ctrl-C stops the watching, not the job.
+"""
+
+from __future__ import annotations
+
+import select
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from caseyos_cli import output
+from daemon import protocol
+
+FINAL = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
+# How long to listen for events before asking the daemon directly (a missed event is harmless).
+POLL_SECONDS = 5.0
+# Without a terminal, a progress line at most this often.
+PLAIN_EVERY = 2.0
+
+
+class _Plain:
+    """Progress as occasional lines on stderr, for logs and pipes."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.shown = 0.0
+        self.phase: str | None = None
+
+    def update(self, job: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if job["phase"] == self.phase and now - self.shown < PLAIN_EVERY:
+            return
+        self.phase, self.shown = job["phase"], now
+        total = f"/{job['total']:,}" if job.get("total") else ""
+        output.note(f"{self.label}: {job['phase'] or job['status']} {job['done']:,}{total}")
+
+    def close(self) -> None:
+        pass
+
+
+class _Bar:
+    """A rich progress bar on stderr, for people at a terminal."""
+
+    def __init__(self, label: str):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.label = label
+        self.task = self.progress.add_task(label, total=None)
+        self.progress.start()
+
+    def update(self, job: dict[str, Any]) -> None:
+        phase = job["phase"] or job["status"]
+        self.progress.update(
+            self.task,
+            description=f"{self.label}: {phase}",
+            completed=job["done"],
+            total=job["total"],
+        )
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def _display(label: str) -> _Plain | _Bar:
+    return _Bar(label) if sys.stderr.isatty() else _Plain(label)
+
+
+def start_and_follow(
+    op: str,
+    params: dict[str, Any],
+    *,
+    label: str,
+    wait: bool = True,
+    job_of: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda r: r.get("job"),
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Call `op`, which may start a job; follow the job to its end when `wait`.
+
+    Returns the operation's result and the job as it ended (None when no job was started,
+    or when not waiting).
+    """
+    from caseyos_cli.client import DaemonUnreachable, ProtocolMismatch, connect
+
+    try:
+        watcher = connect() if wait else None
+    except DaemonUnreachable as exc:
+        output.fail(str(exc), output.UNREACHABLE, "start it with `caseyos daemon start`")
+    except ProtocolMismatch as exc:
+        output.fail(str(exc), output.PROTOCOL)
+    try:
+        if watcher is not None:
+            watcher.sock.settimeout(None)
+            watcher.call("events.subscribe", {})
+        result = output.call(op, params)
+        job = job_of(result)
+        if job is None or watcher is None:
+            return result, None
+        return result, follow(watcher, job, label)
+    finally:
+        if watcher is not None:
+            watcher.close()
+
+
+def follow(watcher: Any, job: dict[str, Any], label: str) -> dict[str, Any]:
+    """Show a job's progress from the event stream until it ends; returns it as it ended."""
+    display = _display(label)
+    job_id = job["id"]
+    try:
+        while job["status"] not in FINAL:
+            display.update(job)
+            ready, _, _ = select.select([watcher.sock], [], [], POLL_SECONDS)
+            if not ready:
+                job = output.call("jobs.show", {"id": job_id})["job"]
+                continue
+            try:
+                frame = protocol.read_frame_blocking(watcher.sock)
+            except (ConnectionError, OSError, protocol.ProtocolError):
+                display.close()
+                output.fail(
+                    f"lost the daemon while job {job_id} ({label}) ran",
+                    output.UNREACHABLE,
+                    "what it wrote is kept; run the same command again to finish the work",
+                )
+            event = frame.get("event")
+            if event and event["type"] == "job.updated" and event["data"]["id"] == job_id:
+                job = {**job, **event["data"]}
+    except KeyboardInterrupt:
+        display.close()
+        output.note(
+            f"Stopped watching; job {job_id} goes on in the daemon. "
+            f"`caseyos jobs show {job_id}` for how it went, `caseyos jobs cancel {job_id}` "
+            "to stop it."
+        )
+        raise SystemExit(130) from None
+    display.close()
+    return dict(output.call("jobs.show", {"id": job_id})["job"])
+
+
+def check_ended_well(job: dict[str, Any], what: str) -> None:
+    """Exit with the job's error unless it succeeded."""
+    if job["status"] == "succeeded":
+        return
+    if job["status"] == "interrupted":
+        output.fail(
+            f"{what} was interrupted: {job['error']}",
+            output.FAILURE,
+            "what it wrote is kept; run the same command again to finish the work",
+        )
+    output.fail(f"{what} {job['status']}: {job['error']}", output.FAILURE)
