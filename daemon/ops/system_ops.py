@@ -6,7 +6,7 @@ import os
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from agents import ALL_AGENTS
@@ -15,7 +15,16 @@ from daemon.context import OpContext
 from daemon.domain import pipeline, queue, settings
 from daemon.errors import InvalidParams
 from daemon.protocol import PROTOCOL_VERSION
-from daemon.registry import REGISTRY, NoParams, Params, operation
+from daemon.registry import (
+    CLI_ONLY,
+    EVERYWHERE,
+    REGISTRY,
+    SURFACES,
+    NoParams,
+    Params,
+    Surface,
+    operation,
+)
 from daemon.store.models import ImportRecord, Move, Signal
 from daemon.timeparse import end_of_day
 
@@ -47,6 +56,9 @@ class StatusResult(BaseModel):
     effect="read",
     needs_session=False,
     description="Daemon health: version, workspace, moves due today, last sync, pool use.",
+    # Not for the assistant: pid, socket and database paths mean nothing to it and would
+    # leave the machine with every prompt; the moves due it gets from queue.today.
+    expose={"cli", "mcp"},
 )
 async def status(ctx: OpContext, p: NoParams) -> StatusResult:
     state, ws = ctx.state, ctx.workspace
@@ -97,6 +109,9 @@ class StopResult(BaseModel):
     effect="local",
     needs_session=False,
     description="Ask the daemon to finish running operations and exit.",
+    expose=CLI_ONLY,
+    destructive=False,
+    idempotent=True,
 )
 async def stop(ctx: OpContext, p: NoParams) -> StopResult:
     ctx.state.stop_requested.set()
@@ -105,8 +120,11 @@ async def stop(ctx: OpContext, p: NoParams) -> StopResult:
 
 class OperationInfo(BaseModel):
     name: str
+    tool_name: str = Field(description="The name as an MCP or assistant tool.")
     description: str
     effect: Literal["read", "local", "external"]
+    expose: list[Surface] = Field(description=f"Who may call it, of {', '.join(SURFACES)}.")
+    hints: dict[str, bool] = Field(description="MCP tool annotations.")
     params: dict[str, Any]
     result: dict[str, Any]
 
@@ -128,6 +146,7 @@ def api_description() -> ApiList:
     effect="read",
     needs_session=False,
     description="Every operation the daemon offers, with its JSON Schemas.",
+    expose=EVERYWHERE,
 )
 async def api_list(ctx: OpContext, p: NoParams) -> ApiList:
     return api_description()
@@ -151,6 +170,7 @@ class AgentsResult(BaseModel):
     result=AgentsResult,
     effect="read",
     description="The agents, what they consume and whether they are enabled.",
+    expose=EVERYWHERE,
 )
 async def agents_list(ctx: OpContext, p: NoParams) -> AgentsResult:
     return await _agents(ctx)
@@ -173,8 +193,8 @@ async def _agents(ctx: OpContext) -> AgentsResult:
 
 
 class ToggleParams(Params):
-    name: str
-    enabled: bool
+    name: str = Field(description="The agent, as `agents list` names it.")
+    enabled: bool = Field(description="True to turn it on, false to turn it off.")
 
 
 @operation(
@@ -183,6 +203,9 @@ class ToggleParams(Params):
     result=AgentsResult,
     effect="local",
     description="Turn an agent on or off in this workspace.",
+    expose=CLI_ONLY,
+    destructive=False,
+    idempotent=True,
 )
 async def agents_configure(ctx: OpContext, p: ToggleParams) -> AgentsResult:
     names = [a.name for a in ALL_AGENTS]
@@ -208,6 +231,10 @@ class RunResult(BaseModel):
     effect="local",
     needs_session=False,
     description="Run the pipeline now: time-based signals, agents, wake-ups, expiry.",
+    # The scheduler runs it every minute: a client would gain at most that minute, and one
+    # calling it in a loop would hold the workspace's write lock against the operator.
+    expose=CLI_ONLY,
+    destructive=False,
 )
 async def agents_run(ctx: OpContext, p: NoParams) -> RunResult:
     report = await pipeline.run_in_workspace(ctx.state, ctx.workspace)
