@@ -1,4 +1,4 @@
-"""Renders docs/API.md from the operation registry.
+"""Renders docs/API.md from the operation registry and the event catalogue.
 
 `python -m daemon.apidoc > docs/API.md`
 """
@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any
 
+from daemon.event_types import EVENTS
 from daemon.protocol import MAX_FRAME, PROTOCOL_VERSION, ErrorCode
 from daemon.registry import SURFACES, Operation, load_operations
 
@@ -94,6 +95,9 @@ def render() -> str:
         lines.append(
             f"- [`{op.name}`](#{_anchor(op.name)}) ({op.effect}; {_exposure(op)}): {op.description}"
         )
+    lines += ["", f"{len(EVENTS)} [events](#events):", ""]
+    for name in sorted(EVENTS):
+        lines.append(f"- [`{name}`](#{_anchor(name)}): {EVENTS[name].description}")
     for op in ordered:
         lines += [
             "",
@@ -107,6 +111,18 @@ def render() -> str:
         ]
         lines += _params(op.params.model_json_schema())
         lines += ["", f"Result: {_result(op.result.model_json_schema())}."]
+    lines += [
+        "",
+        "## Events",
+        "",
+        "What `events.subscribe` streams as `{event: {id, type, data}}`; `type` is one of these",
+        "names and `data` matches its fields. The daemon refuses to publish anything else.",
+        "`caseyos api events --json` prints the same with full JSON Schemas.",
+    ]
+    for name in sorted(EVENTS):
+        declared = EVENTS[name]
+        lines += ["", f"### {name}", "", declared.description, ""]
+        lines += _params(declared.payload.model_json_schema(), column="field")
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daemon import event_types
+
 if TYPE_CHECKING:
     from daemon.state import DaemonState
     from daemon.workspaces import Workspace
@@ -29,5 +31,9 @@ class OpContext:
         return self.state.clock.now()
 
     def emit(self, type_: str, data: dict[str, Any]) -> None:
-        """Queue an event; the dispatcher publishes it only after the commit succeeds."""
-        self.events.append((type_, data))
+        """Queue an event; the dispatcher publishes it only after the commit succeeds.
+
+        Checked now rather than at publishing, so a malformed event fails the operation
+        and rolls it back instead of surfacing after the commit.
+        """
+        self.events.append((type_, event_types.validate(type_, data)))

@@ -33,6 +33,18 @@ def test_api_doc_lists_every_operation() -> None:
         assert f"`destructiveHint` {str(op.hints.destructive).lower()}" in section
 
 
+def test_api_doc_has_a_section_for_every_event() -> None:
+    from daemon.event_types import EVENTS
+
+    text = apidoc.render()
+    assert len(EVENTS) >= 6
+    for name, declared in EVENTS.items():
+        section = text.split(f"\n### {name}\n", 1)[1].split("\n### ", 1)[0]
+        assert declared.description in section
+        for field, info in declared.payload.model_fields.items():
+            assert f"| `{field}` |" in section and str(info.description) in section
+
+
 @pytest.mark.parametrize("shell", sorted(completions.SHELLS))
 def test_completion_scripts_are_current(shell: str) -> None:
     path = ROOT / "completions" / completions.SHELLS[shell]

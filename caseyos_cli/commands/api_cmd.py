@@ -1,4 +1,4 @@
-"""caseyos api ...: the daemon's operations, as the registry declares them."""
+"""caseyos api ...: the daemon's operations and events, as the registry declares them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import typer
 
 from caseyos_cli import output
 
-app = typer.Typer(help="The daemon's API (the one registry of operations).", no_args_is_help=True)
+app = typer.Typer(
+    help="The daemon's API (the one registry of operations and events).", no_args_is_help=True
+)
 
 WIDTH = 80
 INDENT = " " * 4
@@ -41,6 +43,17 @@ def render_operations(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def render_events(result: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for event in result["events"]:
+        lines.append(event["name"])
+        lines += _wrapped(event["description"])
+        fields = _fields(event["payload"])
+        if fields:
+            lines += _wrapped(f"data: {fields}")
+    return lines
+
+
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Full JSON Schemas.")) -> None:
     """Every operation the daemon offers: effect, tool name, who may call it, parameters."""
@@ -49,3 +62,13 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Full JSON Schemas.
         output.print_json(result)
         return
     print("\n".join(render_operations(result)))
+
+
+@app.command("events")
+def events(as_json: bool = typer.Option(False, "--json", help="Full JSON Schemas.")) -> None:
+    """Every event the daemon publishes (events.subscribe), with its data fields."""
+    result = output.call("api.events", {})
+    if as_json:
+        output.print_json(result)
+        return
+    print("\n".join(render_events(result)))

@@ -14,6 +14,7 @@ from daemon import paths
 from daemon.context import OpContext
 from daemon.domain import pipeline, queue, settings
 from daemon.errors import InvalidParams
+from daemon.event_types import EVENTS
 from daemon.protocol import PROTOCOL_VERSION
 from daemon.registry import (
     CLI_ONLY,
@@ -150,6 +151,33 @@ def api_description() -> ApiList:
 )
 async def api_list(ctx: OpContext, p: NoParams) -> ApiList:
     return api_description()
+
+
+class EventInfo(BaseModel):
+    name: str
+    description: str
+    payload: dict[str, Any] = Field(description="The JSON Schema of the event's data.")
+
+
+class EventsResult(BaseModel):
+    events: list[EventInfo]
+
+
+def events_description() -> EventsResult:
+    return EventsResult(events=[EventInfo(**EVENTS[name].schema()) for name in sorted(EVENTS)])
+
+
+@operation(
+    "api.events",
+    params=NoParams,
+    result=EventsResult,
+    effect="read",
+    needs_session=False,
+    description="Every event the daemon publishes, with the JSON Schema of its data.",
+    expose=EVERYWHERE,
+)
+async def api_events(ctx: OpContext, p: NoParams) -> EventsResult:
+    return events_description()
 
 
 class AgentInfo(BaseModel):
