@@ -7,11 +7,12 @@ every tool client resolves references.
 
 from __future__ import annotations
 
-from typing import Any
-
-from mcp.types import Tool, ToolAnnotations
+from typing import TYPE_CHECKING, Any
 
 from daemon.registry import Operation, Surface, load_operations
+
+if TYPE_CHECKING:
+    from mcp.types import Tool
 
 _REF_PREFIX = "#/$defs/"
 # Keywords whose value is a map of property names to schemas; a name there is data, so a
@@ -74,6 +75,10 @@ def output_schema(op: Operation) -> dict[str, Any]:
 
 
 def mcp_tool(op: Operation) -> Tool:
+    # Imported here: the mcp package loads a web stack (half a second) that the
+    # assistant, which only needs openai_tool, should not pay for.
+    from mcp.types import Tool, ToolAnnotations
+
     return Tool(
         name=op.tool_name,
         description=op.description,

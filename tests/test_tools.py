@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -147,6 +149,17 @@ def test_a_tool_call_resolves_only_on_surfaces_it_is_offered_on() -> None:
     for name in ("system_stop", "import_file", "system.stop", "nope"):
         with pytest.raises(LookupError):
             tools.by_tool_name(name, "mcp")
+
+
+def test_the_assistant_listing_does_not_load_the_mcp_sdk() -> None:
+    probe = (
+        "import sys; from daemon import tools; tools.llm_tools(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'mcp', 'starlette'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 class Inner(BaseModel):
