@@ -1,4 +1,7 @@
-"""Renders docs/API.md from the operation registry: `python -m daemon.apidoc > docs/API.md`."""
+"""Renders docs/API.md from the operation registry and the event catalogue.
+
+`python -m daemon.apidoc > docs/API.md`
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ import json
 import sys
 from typing import Any
 
+from daemon.event_types import EVENTS
 from daemon.protocol import MAX_FRAME, PROTOCOL_VERSION, ErrorCode
-from daemon.registry import load_operations
+from daemon.registry import SURFACES, Operation, load_operations
 
 
 def _type(schema: dict[str, Any]) -> str:
@@ -16,18 +20,19 @@ def _type(schema: dict[str, Any]) -> str:
     if "$ref" in schema:
         return schema["$ref"].rsplit("/", 1)[-1]
     if "enum" in schema:
-        return " | ".join(json.dumps(v) for v in schema["enum"])
+        # Commas, not '|': these end up in table cells.
+        return "one of " + ", ".join(json.dumps(v) for v in schema["enum"])
     if schema.get("type") == "array":
         return f"list of {_type(schema.get('items', {}))}"
     return str(schema.get("type", "any"))
 
 
-def _params(schema: dict[str, Any]) -> list[str]:
+def _params(schema: dict[str, Any], column: str = "param") -> list[str]:
     props = schema.get("properties", {})
     if not props:
         return ["No parameters."]
     required = set(schema.get("required", []))
-    rows = ["| param | type | required | default | description |", "|---|---|---|---|---|"]
+    rows = [f"| {column} | type | required | default | description |", "|---|---|---|---|---|"]
     for name, prop in props.items():
         default = json.dumps(prop["default"]) if "default" in prop else ""
         rows.append(
@@ -40,6 +45,18 @@ def _params(schema: dict[str, Any]) -> list[str]:
 def _result(schema: dict[str, Any]) -> str:
     props = schema.get("properties", {})
     return ", ".join(f"`{k}` ({_type(v)})" for k, v in props.items())
+
+
+def _exposure(op: Operation) -> str:
+    return ", ".join(f"`{s}`" for s in SURFACES if op.exposed_to(s))
+
+
+def _hints(op: Operation) -> str:
+    return ", ".join(f"`{k}` {str(v).lower()}" for k, v in op.hints.mcp().items())
+
+
+def _anchor(name: str) -> str:
+    return name.replace(".", "")
 
 
 def render() -> str:
@@ -64,17 +81,48 @@ def render() -> str:
         "Effect classes: `read` changes nothing; `local` changes only this machine's data;",
         "`external` reaches the outside world (none yet: they will go through the outbox).",
         "",
+        "Exposure says who may call an operation: `cli` (the CLI calls every operation),",
+        "`mcp` (offered to MCP clients as a tool) and `llm` (offered to the assistant as a",
+        "function tool). As a tool, an operation is named with `_` for `.` (`queue_today`)",
+        "and carries the MCP hints listed with it; `read` operations are read-only and",
+        "idempotent, `external` ones open-world.",
+        "",
         f"{len(ops)} operations:",
         "",
     ]
-    for op in sorted(ops.values(), key=lambda o: o.name):
+    ordered = sorted(ops.values(), key=lambda o: o.name)
+    for op in ordered:
         lines.append(
-            f"- [`{op.name}`](#{op.name.replace('.', '')}) ({op.effect}): {op.description}"
+            f"- [`{op.name}`](#{_anchor(op.name)}) ({op.effect}; {_exposure(op)}): {op.description}"
         )
-    for op in sorted(ops.values(), key=lambda o: o.name):
-        lines += ["", f"## {op.name}", "", f"{op.description} Effect: `{op.effect}`.", ""]
+    lines += ["", f"{len(EVENTS)} [events](#events):", ""]
+    for name in sorted(EVENTS):
+        lines.append(f"- [`{name}`](#{_anchor(name)}): {EVENTS[name].description}")
+    for op in ordered:
+        lines += [
+            "",
+            f"## {op.name}",
+            "",
+            f"{op.description} Effect: `{op.effect}`. Tool: `{op.tool_name}`, "
+            f"exposed to {_exposure(op)}.",
+            "",
+            f"MCP hints: {_hints(op)}.",
+            "",
+        ]
         lines += _params(op.params.model_json_schema())
         lines += ["", f"Result: {_result(op.result.model_json_schema())}."]
+    lines += [
+        "",
+        "## Events",
+        "",
+        "What `events.subscribe` streams as `{event: {id, type, data}}`; `type` is one of these",
+        "names and `data` matches its fields. The daemon refuses to publish anything else.",
+        "`caseyos api events --json` prints the same with full JSON Schemas.",
+    ]
+    for name in sorted(EVENTS):
+        declared = EVENTS[name]
+        lines += ["", f"### {name}", "", declared.description, ""]
+        lines += _params(declared.payload.model_json_schema(), column="field")
     return "\n".join(lines) + "\n"
 
 

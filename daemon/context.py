@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daemon import event_types
+
 if TYPE_CHECKING:
     from daemon.state import DaemonState
     from daemon.workspaces import Workspace
@@ -30,5 +32,9 @@ class OpContext:
         return self.state.clock.now()
 
     def emit(self, type_: str, data: dict[str, Any]) -> None:
-        """Queue an event; it is published only after the operation's commit succeeds."""
-        self.events.append((type_, data))
+        """Queue an event; it is published only after the operation's commit succeeds.
+
+        Checked now rather than at publishing, so a malformed event fails the operation
+        and rolls it back instead of surfacing after the commit.
+        """
+        self.events.append((type_, event_types.validate(type_, data)))

@@ -1,4 +1,7 @@
-"""The daemon's event stream: monotonic ids, a replay buffer and one queue per subscriber."""
+"""The daemon's event stream: monotonic ids, a replay buffer and one queue per subscriber.
+
+Only events declared in daemon/event_types.py are published, with payloads that match them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
+
+from daemon import event_types
 
 REPLAY = 1000
 SUBSCRIBER_BACKLOG = 1000
@@ -32,7 +37,8 @@ class EventBus:
         return self._next_id - 1
 
     def publish(self, type_: str, data: dict[str, Any]) -> Event:
-        event = Event(self._next_id, type_, data)
+        """Publish a declared event; InvalidEvent (before any id is used) if it is not one."""
+        event = Event(self._next_id, type_, event_types.validate(type_, data))
         self._next_id += 1
         self._recent.append(event)
         for queue in list(self._subscribers):

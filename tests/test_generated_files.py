@@ -21,13 +21,28 @@ def test_api_doc_is_current() -> None:
 
 
 def test_api_doc_lists_every_operation() -> None:
-    from daemon.registry import load_operations
+    from daemon.registry import SURFACES, load_operations
 
     text = apidoc.render()
     ops = load_operations()
     assert 20 <= len(ops) <= 60, "the API stays small: adding an operation is deliberate"
-    for name in ops:
-        assert f"## {name}\n" in text
+    for name, op in ops.items():
+        section = text.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"Tool: `{op.tool_name}`, exposed to " in section
+        assert ", ".join(f"`{s}`" for s in SURFACES if s in op.expose) in section
+        assert f"`destructiveHint` {str(op.hints.destructive).lower()}" in section
+
+
+def test_api_doc_has_a_section_for_every_event() -> None:
+    from daemon.event_types import EVENTS
+
+    text = apidoc.render()
+    assert len(EVENTS) >= 6
+    for name, declared in EVENTS.items():
+        section = text.split(f"\n### {name}\n", 1)[1].split("\n### ", 1)[0]
+        assert declared.description in section
+        for field, info in declared.payload.model_fields.items():
+            assert f"| `{field}` |" in section and str(info.description) in section
 
 
 @pytest.mark.parametrize("shell", sorted(completions.SHELLS))

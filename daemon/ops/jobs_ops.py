@@ -8,7 +8,7 @@ from daemon.context import OpContext
 from daemon.domain import jobs
 from daemon.errors import Conflict, NotFound
 from daemon.ops.views import JobOut
-from daemon.registry import Params, operation
+from daemon.registry import CLI_ONLY, EVERYWHERE, Params, operation
 from daemon.store.models import Job
 
 
@@ -37,6 +37,7 @@ class JobsResult(BaseModel):
     effect="read",
     needs_session=False,
     description="Recent jobs in every open workspace, newest first.",
+    expose=EVERYWHERE,
 )
 async def list_jobs(ctx: OpContext, p: JobsParams) -> JobsResult:
     found: list[JobOut] = []
@@ -71,6 +72,7 @@ async def _find(ctx: OpContext, job_id: str) -> JobOut:
     effect="read",
     needs_session=False,
     description="One job: status, progress, and its result or error once it ended.",
+    expose=EVERYWHERE,
 )
 async def show(ctx: OpContext, p: JobId) -> JobResult:
     return JobResult(job=await _find(ctx, p.id))
@@ -90,6 +92,7 @@ class WaitParams(Params):
     effect="read",
     needs_session=False,
     description="Wait (bounded) for a job to end; returns it, running or ended.",
+    expose=EVERYWHERE,
 )
 async def wait(ctx: OpContext, p: WaitParams) -> JobResult:
     await _find(ctx, p.id)
@@ -104,6 +107,9 @@ async def wait(ctx: OpContext, p: WaitParams) -> JobResult:
     effect="local",
     needs_session=False,
     description="Stop a running job after its current chunk; what it wrote so far stays.",
+    # Jobs are started from the command line only; stopping one is the operator's call too.
+    expose=CLI_ONLY,
+    destructive=False,
 )
 async def cancel(ctx: OpContext, p: JobId) -> JobResult:
     job = await _find(ctx, p.id)

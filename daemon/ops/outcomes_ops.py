@@ -13,15 +13,15 @@ from daemon.context import OpContext
 from daemon.domain import queue
 from daemon.domain.learning import POSITIVE_OUTCOMES
 from daemon.ops.queue_ops import OutcomeOut
-from daemon.registry import Params, operation
+from daemon.registry import EVERYWHERE, Params, operation
 from daemon.store.models import Move, MoveEvent, Outcome
 from daemon.vocabulary import OutcomeKind
 
 
 class RecordParams(Params):
-    move_id: int
-    kind: OutcomeKind
-    note: str | None = Field(None, max_length=1000)
+    move_id: int = Field(description="The move the outcome belongs to.")
+    kind: OutcomeKind = Field(description="What happened as a result of the move.")
+    note: str | None = Field(None, max_length=1000, description="Anything worth remembering.")
 
 
 class RecordResult(BaseModel):
@@ -34,6 +34,10 @@ class RecordResult(BaseModel):
     result=RecordResult,
     effect="local",
     description="Record by hand what came of a move (replied, meeting_booked, ...).",
+    expose=EVERYWHERE,
+    destructive=False,
+    # Each call records one more outcome.
+    idempotent=False,
 )
 async def record(ctx: OpContext, p: RecordParams) -> RecordResult:
     move = await queue.get(ctx.session, p.move_id)
@@ -92,6 +96,7 @@ class _Tally:
     result=StatsResult,
     effect="read",
     description="Per agent and move type: acceptance, success and time to outcome.",
+    expose=EVERYWHERE,
 )
 async def stats(ctx: OpContext, p: NoParams) -> StatsResult:
     s = ctx.session

@@ -18,7 +18,7 @@ from daemon.domain.learning import load as load_learned
 from daemon.domain.pipeline import scoring_config
 from daemon.errors import InvalidParams, NotFound
 from daemon.ops.views import MoveOut, SignalOut, move_view, move_views, signal_view
-from daemon.registry import Params, operation
+from daemon.registry import EVERYWHERE, Params, operation
 from daemon.store.models import Contact, Move, MoveEvent, MoveSignal, Outcome, Signal
 from daemon.timeparse import TimeParseError, end_of_day, parse_when
 from daemon.vocabulary import MoveStatus
@@ -52,6 +52,7 @@ class TodayResult(BaseModel):
     effect="read",
     description="Today's Moves: pending moves due today or earlier and woken snoozes, "
     "ranked by APS.",
+    expose=EVERYWHERE,
 )
 async def today(ctx: OpContext, p: TodayParams) -> TodayResult:
     now = ctx.now()
@@ -68,7 +69,7 @@ async def today(ctx: OpContext, p: TodayParams) -> TodayResult:
 
 class ListParams(Params):
     status: list[MoveStatus] = Field(default_factory=list, description="Only these statuses.")
-    limit: int = Field(50, ge=1, le=1000)
+    limit: int = Field(50, ge=1, le=1000, description="At most this many moves.")
 
 
 class ListResult(BaseModel):
@@ -82,6 +83,7 @@ class ListResult(BaseModel):
     result=ListResult,
     effect="read",
     description="All moves, newest first, optionally filtered by status.",
+    expose=EVERYWHERE,
 )
 async def list_moves(ctx: OpContext, p: ListParams) -> ListResult:
     query = select(Move).order_by(Move.updated_at.desc(), Move.id.desc()).limit(p.limit)
@@ -123,6 +125,7 @@ class ShowResult(BaseModel):
     result=ShowResult,
     effect="read",
     description="One move with its score breakdown, causing signals, history and outcomes.",
+    expose=EVERYWHERE,
 )
 async def show(ctx: OpContext, p: MoveId) -> ShowResult:
     s = ctx.session
@@ -179,6 +182,7 @@ class ExplainResult(BaseModel):
     result=ExplainResult,
     effect="read",
     description="The APS breakdown of one move: each component, its weight and why.",
+    expose=EVERYWHERE,
 )
 async def explain(ctx: OpContext, p: MoveId) -> ExplainResult:
     move = await queue.get(ctx.session, p.id)
@@ -201,6 +205,10 @@ async def _change(ctx: OpContext, move_id: int, to: str, reason: str | None) -> 
     result=MoveResult,
     effect="local",
     description="Accept a pending move: you will do it.",
+    expose=EVERYWHERE,
+    destructive=False,
+    # Repeating it is refused as a conflict, so the second call changes nothing.
+    idempotent=True,
 )
 async def accept(ctx: OpContext, p: MoveId) -> MoveResult:
     return await _change(ctx, p.id, queue.ACCEPTED, "accepted")
@@ -216,6 +224,9 @@ class DismissParams(MoveId):
     result=MoveResult,
     effect="local",
     description="Dismiss a pending move, with an optional reason that teaches the score.",
+    expose=EVERYWHERE,
+    destructive=True,  # a final status: the move cannot be reopened
+    idempotent=True,
 )
 async def dismiss(ctx: OpContext, p: DismissParams) -> MoveResult:
     return await _change(ctx, p.id, queue.DISMISSED, p.reason or "dismissed")
@@ -234,6 +245,9 @@ class SnoozeParams(MoveId):
     result=MoveResult,
     effect="local",
     description="Snooze a pending or accepted move until a time; it returns to pending then.",
+    expose=EVERYWHERE,
+    destructive=False,
+    idempotent=True,
 )
 async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
     now = ctx.now()
@@ -258,6 +272,9 @@ async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
     effect="local",
     description="Mark a move done; a pending or snoozed move is accepted first, "
     "and every step is kept in its history.",
+    expose=EVERYWHERE,
+    destructive=True,  # a final status: the move cannot be reopened
+    idempotent=True,
 )
 async def done(ctx: OpContext, p: MoveId) -> MoveResult:
     move = await queue.get(ctx.session, p.id)
@@ -269,9 +286,15 @@ async def done(ctx: OpContext, p: MoveId) -> MoveResult:
 
 
 class AddParams(Params):
-    title: str = Field(min_length=1, max_length=255)
-    contact: str | None = Field(None, description="The contact's email address.")
-    due: str = Field("today", description="When it is due: 'tomorrow', 'fri 3pm', ...")
+    title: str = Field(
+        min_length=1, max_length=255, description="What to do, as it shows in the queue."
+    )
+    contact: str | None = Field(
+        None, description="Email address of a contact in this workspace the move is about."
+    )
+    due: str = Field(
+        "today", description="When it is due: 'tomorrow', 'fri 3pm', ... (operator's time zone)."
+    )
     why: str | None = Field(None, max_length=1000, description="Why now, in your words.")
 
 
@@ -281,6 +304,9 @@ class AddParams(Params):
     result=MoveResult,
     effect="local",
     description="Add a move by hand (type task), optionally about a contact.",
+    expose=EVERYWHERE,
+    destructive=False,
+    idempotent=False,
 )
 async def add(ctx: OpContext, p: AddParams) -> MoveResult:
     s, now = ctx.session, ctx.now()
@@ -360,6 +386,7 @@ def _rate(accepted: int, proposed: int) -> float | None:
     result=StatsResult,
     effect="read",
     description="Move counts by status and by agent, with acceptance rates.",
+    expose=EVERYWHERE,
 )
 async def stats(ctx: OpContext, p: StatsParams) -> StatsResult:
     s = ctx.session

@@ -11,7 +11,7 @@ from daemon.context import OpContext
 from daemon.domain import settings
 from daemon.errors import InvalidParams
 from daemon.ops.views import SignalOut, signal_view
-from daemon.registry import Params, operation
+from daemon.registry import EVERYWHERE, Params, operation
 from daemon.store.models import Signal
 from daemon.timeparse import TimeParseError, parse_since
 
@@ -29,7 +29,7 @@ async def _since(ctx: OpContext, text: str) -> datetime:
 
 class ListParams(SinceParams):
     kind: str | None = Field(None, description="Only this kind, e.g. email.replied.")
-    limit: int = Field(100, ge=1, le=5000)
+    limit: int = Field(100, ge=1, le=5000, description="At most this many signals.")
 
 
 class ListResult(BaseModel):
@@ -44,6 +44,7 @@ class ListResult(BaseModel):
     result=ListResult,
     effect="read",
     description="Signals that occurred since a time, newest first.",
+    expose=EVERYWHERE,
 )
 async def list_signals(ctx: OpContext, p: ListParams) -> ListResult:
     since = await _since(ctx, p.since)
@@ -78,6 +79,7 @@ class StatsResult(BaseModel):
     result=StatsResult,
     effect="read",
     description="Signal counts by kind and source since a time.",
+    expose=EVERYWHERE,
 )
 async def stats(ctx: OpContext, p: SinceParams) -> StatsResult:
     s = ctx.session

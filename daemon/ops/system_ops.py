@@ -14,10 +14,20 @@ from daemon import paths
 from daemon.context import OpContext
 from daemon.domain import agent_pass, queue, settings
 from daemon.errors import InvalidParams
+from daemon.event_types import EVENTS
 from daemon.jobs import JobRun
 from daemon.ops.views import JobOut
 from daemon.protocol import PROTOCOL_VERSION
-from daemon.registry import REGISTRY, NoParams, Params, operation
+from daemon.registry import (
+    CLI_ONLY,
+    EVERYWHERE,
+    REGISTRY,
+    SURFACES,
+    NoParams,
+    Params,
+    Surface,
+    operation,
+)
 from daemon.store.models import ImportRecord, Move, Signal
 from daemon.timeparse import end_of_day
 
@@ -48,6 +58,9 @@ class StatusResult(BaseModel):
     result=StatusResult,
     effect="read",
     description="Daemon health: version, workspace, moves due today, last sync, pool use.",
+    # Not for the assistant: pid, socket and database paths mean nothing to it and would
+    # leave the machine with every prompt; the moves due it gets from queue.today.
+    expose={"cli", "mcp"},
 )
 async def status(ctx: OpContext, p: NoParams) -> StatusResult:
     state, ws, s = ctx.state, ctx.workspace, ctx.session
@@ -95,6 +108,9 @@ class StopResult(BaseModel):
     effect="local",
     needs_session=False,
     description="Ask the daemon to finish running operations and exit.",
+    expose=CLI_ONLY,
+    destructive=False,
+    idempotent=True,
 )
 async def stop(ctx: OpContext, p: NoParams) -> StopResult:
     ctx.state.stop_requested.set()
@@ -103,8 +119,11 @@ async def stop(ctx: OpContext, p: NoParams) -> StopResult:
 
 class OperationInfo(BaseModel):
     name: str
+    tool_name: str = Field(description="The name as an MCP or assistant tool.")
     description: str
     effect: Literal["read", "local", "external"]
+    expose: list[Surface] = Field(description=f"Who may call it, of {', '.join(SURFACES)}.")
+    hints: dict[str, bool] = Field(description="MCP tool annotations.")
     params: dict[str, Any]
     result: dict[str, Any]
 
@@ -126,9 +145,37 @@ def api_description() -> ApiList:
     effect="read",
     needs_session=False,
     description="Every operation the daemon offers, with its JSON Schemas.",
+    expose=EVERYWHERE,
 )
 async def api_list(ctx: OpContext, p: NoParams) -> ApiList:
     return api_description()
+
+
+class EventInfo(BaseModel):
+    name: str
+    description: str
+    payload: dict[str, Any] = Field(description="The JSON Schema of the event's data.")
+
+
+class EventsResult(BaseModel):
+    events: list[EventInfo]
+
+
+def events_description() -> EventsResult:
+    return EventsResult(events=[EventInfo(**EVENTS[name].schema()) for name in sorted(EVENTS)])
+
+
+@operation(
+    "api.events",
+    params=NoParams,
+    result=EventsResult,
+    effect="read",
+    needs_session=False,
+    description="Every event the daemon publishes, with the JSON Schema of its data.",
+    expose=EVERYWHERE,
+)
+async def api_events(ctx: OpContext, p: NoParams) -> EventsResult:
+    return events_description()
 
 
 class AgentInfo(BaseModel):
@@ -149,6 +196,7 @@ class AgentsResult(BaseModel):
     result=AgentsResult,
     effect="read",
     description="The agents, what they consume and whether they are enabled.",
+    expose=EVERYWHERE,
 )
 async def agents_list(ctx: OpContext, p: NoParams) -> AgentsResult:
     return await _agents(ctx)
@@ -171,8 +219,8 @@ async def _agents(ctx: OpContext) -> AgentsResult:
 
 
 class ToggleParams(Params):
-    name: str
-    enabled: bool
+    name: str = Field(description="The agent, as `agents list` names it.")
+    enabled: bool = Field(description="True to turn it on, false to turn it off.")
 
 
 @operation(
@@ -181,6 +229,9 @@ class ToggleParams(Params):
     result=AgentsResult,
     effect="local",
     description="Turn an agent on or off in this workspace.",
+    expose=CLI_ONLY,
+    destructive=False,
+    idempotent=True,
 )
 async def agents_configure(ctx: OpContext, p: ToggleParams) -> AgentsResult:
     names = [a.name for a in ALL_AGENTS]
@@ -206,6 +257,10 @@ class RunResult(BaseModel):
     effect="local",
     needs_session=False,
     description="Start a full agent pass now: time-based signals, agents, wake-ups, expiry.",
+    # The scheduler runs a pass every minute: a client would gain at most that minute, and
+    # one starting passes in a loop would keep the writer busy against the operator.
+    expose=CLI_ONLY,
+    destructive=False,
 )
 async def agents_run(ctx: OpContext, p: NoParams) -> RunResult:
     async def work(run: JobRun) -> dict[str, Any]:

@@ -17,12 +17,12 @@ from daemon.domain.ingest import FREE_MAIL
 from daemon.errors import InvalidParams, NotFound
 from daemon.jobs import JobRun
 from daemon.ops.views import JobOut
-from daemon.registry import NoParams, Params, operation
+from daemon.registry import CLI_ONLY, EVERYWHERE, NoParams, Params, operation
 from daemon.workspaces import DEMO, MAIN, NAME_RE
 
 
 class OperatorParams(Params):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, description="Your full name.")
     emails: list[str] = Field(min_length=1, description="Every address you send from.")
     internal_domains: list[str] = Field(
         default_factory=list, description="Your company's mail domains."
@@ -88,6 +88,10 @@ def _out(ident: OperatorIdentity, workspace: str) -> OperatorOut:
     effect="local",
     workspace="main",
     description="Set who you are in your own workspace and make it the active one.",
+    expose=CLI_ONLY,
+    # It replaces the identity that tells your mail from your contacts'.
+    destructive=True,
+    idempotent=True,
 )
 async def init(ctx: OpContext, p: OperatorParams) -> OperatorOut:
     ident = p.identity()
@@ -103,6 +107,7 @@ async def init(ctx: OpContext, p: OperatorParams) -> OperatorOut:
     result=OperatorOut,
     effect="read",
     description="Who the active workspace belongs to.",
+    expose=EVERYWHERE,
 )
 async def show(ctx: OpContext, p: NoParams) -> OperatorOut:
     ident = await settings.operator(ctx.session)
@@ -130,6 +135,9 @@ class WorkspacesResult(BaseModel):
     effect="read",
     needs_session=False,
     description="The workspaces on this machine and the active one.",
+    # Not for the assistant, whose prompts leave the machine: it lists database paths, and
+    # the active workspace's name comes with queue.today and operator.show anyway.
+    expose={"cli", "mcp"},
 )
 async def ws_list(ctx: OpContext, p: NoParams) -> WorkspacesResult:
     return _workspaces(ctx)
@@ -147,7 +155,7 @@ def _workspaces(ctx: OpContext) -> WorkspacesResult:
 
 
 class UseParams(Params):
-    name: str
+    name: str = Field(description="The workspace to switch to: main, demo or another name.")
 
     @field_validator("name")
     @classmethod
@@ -164,6 +172,9 @@ class UseParams(Params):
     effect="local",
     needs_session=False,
     description="Switch the active workspace (main or demo).",
+    expose=CLI_ONLY,
+    destructive=False,
+    idempotent=True,
 )
 async def ws_use(ctx: OpContext, p: UseParams) -> WorkspacesResult:
     m = ctx.state.workspaces
@@ -201,6 +212,10 @@ class DemoResult(BaseModel):
     effect="local",
     needs_session=False,
     description="Switch to the demo workspace, building it (or rebuilding with reset).",
+    expose=CLI_ONLY,
+    # With reset it deletes the demo workspace.
+    destructive=True,
+    idempotent=False,
 )
 async def demo_load(ctx: OpContext, p: DemoParams) -> DemoResult:
     job = await demo.load(ctx.state, reset=p.reset)
@@ -231,6 +246,11 @@ class ImportStarted(BaseModel):
     effect="local",
     needs_session=False,
     description="Start importing a local file into your own workspace (never the demo).",
+    # It reads any path the daemon can read: only the operator may point it at one.
+    expose=CLI_ONLY,
+    # Records already imported are overwritten with the file's version of them.
+    destructive=True,
+    idempotent=True,
 )
 async def import_file(ctx: OpContext, p: ImportParams) -> ImportStarted:
     path = Path(p.path)
