@@ -101,6 +101,7 @@ async def open_active_workspace(state: DaemonState) -> None:
     A demo that needs building is built by a job, which operations on it wait for.
     """
     from daemon.domain import demo, jobs
+    from daemon.unit_of_work import unit_of_work
 
     manager = state.workspaces
     name = manager.remembered()
@@ -108,8 +109,8 @@ async def open_active_workspace(state: DaemonState) -> None:
         name = demo.DEMO if not manager.exists("main") else "main"
     for existing in {name, *manager.names()}:
         ws = await manager.open(existing)
-        async with ws.transaction() as session:
-            stale = await jobs.mark_interrupted(session, state.clock.now())
+        async with unit_of_work(ws, state.bus) as uow:
+            stale = await jobs.mark_interrupted(uow.session, state.clock.now())
         if stale:
             log.info("%d job(s) in %s were interrupted by the last shutdown", stale, existing)
     await manager.use(name)
