@@ -145,11 +145,9 @@ def follow(watcher: Any, job: dict[str, Any], label: str) -> dict[str, Any]:
                 job = {**job, **event["data"]}
     except KeyboardInterrupt:
         display.close()
-        output.note(
-            f"Stopped watching; job {job_id} goes on in the daemon. "
-            f"`caseyos jobs show {job_id}` for how it went, `caseyos jobs cancel {job_id}` "
-            "to stop it."
-        )
+        output.note(f"Stopped watching; job {job_id} goes on in the daemon.")
+        output.note(f"  caseyos jobs show {job_id}     how it went")
+        output.note(f"  caseyos jobs cancel {job_id}   to stop it")
         raise SystemExit(130) from None
     display.close()
     return dict(output.call("jobs.show", {"id": job_id})["job"])

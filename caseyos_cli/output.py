@@ -41,6 +41,15 @@ def note(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def wrap(text: str) -> str:
+    """A sentence for people, wrapped at word boundaries to the terminal (80 without one)."""
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size((80, 24)).columns
+    return textwrap.fill(text, width=max(40, width), break_on_hyphens=False)
+
+
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
 

@@ -160,15 +160,15 @@ def import_(
         output.print_json(job["result"])
         return
     result = job["result"]
-    counts = ", ".join(f"{v} new {k}" for k, v in result["counts"].items()) or "nothing new"
-    print(f"{path.name} ({result['kind']}): {counts}.")
+    counts = ", ".join(f"{v:,} new {k}" for k, v in result["counts"].items()) or "nothing new"
+    print(output.wrap(f"{path.name} ({result['kind']}): {counts}."))
     q = result["queue"]
-    print(f"Queue: {q['proposed']} new moves, {q['resolved']} resolved.")
+    print(f"Queue: {q['proposed']:,} new moves, {q['resolved']:,} resolved.")
     for w in result["warnings"][:10]:
         output.note(f"warning: {w}")
     if result["warning_count"] > 10:
-        output.note(f"... and {result['warning_count'] - 10} more warnings")
-    output.note(started["demo_note"])
+        output.note(f"... and {result['warning_count'] - 10:,} more warnings")
+    output.note(output.wrap(started["demo_note"]))
 
 
 def register(app: typer.Typer) -> None:
