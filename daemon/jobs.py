@@ -124,6 +124,10 @@ class JobManager:
         self._live: dict[str, _Live] = {}
         self.stopping = False
 
+    def running(self) -> list[dict[str, Any]]:
+        """Every job running now, as `job.updated` shows a job."""
+        return [entry.run.info() for entry in self._live.values()]
+
     def live(self, job_id: str) -> JobRun | None:
         entry = self._live.get(job_id)
         return entry.run if entry else None

@@ -61,6 +61,9 @@ def short_status() -> None:
         f"last sync: {'never' if not last else timefmt.rel(last, now, tz)}"
         f"; last signal {timefmt.rel(s['last_signal_at'], now, tz)}"
     )
+    for job in s.get("jobs_running", []):
+        done = f"{job['done']:,}" + (f"/{job['total']:,}" if job["total"] else "")
+        print(f"job:       {job['id']} {job['title']}: {job['phase']} {done}")
 
 
 @app.command()

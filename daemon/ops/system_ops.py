@@ -50,6 +50,9 @@ class StatusResult(BaseModel):
     last_tick: dict[str, Any]
     connections_checked_out: int
     requests_served: int
+    jobs_running: list[JobOut] = Field(
+        default_factory=list, description="Imports, builds and passes running now."
+    )
 
 
 @operation(
@@ -94,6 +97,7 @@ async def status(ctx: OpContext, p: NoParams) -> StatusResult:
         last_tick=state.last_tick,
         connections_checked_out=checked_out,
         requests_served=state.requests_served,
+        jobs_running=[JobOut(**job) for job in state.jobs.running()],
     )
 
 
