@@ -59,6 +59,8 @@ _SPACE_RE = re.compile(r"\s+")
 _ANGLE_ID_RE = re.compile(r"<([^<>\s]+)>")
 _ESCAPED_FROM_RE = re.compile(r"(?m)^>(>*From )")
 _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
+_BLANKS_RE = re.compile(r"[ \t]+")
+_EXTRA_LINES_RE = re.compile(r"\n{3,}")
 
 # Read this much of the file at a time; a message larger than this grows the read instead.
 _BLOCK = 1 << 20
@@ -652,7 +654,7 @@ def strip_quoted(text: str) -> str:
     while kept and not kept[-1]:
         kept.pop()
     joined = "\n".join(kept)
-    return re.sub(r"\n{3,}", "\n\n", joined) if "\n\n\n" in joined else joined
+    return _EXTRA_LINES_RE.sub("\n\n", joined) if "\n\n\n" in joined else joined
 
 
 def _attribution_ends(lines: list[str], start: int) -> bool:
@@ -719,6 +721,5 @@ def html_to_text(html: str) -> str:
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()
-    text = "".join(extractor.parts).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = _BLANKS_RE.sub(" ", "".join(extractor.parts).replace("\xa0", " "))
+    return _EXTRA_LINES_RE.sub("\n\n", "\n".join(ln.strip() for ln in text.split("\n"))).strip()

@@ -251,13 +251,16 @@ class Header:
 class Row:
     """One data row, read by field name; a missing column reads as an empty cell."""
 
+    __slots__ = ("_index", "header", "line", "values")
+
     def __init__(self, header: Header, values: list[str], line: int):
         self.header = header
         self.values = values
         self.line = line
+        self._index = header.index
 
     def get(self, field: str) -> str:
-        i = self.header.index.get(field)
+        i = self._index.get(field)
         if i is None or i >= len(self.values):
             return ""
         return self.values[i].strip()

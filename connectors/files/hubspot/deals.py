@@ -39,11 +39,11 @@ def add_deal(
         ctx.warn(row.line, f"skipped deal {name or record_id!r}, no Deal Stage")
         return
     seen[record_id] = row.line
-    stage = values.DEFAULT_STAGES.get(slug(raw_stage), slug(raw_stage))
+    stage_slug = slug(raw_stage)
+    stage = values.DEFAULT_STAGES.get(stage_slug, stage_slug)
     pipeline_label = row.get("pipeline")
-    pipeline = (
-        "default" if slug(pipeline_label) in {"", "default", "salespipeline"} else pipeline_label
-    )
+    pipeline_slug = slug(pipeline_label)
+    pipeline = "default" if pipeline_slug in {"", "default", "salespipeline"} else pipeline_label
 
     contacts, _ = values.association_emails(row.get("associated_contact"))
 
@@ -61,7 +61,7 @@ def add_deal(
             ctx.warn(row.line, f"ignored Amount {raw_amount!r}: not a number")
 
     created = ctx.when(row, "create_date", "Create Date")
-    stage_entered = _stage_entered(ctx, row, stage, slug(pipeline_label))
+    stage_entered = _stage_entered(ctx, row, stage, pipeline_slug)
     if stage_entered is None:
         stage_entered = ctx.when(row, "last_modified", "Last Modified Date") or created
     deal = DealRecord(

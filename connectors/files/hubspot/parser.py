@@ -80,7 +80,8 @@ def _iter_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                     raise ImportFormatError(
                         f"not a readable CSV file: {exc}", path=str(path), line=line
                     ) from exc
-                if any(cell.strip() for cell in row):
+                # One C-level join answers "is any cell more than whitespace" for the row.
+                if "".join(row).strip():
                     yield line, row
     except UnicodeDecodeError as exc:
         raise ImportFormatError(
