@@ -25,6 +25,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from connectors.base import OperatorIdentity
@@ -823,7 +824,8 @@ class _MboxWriter:
         headers = self.received_headers(sender, at) + (f"{extra}\n" if extra else "")
         headers += (
             f"Date: {_rfc2822(at.astimezone(_ZONES[1]))}\nFrom: {_mailbox(name, sender)}\n"
-            f"To: {OPERATOR_EMAIL}\nSubject: {name}: activity from {contact.name}\n"
+            f"To: {OPERATOR_EMAIL}\n"
+            f"Subject: {self.subject_header(f'{name}: activity from {contact.name}', _GMAIL)}\n"
             f"Message-ID: <{self.message_id('', domain)}>\n"
         )
         markup = f"<p>{html.escape(text)}</p>"
@@ -912,7 +914,8 @@ class _MboxWriter:
             while self.written < self.n:
                 left = self.n - self.written
                 roll = rng.random()
-                if roll < 0.012 and left >= 2:
+                # One bounce per hundred messages, the first early: small test files get one.
+                if self.written >= 100 * self.stats.bounces + 40 and left >= 2:
                     self.bounce(chunks)
                 elif roll < 0.13:
                     self.newsletter(chunks)
@@ -959,6 +962,12 @@ class CsvStats:
     companies: int = 0  # distinct company domains a contacts export yields
     signals: int = 0
     bytes: int = 0
+
+
+class CsvWriter(Protocol):
+    """What every write_*_csv function is."""
+
+    def __call__(self, path: Path, n: int, *, seed: int = 0) -> CsvStats: ...
 
 
 def _stamp(moment: datetime, zone: tzinfo) -> str:
