@@ -118,9 +118,15 @@ def slug(value: str) -> str:
 
 def to_utc(value: datetime, tz: tzinfo) -> datetime:
     """Naive datetimes are wall-clock time in `tz`."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value.astimezone(UTC)
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    offset = tz.utcoffset(value)
+    if offset is None:
+        return value.replace(tzinfo=tz).astimezone(UTC)
+    # What replace(tzinfo=tz).astimezone(UTC) computes, without the keyword-argument copy
+    # that makes it several times slower; exports carry thousands of these cells.
+    moment = value - offset
+    return datetime.combine(moment, moment.time(), UTC)
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:

@@ -21,6 +21,7 @@ from email import policy
 from email.message import Message
 from email.parser import Parser
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -58,6 +59,14 @@ _FOLD_RE = re.compile(r"\r?\n[ \t]+")
 _SPACE_RE = re.compile(r"\s+")
 _ANGLE_ID_RE = re.compile(r"<([^<>\s]+)>")
 _ESCAPED_FROM_RE = re.compile(r"(?m)^>(>*From )")
+# A dot-atom address; getaddresses returns these exactly as written.
+_DOT_ATOM_ADDRESS = (
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+_NAMED_ADDRESS_RE = re.compile(rf"[ \t]*([^<>@,]*?)[ \t]*<({_DOT_ATOM_ADDRESS})>[ \t]*")
+_BARE_ADDRESS_RE = re.compile(rf"[ \t]*()({_DOT_ATOM_ADDRESS})[ \t]*")
+_ADDRESS_SPECIALS_RE = re.compile(r'["()\[\]\\:;\r\n]')
 _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
 _BLANKS_RE = re.compile(r"[ \t]+")
 _EXTRA_LINES_RE = re.compile(r"\n{3,}")
@@ -73,11 +82,18 @@ _BOM = b"\xef\xbb\xbf"
 # as the text in the file, where the default policy would build an object for each one read.
 _HEADER_LINE = r"(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n|\Z)"
 _HEADER_BLOCK_RE = re.compile(f"(?:{_HEADER_LINE})*")
+_FIELD_RE = re.compile(
+    r"([\041-\071\073-\176]*):[ \t]*"
+    r"([^\r\n]*(?:\r\n|\r|\n|\Z)(?:[ \t][^\r\n]*(?:\r\n|\r|\n|\Z))*)"
+)
+# Lines the feed parser treats specially: an envelope line, a field without a name, and a
+# continuation with nothing to continue.
+_ODD_HEADER_LINE_RE = re.compile(r"(?:^|[\r\n])(?:From |:)|^[ \t]")
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _MIME_PARSER = Parser(policy=policy.compat32)
-# The fields that decide how a body is parsed and decoded.
-_BODY_FIELDS = ("content-type", "content-disposition", "content-transfer-encoding")
+# The fields that decide how a body is split, chosen and decoded.
+_BODY_FIELDS = ("content-type", "content-disposition", "content-transfer-encoding", "content-id")
 
 
 class ParsedMessage(NamedTuple):
@@ -213,17 +229,35 @@ class _Skip(Exception):
 def _split(data: bytes) -> tuple[list[tuple[str, str]], Message]:
     """(header fields as written, the message as a compat32 Message) of one mbox entry.
 
-    Header lines, continuation lines, a misplaced "From " line and a missing blank line before
-    the body are handled as email.feedparser handles them, so the fields are those
-    `Message.raw_items()` would give. The returned Message carries only the fields that shape
-    the body; a text body is set as its payload without any parsing at all.
+    The fields are those `Message.raw_items()` would give, and the Message has the MIME tree
+    the email package would build, but it carries only the fields that shape each body.
     """
     text = data.decode("ascii", "surrogateescape")
+    fields, body = _header_block(text)
+    shaping = _shaping(fields)
+    try:
+        return fields, _mime(shaping, body)
+    except _Unusual:
+        lead = "".join(f"{name}: {value}\n" for name, value in shaping.values())
+        return fields, _MIME_PARSER.parsestr(f"{lead}\n{body}")
+
+
+def _header_block(text: str) -> tuple[list[tuple[str, str]], str]:
+    """(fields, body) of a message or MIME part, by email.feedparser's rules.
+
+    Header lines, continuation lines, a misplaced "From " line and a missing blank line before
+    the body come out as the feed parser has them.
+    """
     end = _HEADER_BLOCK_RE.match(text).end()  # type: ignore[union-attr]
-    lines = _LINE_RE.findall(text, 0, end)
     newline = _NEWLINE_RE.match(text, end)
     body = text[newline.end() if newline else end :]
-    fields: list[tuple[str, str]] = []
+    block = text[:end]
+    if not _ODD_HEADER_LINE_RE.search(block):
+        # Only "Name: value" lines and their continuations: one pattern reads every field.
+        fields = [(name, value.rstrip("\r\n")) for name, value in _FIELD_RE.findall(block)]
+        return fields, body
+    lines = _LINE_RE.findall(block)
+    fields = []
     pending: list[str] = []
     for number, line in enumerate(lines):
         if line[0] in " \t":
@@ -242,26 +276,92 @@ def _split(data: bytes) -> tuple[list[tuple[str, str]], Message]:
             pending = [line]
     if pending:
         fields.append(_field(pending))
-
-    shaping: dict[str, tuple[str, str]] = {}
-    for name, value in fields:
-        key = name.lower()
-        if key in _BODY_FIELDS and key not in shaping:
-            shaping[key] = (name, value)
-    msg = Message()
-    for name, value in shaping.values():
-        msg[name] = value
-    if msg.get_content_maintype() in {"multipart", "message"}:
-        lead = "".join(f"{name}: {value}\n" for name, value in shaping.values())
-        return fields, _MIME_PARSER.parsestr(f"{lead}\n{body}")
-    msg.set_payload(body)
-    return fields, msg
+    return fields, body
 
 
 def _field(lines: list[str]) -> tuple[str, str]:
     """What compat32's header_source_parse makes of a field's lines."""
     name, value = lines[0].split(":", 1)
     return name, (value.lstrip(" \t") + "".join(lines[1:])).rstrip("\r\n")
+
+
+def _shaping(fields: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """The first of each field that decides how a body is split and decoded."""
+    shaping: dict[str, tuple[str, str]] = {}
+    for name, value in fields:
+        key = name.lower()
+        if key in _BODY_FIELDS and key not in shaping:
+            shaping[key] = (name, value)
+    return shaping
+
+
+class _Unusual(Exception):
+    """A MIME structure that only the email package should judge."""
+
+
+def _mime(shaping: dict[str, tuple[str, str]], body: str, *, part: bool = False) -> Message:
+    """The compat32 Message tree of a body, for plain and well-formed multipart bodies.
+
+    Splitting at boundary lines here spares the feed parser's line loop and the regular
+    expression it compiles for every boundary. Anything it would treat specially (message/*
+    parts, digests, missing or doubled boundaries) raises _Unusual instead. The line break
+    before a boundary belongs to the boundary (RFC 2046), so a `part`'s text loses it.
+    """
+    msg = Message()
+    for name, value in shaping.values():
+        msg[name] = value
+    maintype = msg.get_content_maintype()
+    if maintype == "message":
+        raise _Unusual
+    if maintype != "multipart":
+        msg.set_payload(_trim_line_end(body) if part else body)
+        return msg
+    boundary = msg.get_boundary()
+    if not boundary or msg.get_content_subtype() == "digest":
+        raise _Unusual
+    marks = _boundary_lines(body, "--" + boundary)
+    if len(marks) < 2 or marks[0][2] or not marks[-1][2]:
+        raise _Unusual
+    for (_, end, _), (start, _, _) in pairwise(marks):
+        if start == end:
+            # Back-to-back boundary lines: the feed parser swallows them in its own way.
+            raise _Unusual
+        fields, part_body = _header_block(body[end:start])
+        msg.attach(_mime(_shaping(fields), part_body, part=True))
+    return msg
+
+
+def _boundary_lines(text: str, separator: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is close) of each boundary line up to the first close boundary.
+
+    A boundary line is the separator at the start of a line, optionally "--", spaces or tabs,
+    then the line end, as the feed parser matches it.
+    """
+    marks: list[tuple[int, int, bool]] = []
+    size = len(text)
+    at = text.find(separator)
+    while at >= 0:
+        if at == 0 or text[at - 1] in "\r\n":
+            j = at + len(separator)
+            close = text.startswith("--", j)
+            k = j + 2 if close else j
+            while k < size and text[k] in " \t":
+                k += 1
+            if k == size or text[k] in "\r\n":
+                end = k + 2 if text.startswith("\r\n", k) else min(k + 1, size)
+                marks.append((at, end, close))
+                if close:
+                    break
+        at = text.find(separator, at + 1)
+    return marks
+
+
+def _trim_line_end(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith(("\n", "\r")):
+        return text[:-1]
+    return text
 
 
 class _Headers:
@@ -482,7 +582,7 @@ def _addresses(headers: _Headers, name: str) -> list[tuple[str, str]]:
         return []
     seen: set[str] = set()
     pairs: list[tuple[str, str]] = []
-    for display, address in email.utils.getaddresses(values):
+    for display, address in _mailboxes(values):
         local, at, domain = address.rpartition("@")
         if at and local and domain and " " not in address:
             found: str | None = address.lower()
@@ -491,6 +591,28 @@ def _addresses(headers: _Headers, name: str) -> list[tuple[str, str]]:
         if found and found not in seen:
             seen.add(found)
             pairs.append((_SPACE_RE.sub(" ", decode_words(display)).strip(), found))
+    return pairs
+
+
+def _mailboxes(values: list[str]) -> list[tuple[str, str]]:
+    """email.utils.getaddresses, with its answer for plain lists computed directly.
+
+    Lists of 'Name <local@domain>' and bare 'local@domain' items, without quotes, comments,
+    groups or brackets, are what most mail carries; getaddresses reads those character by
+    character in Python. Anything else goes to it.
+    """
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        if _ADDRESS_SPECIALS_RE.search(value):
+            return email.utils.getaddresses(values)
+        for item in value.split(","):
+            m = _NAMED_ADDRESS_RE.fullmatch(item) or _BARE_ADDRESS_RE.fullmatch(item)
+            if m is None:
+                if item.strip():
+                    return email.utils.getaddresses(values)
+                continue
+            display, address = m.groups()
+            pairs.append((display or "", address))
     return pairs
 
 

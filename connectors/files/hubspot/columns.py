@@ -7,6 +7,7 @@ accepted, compared after lower-casing and collapsing whitespace.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,14 @@ class Header:
 
     index: dict[str, int]
     date_entered: list[tuple[str, str, int]]  # (stage slug, pipeline slug, column)
+    # The same columns by stage, in header order, so a row looks up only its own stage's.
+    entered_by_stage: dict[str, list[tuple[str, str, int]]] = dataclasses.field(
+        default_factory=dict, init=False
+    )
+
+    def __post_init__(self) -> None:
+        for entry in self.date_entered:
+            self.entered_by_stage.setdefault(entry[0], []).append(entry)
 
     @classmethod
     def build(cls, header: list[str], kind: CsvKind) -> Header:

@@ -101,9 +101,10 @@ def add_deal(
 
 
 def _stage_entered(ctx: ParseContext, row: Row, stage: str, pipeline: str) -> datetime | None:
-    candidates = [c for c in row.header.date_entered if c[0] == stage]
-    # With several pipelines the same stage label can appear once per pipeline.
-    candidates.sort(key=lambda c: c[1] != pipeline)
+    candidates = row.header.entered_by_stage.get(stage, [])
+    if len(candidates) > 1:
+        # With several pipelines the same stage label can appear once per pipeline.
+        candidates = sorted(candidates, key=lambda c: c[1] != pipeline)
     for _, _, index in candidates:
         raw = row.values[index].strip() if index < len(row.values) else ""
         if not raw:
