@@ -50,7 +50,10 @@ def add_deal(
     company_name, domain = values.company_ref(row.get("associated_company"))
     domain = normalize_domain(row.get("company_domain")) or domain
     if domain is None:
-        domain = next((email_domain(c) for c in contacts if not is_free_mail(c)), None)
+        for address in contacts:
+            if not is_free_mail(address):
+                domain = email_domain(address)
+                break
 
     amount: float | None = None
     raw_amount = row.get("amount")
@@ -106,7 +109,7 @@ def _stage_entered(ctx: ParseContext, row: Row, stage: str, pipeline: str) -> da
         # With several pipelines the same stage label can appear once per pipeline.
         candidates = sorted(candidates, key=lambda c: c[1] != pipeline)
     for _, _, index in candidates:
-        raw = row.values[index].strip() if index < len(row.values) else ""
+        raw = row.values[index].strip()
         if not raw:
             continue
         try:
