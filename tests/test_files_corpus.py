@@ -7,6 +7,7 @@ encoded words, newsletters, notifications, bounces, and HubSpot exports of every
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pytest
 
 from bench import corpus
 from bench.corpus import MboxStats
-from connectors.base import NoteRecord, TaskRecord
-from connectors.files import detect_kind, parse_file
+from connectors.base import NoteRecord, SyncBatch, TaskRecord
+from connectors.files import detect_kind, iter_hubspot_csv, parse_file, parse_hubspot_csv
 from connectors.files.mbox import parse_mbox
 
 N = 400
@@ -163,3 +164,36 @@ def test_corpus_files_describe_the_same_world(tmp_path: Path) -> None:
     people = {a for a in stats.contacts if ".old@" not in a}
     assert people and people <= {c.email for c in export.contacts}
     assert stats.companies <= {c.domain for c in export.companies}
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        corpus.write_contacts_csv,
+        corpus.write_companies_csv,
+        corpus.write_deals_csv,
+        corpus.write_tasks_csv,
+        corpus.write_notes_csv,
+    ],
+)
+def test_csv_batches_add_up_to_the_whole_file(tmp_path: Path, write: corpus.CsvWriter) -> None:
+    path = tmp_path / "export.csv"
+    stats = write(path, 120)
+    # A duplicate of the first row, at the end, must be recognised across batches.
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        first = list(csv.reader(fh))[1]
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, quoting=csv.QUOTE_ALL).writerow(first)
+    whole = parse_hubspot_csv(path, corpus.operator())
+    batches = list(iter_hubspot_csv(path, corpus.operator(), chunk_rows=25))
+    assert len(batches) == 5  # 121 rows: four batches of 25, the last 21 close the file
+    merged = SyncBatch(source="files")
+    for batch in batches:
+        rows = len(batch.contacts) + len(batch.deals) + len(batch.tasks) + len(batch.notes)
+        assert rows <= 25
+        merged.extend(batch)
+    assert merged == whole
+    assert len(whole.warnings) == stats.warnings + 1
+    assert "already imported from line 2" in whole.warnings[-1]
+    with pytest.raises(ValueError, match="chunk_rows"):
+        next(iter_hubspot_csv(path, corpus.operator(), chunk_rows=0))
