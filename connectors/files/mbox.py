@@ -2,10 +2,15 @@
 
 The file is read front to back in large blocks and cut at its "From " lines, so memory stays
 flat however large the mailbox; messages are parsed one at a time, and `iter_mbox` can resume
-after the first `start` messages without parsing them. Parsing uses the email package's compat32
-policy, which keeps headers as text: only the few headers a record needs are decoded (encoded
-words, addresses, dates), and the MIME tree is searched once for the body. Contacts are not
-created here: whether a correspondent deserves a contact is the daemon's call.
+after the first `start` messages without parsing them.
+
+A message becomes what the email package's parser (compat32 policy) would make of it, without
+most of its cost: the header block and well-formed multipart bodies are split here, by the
+feed parser's own rules, and anything unusual (message/* parts, digests, missing or doubled
+boundaries) goes to the package itself. Header values stay text; only the few a record needs
+are decoded (encoded words, addresses, dates), and the MIME tree is searched once for the
+body. Contacts are not created here: whether a correspondent deserves a contact is the
+daemon's call.
 """
 
 from __future__ import annotations
@@ -76,10 +81,9 @@ _BLOCK = 1 << 20
 _SEPARATOR = b"\nFrom "
 _BOM = b"\xef\xbb\xbf"
 
-# The header block is read here, by the rules of the email package's feed parser (these three
-# patterns are its own), which costs a fraction of its line-by-line loop. Only a multipart or
-# message/* body goes to the package's parser, with the compat32 policy: it keeps header values
-# as the text in the file, where the default policy would build an object for each one read.
+# A header block ends at the first line that is not a field, a continuation or an envelope
+# line (email.feedparser's headerRE); lines end at CRLF, CR or LF, as the feed parser splits
+# them. Reading the block with these patterns costs a fraction of the feed parser's line loop.
 _HEADER_LINE = r"(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n|\Z)"
 _HEADER_BLOCK_RE = re.compile(f"(?:{_HEADER_LINE})*")
 _FIELD_RE = re.compile(
@@ -91,6 +95,8 @@ _FIELD_RE = re.compile(
 _ODD_HEADER_LINE_RE = re.compile(r"(?:^|[\r\n])(?:From |:)|^[ \t]")
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+# For bodies _mime leaves to the email package; compat32 keeps header values as the text in
+# the file, where the default policy would build an object for each one read.
 _MIME_PARSER = Parser(policy=policy.compat32)
 # The fields that decide how a body is split, chosen and decoded.
 _BODY_FIELDS = ("content-type", "content-disposition", "content-transfer-encoding", "content-id")
@@ -406,17 +412,20 @@ def decode_words(value: str) -> str:
 
     Whitespace between two encoded words goes, everything else stays as written. Adjacent
     words in one charset are decoded together: encoders may split a character across them.
-    An unknown charset reads as UTF-8 and undecodable bytes become U+FFFD, never an error.
+    An unknown charset reads as UTF-8, bytes the declared charset cannot read are tried as
+    UTF-8, and what is left undecodable becomes U+FFFD, never an error.
     """
     if "=?" not in value:
         return value
     out: list[str] = []
     pending = b""
     pending_charset = ""
+    after_word = False
     pos = 0
     for m in _ENCODED_WORD_RE.finditer(value):
         gap = value[pos : m.start()]
-        if gap and not (pending and gap.isspace()):
+        pos = m.end()
+        if gap and not (after_word and gap.isspace()):
             out.append(_decode_bytes(pending, pending_charset))
             pending = b""
             out.append(gap)
@@ -431,14 +440,14 @@ def decode_words(value: str) -> str:
             out.append(_decode_bytes(pending, pending_charset))
             pending = b""
             out.append(m.group(0))
-            pos = m.end()
+            after_word = False
             continue
-        if pending and charset != pending_charset:
+        if charset != pending_charset:
             out.append(_decode_bytes(pending, pending_charset))
             pending = b""
         pending += chunk
         pending_charset = charset
-        pos = m.end()
+        after_word = True
     out.append(_decode_bytes(pending, pending_charset))
     out.append(value[pos:])
     return "".join(out)
@@ -448,9 +457,13 @@ def _decode_bytes(data: bytes, charset: str) -> str:
     if not data:
         return ""
     try:
-        return data.decode(charset or "utf-8", "replace")
+        return data.decode(charset or "utf-8")
     except LookupError:
         return data.decode("utf-8", "replace")
+    except UnicodeDecodeError:
+        # Mislabelled text, typically UTF-8 declared as us-ascii: what the declared charset
+        # cannot read is read as UTF-8, as the default policy does.
+        return _text(data.decode(charset, "surrogateescape"))
 
 
 def _parse_message(raw: bytes, operator: OperatorIdentity, number: int = 0) -> ParsedMessage:
