@@ -224,4 +224,11 @@ def first_line(head: bytes) -> bytes:
 
 
 def one_line(text: str, limit: int = 160) -> str:
+    """The first `limit` characters of `text` with its whitespace runs as single spaces."""
+    # A long body's snippet is settled by its start: once the collapsed start is longer than
+    # `limit`, the rest of the text cannot change the first `limit` characters.
+    head = text[: 4 * limit + 64]
+    line = _SPACES_RE.sub(" ", head).strip()
+    if len(line) > limit or len(head) == len(text):
+        return line[:limit]
     return _SPACES_RE.sub(" ", text).strip()[:limit]

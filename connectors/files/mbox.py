@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 from email.parser import Parser
+from functools import lru_cache
 from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
@@ -90,9 +91,6 @@ _FIELD_RE = re.compile(
     r"([\041-\071\073-\176]*):[ \t]*"
     r"([^\r\n]*(?:\r\n|\r|\n|\Z)(?:[ \t][^\r\n]*(?:\r\n|\r|\n|\Z))*)"
 )
-# Lines the feed parser treats specially: an envelope line, a field without a name, and a
-# continuation with nothing to continue.
-_ODD_HEADER_LINE_RE = re.compile(r"(?:^|[\r\n])(?:From |:)|^[ \t]")
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 # For bodies _mime leaves to the email package; compat32 keeps header values as the text in
@@ -258,7 +256,7 @@ def _header_block(text: str) -> tuple[list[tuple[str, str]], str]:
     newline = _NEWLINE_RE.match(text, end)
     body = text[newline.end() if newline else end :]
     block = text[:end]
-    if not _ODD_HEADER_LINE_RE.search(block):
+    if not _has_odd_header_line(block):
         # Only "Name: value" lines and their continuations: one pattern reads every field.
         fields = [(name, value.rstrip("\r\n")) for name, value in _FIELD_RE.findall(block)]
         return fields, body
@@ -283,6 +281,18 @@ def _header_block(text: str) -> tuple[list[tuple[str, str]], str]:
     if pending:
         fields.append(_field(pending))
     return fields, body
+
+
+def _has_odd_header_line(block: str) -> bool:
+    """Whether a header block has a line the feed parser treats specially: an envelope line,
+    a field without a name, or a continuation with nothing to continue."""
+    return (
+        block.startswith(("From ", ":", " ", "\t"))
+        or "\nFrom " in block
+        or "\rFrom " in block
+        or "\n:" in block
+        or "\r:" in block
+    )
 
 
 def _field(lines: list[str]) -> tuple[str, str]:
@@ -809,11 +819,27 @@ def _decoded(part: Message) -> str:
     if not isinstance(payload, bytes):
         return ""
     # Undeclared 8-bit text is far more often UTF-8 than anything else.
-    charset = part.get_content_charset() or "utf-8"
+    charset = _charset(part) or "utf-8"
     try:
         return payload.decode(charset, "replace")
     except LookupError:
         return payload.decode("utf-8", "replace")
+
+
+def _charset(part: Message) -> str | None:
+    value = part.get("content-type")
+    if isinstance(value, str) and value.isascii():
+        return _charset_of(value)
+    return part.get_content_charset()
+
+
+# Text parts declare the same few Content-Type values over and over; parsing the parameters
+# of each again is a good part of the cost of decoding a body.
+@lru_cache(maxsize=256)
+def _charset_of(content_type: str) -> str | None:
+    probe = Message()
+    probe["Content-Type"] = content_type
+    return probe.get_content_charset()
 
 
 def strip_quoted(text: str) -> str:
