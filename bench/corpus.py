@@ -386,7 +386,8 @@ class _MboxWriter:
             return f"CA{tag}{self.token(38)}@mail.gmail.com"
         if client == _OUTLOOK:
             host = f"BY5PR{self.serial % 90 + 10:02d}MB{self.serial % 9000 + 1000:04d}"
-            return f"{host}{tag}{self.token(16, alnum=True)}@{host}.namprd{self.serial % 20:02d}.prod.outlook.com"  # noqa: E501
+            region = f"namprd{self.serial % 20:02d}"
+            return f"{host}{tag}{self.token(16, alnum=True)}@{host}.{region}.prod.outlook.com"
         if client == _APPLE:
             u = self.token(32, alnum=True).upper()
             return f"{u[:8]}-{u[8:12]}-{u[12:16]}-{tag}-{u[16:28]}@{domain}"

@@ -252,7 +252,8 @@ def _header_block(text: str) -> tuple[list[tuple[str, str]], str]:
     Header lines, continuation lines, a misplaced "From " line and a missing blank line before
     the body come out as the feed parser has them.
     """
-    end = _HEADER_BLOCK_RE.match(text).end()  # type: ignore[union-attr]
+    block_match = _HEADER_BLOCK_RE.match(text)  # the pattern matches the empty string too
+    end = block_match.end() if block_match else 0
     newline = _NEWLINE_RE.match(text, end)
     body = text[newline.end() if newline else end :]
     block = text[:end]
