@@ -61,10 +61,13 @@ class JobRun:
         if phase is not None and phase != self.phase:
             self.phase = phase
             self._last_event = 0.0  # a new phase is always worth telling
+        if total is not None and total != self.total:
+            self.total = total
+            self._last_event = 0.0  # the size of the work is news for a progress bar
         if done is not None:
             self.done = done
-        if total is not None:
-            self.total = total
+            if self.total is not None and done >= self.total:
+                self._last_event = 0.0  # so is the end of a phase
 
     def check(self) -> None:
         if self.cancel_requested.is_set():

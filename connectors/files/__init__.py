@@ -1,7 +1,9 @@
 """Local file imports: HubSpot CSV exports, mbox mail archives, iCalendar files.
 
 `parse_file` is the single entry point; it works out the kind of file from its name and its
-first bytes, and every parser returns a `SyncBatch` with source "files".
+first bytes, and every parser returns a `SyncBatch` with source "files". For large files,
+`iter_mbox` (with `count_mbox` for progress) and `iter_hubspot_csv` hand over the same records
+a message or a batch of rows at a time.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ from typing import Literal, cast, get_args
 
 from connectors.base import ImportFormatError, OperatorIdentity, SyncBatch
 from connectors.files._common import first_line, read_head
-from connectors.files.hubspot import CsvKind, detect_csv_kind, parse_hubspot_csv
+from connectors.files.hubspot import (
+    CsvKind,
+    detect_csv_kind,
+    iter_hubspot_csv,
+    parse_hubspot_csv,
+)
 from connectors.files.ics import parse_ics
-from connectors.files.mbox import check_mbox, iter_mbox, parse_mbox
+from connectors.files.mbox import check_mbox, count_mbox, iter_mbox, parse_mbox
 
 FileKind = Literal[
     "contacts_csv", "companies_csv", "deals_csv", "tasks_csv", "notes_csv", "mbox", "ics"
@@ -31,7 +38,9 @@ _SUPPORTED = (
 __all__ = [
     "FILE_KINDS",
     "FileKind",
+    "count_mbox",
     "detect_kind",
+    "iter_hubspot_csv",
     "iter_mbox",
     "parse_file",
     "parse_hubspot_csv",

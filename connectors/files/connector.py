@@ -20,7 +20,7 @@ from typing import Any
 from connectors.base import Health, OperatorIdentity, SyncBatch
 from connectors.files import detect_kind, parse_file
 from connectors.files._common import SOURCE
-from connectors.files.mbox import ParsedMessage, iter_mbox
+from connectors.files.mbox import ParsedMessage, count_mbox, iter_mbox
 
 # The record lists of a SyncBatch in the order they may be written.
 _ORDER = ("companies", "contacts", "deals", "meetings", "tasks", "notes", "messages", "signals")
@@ -32,18 +32,6 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def count_messages(path: Path) -> int:
-    """Messages in an mbox: lines starting with "From " after a blank line (or first)."""
-    count = 0
-    previous_blank = True
-    with path.open("rb") as f:
-        for line in f:
-            if previous_blank and line.startswith(b"From "):
-                count += 1
-            previous_blank = line in (b"\n", b"\r\n")
-    return count
 
 
 class FileConnector:
@@ -116,11 +104,9 @@ class FileConnector:
             yield batch
 
     async def _mail(self, start: int) -> AsyncIterator[SyncBatch]:
-        total = await asyncio.to_thread(count_messages, self.path)
-        messages = iter_mbox(self.path, self.operator)
-        # Messages already written by an interrupted import are skipped, not written again.
-        if start:
-            await asyncio.to_thread(_skip, messages, start)
+        total = await asyncio.to_thread(count_mbox, self.path)
+        # Messages an interrupted import already wrote are passed over without being parsed.
+        messages = iter_mbox(self.path, self.operator, start=start)
         position = start
         while True:
             parsed = await asyncio.to_thread(_take, messages, max(1, self.chunk_size))
@@ -133,7 +119,7 @@ class FileConnector:
                 batch.signals.extend(item.signals)
                 if item.warning:
                     batch.warnings.append(item.warning)
-            position += len(parsed)
+            position = parsed[-1].number or position + len(parsed)
             batch.done = position
             batch.cursor = str(position)
             yield batch
@@ -141,8 +127,3 @@ class FileConnector:
 
 def _take(messages: Iterator[ParsedMessage], n: int) -> list[ParsedMessage]:
     return list(itertools.islice(messages, n))
-
-
-def _skip(messages: Iterator[ParsedMessage], n: int) -> None:
-    for _ in itertools.islice(messages, n):
-        pass

@@ -7,7 +7,8 @@ assembled by hand with the same headers, imports the same.
 
 Modules, one per seam:
 
-- `parser`: reads the file, checks the header, dispatches rows (`parse_hubspot_csv`).
+- `parser`: reads the file, checks the header, dispatches rows (`parse_hubspot_csv`, or
+  `iter_hubspot_csv` for batches of rows).
 - `columns`: header aliases, kind detection, required columns, row access by field.
 - `values`: what cells mean: stages, tiers, task statuses, money, due dates, associations.
 - `context`: per-file state: the batch, warnings, dates in the operator's zone.
@@ -17,6 +18,6 @@ Modules, one per seam:
 from __future__ import annotations
 
 from connectors.files.hubspot.columns import CsvKind, detect_csv_kind
-from connectors.files.hubspot.parser import parse_hubspot_csv
+from connectors.files.hubspot.parser import iter_hubspot_csv, parse_hubspot_csv
 
-__all__ = ["CsvKind", "detect_csv_kind", "parse_hubspot_csv"]
+__all__ = ["CsvKind", "detect_csv_kind", "iter_hubspot_csv", "parse_hubspot_csv"]

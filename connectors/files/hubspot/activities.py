@@ -17,12 +17,16 @@ from connectors.files.hubspot import values
 from connectors.files.hubspot.columns import Row
 from connectors.files.hubspot.context import ParseContext
 
+_SPACES_RE = re.compile(r"\s+")
+_ID_SEPARATOR_RE = re.compile(r"[;,]")
+_DEAL_REF_RE = re.compile(r"(\d+)|.*\((\d+)\)")
+
 
 def add_task(
     ctx: ParseContext, row: Row, seen: dict[str, int], companies: dict[str, CompanyRecord]
 ) -> None:
     record_id = row.get("activity_id")
-    title = re.sub(r"\s+", " ", row.get("task_title")).strip()
+    title = _SPACES_RE.sub(" ", row.get("task_title")).strip()
     if not _first_seen(ctx, row, seen, record_id, "task", title):
         return
     status = _task_status(ctx, row)
@@ -130,16 +134,16 @@ def _associations(ctx: ParseContext, row: Row) -> tuple[list[str], str | None, s
 
     # An activity can sit on several deals; the record has room for one, the first.
     deal_id: str | None = None
-    ids = [p.strip() for p in re.split(r"[;,]", row.get("associated_deal_ids")) if p.strip()]
+    ids = [p.strip() for p in _ID_SEPARATOR_RE.split(row.get("associated_deal_ids")) if p.strip()]
     deal_cell = row.get("associated_deal").split(";")[0].strip()
     if ids:
-        if re.fullmatch(r"\d+", ids[0]):
+        if ids[0].isdecimal():
             deal_id = ids[0]
         else:
             ctx.unlinked(row.line, "Associated Deal IDs", ids[0])
     elif deal_cell:
         # A bare record id, or one after the name the way HubSpot labels some associations.
-        m = re.fullmatch(r"(\d+)|.*\((\d+)\)", deal_cell)
+        m = _DEAL_REF_RE.fullmatch(deal_cell)
         if m:
             deal_id = m.group(1) or m.group(2)
         else:

@@ -7,6 +7,7 @@ accepted, compared after lower-casing and collapsing whitespace.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,15 @@ class Header:
 
     index: dict[str, int]
     date_entered: list[tuple[str, str, int]]  # (stage slug, pipeline slug, column)
+    width: int = 0  # columns in the header row
+    # The same columns by stage, in header order, so a row looks up only its own stage's.
+    entered_by_stage: dict[str, list[tuple[str, str, int]]] = dataclasses.field(
+        default_factory=dict, init=False
+    )
+
+    def __post_init__(self) -> None:
+        for entry in self.date_entered:
+            self.entered_by_stage.setdefault(entry[0], []).append(entry)
 
     @classmethod
     def build(cls, header: list[str], kind: CsvKind) -> Header:
@@ -221,7 +231,7 @@ class Header:
             m = _DATE_ENTERED_RE.match(raw.replace("\ufeff", "").strip())
             if m:
                 entered.append((slug(m.group("stage")), slug(m.group("pipeline")), i))
-        return cls(index, entered)
+        return cls(index, entered, len(header))
 
     def require(self, kind: CsvKind, path: Path, line: int) -> None:
         """Raise ImportFormatError when a column a `kind` export cannot do without is missing."""
@@ -251,13 +261,18 @@ class Header:
 class Row:
     """One data row, read by field name; a missing column reads as an empty cell."""
 
+    __slots__ = ("_index", "header", "line", "values")
+
     def __init__(self, header: Header, values: list[str], line: int):
         self.header = header
+        # Short rows are padded and one empty cell goes last, where every field the header
+        # lacks points (-1): a lookup is then one dict get and one index, with no checks.
+        if len(values) < header.width:
+            values.extend([""] * (header.width - len(values)))
+        values.append("")
         self.values = values
         self.line = line
+        self._index = header.index
 
     def get(self, field: str) -> str:
-        i = self.header.index.get(field)
-        if i is None or i >= len(self.values):
-            return ""
-        return self.values[i].strip()
+        return self.values[self._index.get(field, -1)].strip()

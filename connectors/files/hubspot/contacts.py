@@ -33,9 +33,8 @@ def add_contact(
     if not ctx.first_time(seen, email, row.line):
         return
 
-    name = " ".join(p for p in (row.get("first_name"), row.get("last_name")) if p) or (
-        row.get("full_name") or None
-    )
+    first, last = row.get("first_name"), row.get("last_name")
+    name = (f"{first} {last}" if first and last else first or last) or row.get("full_name") or None
     company_name = row.get("company_name") or values.strip_id(row.get("associated_company")) or None
     domain = normalize_domain(row.get("company_domain")) or normalize_domain(row.get("website"))
     if domain is None and not is_free_mail(email):

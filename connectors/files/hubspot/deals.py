@@ -39,18 +39,21 @@ def add_deal(
         ctx.warn(row.line, f"skipped deal {name or record_id!r}, no Deal Stage")
         return
     seen[record_id] = row.line
-    stage = values.DEFAULT_STAGES.get(slug(raw_stage), slug(raw_stage))
+    stage_slug = slug(raw_stage)
+    stage = values.DEFAULT_STAGES.get(stage_slug, stage_slug)
     pipeline_label = row.get("pipeline")
-    pipeline = (
-        "default" if slug(pipeline_label) in {"", "default", "salespipeline"} else pipeline_label
-    )
+    pipeline_slug = slug(pipeline_label)
+    pipeline = "default" if pipeline_slug in {"", "default", "salespipeline"} else pipeline_label
 
     contacts, _ = values.association_emails(row.get("associated_contact"))
 
     company_name, domain = values.company_ref(row.get("associated_company"))
     domain = normalize_domain(row.get("company_domain")) or domain
     if domain is None:
-        domain = next((email_domain(c) for c in contacts if not is_free_mail(c)), None)
+        for address in contacts:
+            if not is_free_mail(address):
+                domain = email_domain(address)
+                break
 
     amount: float | None = None
     raw_amount = row.get("amount")
@@ -61,7 +64,7 @@ def add_deal(
             ctx.warn(row.line, f"ignored Amount {raw_amount!r}: not a number")
 
     created = ctx.when(row, "create_date", "Create Date")
-    stage_entered = _stage_entered(ctx, row, stage, slug(pipeline_label))
+    stage_entered = _stage_entered(ctx, row, stage, pipeline_slug)
     if stage_entered is None:
         stage_entered = ctx.when(row, "last_modified", "Last Modified Date") or created
     deal = DealRecord(
@@ -101,11 +104,12 @@ def add_deal(
 
 
 def _stage_entered(ctx: ParseContext, row: Row, stage: str, pipeline: str) -> datetime | None:
-    candidates = [c for c in row.header.date_entered if c[0] == stage]
-    # With several pipelines the same stage label can appear once per pipeline.
-    candidates.sort(key=lambda c: c[1] != pipeline)
+    candidates = row.header.entered_by_stage.get(stage, [])
+    if len(candidates) > 1:
+        # With several pipelines the same stage label can appear once per pipeline.
+        candidates = sorted(candidates, key=lambda c: c[1] != pipeline)
     for _, _, index in candidates:
-        raw = row.values[index].strip() if index < len(row.values) else ""
+        raw = row.values[index].strip()
         if not raw:
             continue
         try:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from connectors.base import CompanyRecord, ImportFormatError, OperatorIdentity, SyncBatch
+from connectors.files._common import SOURCE
 from connectors.files.hubspot.activities import add_note, add_task
 from connectors.files.hubspot.columns import CsvKind, Header, Row, detect_csv_kind
 from connectors.files.hubspot.companies import add_company
@@ -27,6 +28,27 @@ def parse_hubspot_csv(
 
     `kind` skips header detection.
     """
+    return next(iter_hubspot_csv(path, operator, kind=kind, chunk_rows=None))
+
+
+def iter_hubspot_csv(
+    path: Path,
+    operator: OperatorIdentity,
+    *,
+    kind: CsvKind | None = None,
+    chunk_rows: int | None = 1000,
+) -> Iterator[SyncBatch]:
+    """Parse an export as batches of at most `chunk_rows` rows, for callers that write as they
+    read; None gives one batch for the whole file.
+
+    A batch holds the records of its rows, the companies first seen in them and their warnings;
+    the warnings about association columns that link nothing come with the last batch, which
+    may hold nothing else. Duplicates are recognised across the whole file, so the batches
+    merged with SyncBatch.extend are what parse_hubspot_csv returns. The header is checked
+    before the first batch: a file that is not an export fails on the first next().
+    """
+    if chunk_rows is not None and chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     ctx = ParseContext(path, operator)
     rows = _iter_rows(path)
     first = next(rows, None)
@@ -55,13 +77,39 @@ def parse_hubspot_csv(
         "notes_csv": add_note,
     }[kind]
     seen: dict[str, int] = {}
-    companies: dict[str, CompanyRecord] = {}
+    companies = _Companies()
+    pending = 0
     for line, values in rows:
         handler(ctx, Row(cols, values, line), seen, companies)
-    ctx.batch.companies.extend(companies.values())
+        pending += 1
+        if pending == chunk_rows:
+            yield _take(ctx, companies)
+            pending = 0
     if kind in {"tasks_csv", "notes_csv"}:
         ctx.warn_unlinked("task" if kind == "tasks_csv" else "note")
-    return ctx.batch
+    yield _take(ctx, companies)
+
+
+class _Companies(dict[str, CompanyRecord]):
+    """Companies by domain, remembering which domains arrived since the last batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: list[str] = []
+
+    def __setitem__(self, domain: str, company: CompanyRecord) -> None:
+        if domain not in self:
+            self.fresh.append(domain)
+        super().__setitem__(domain, company)
+
+
+def _take(ctx: ParseContext, companies: _Companies) -> SyncBatch:
+    """The batch built so far, with its new companies; the context starts a fresh one."""
+    batch = ctx.batch
+    batch.companies.extend(companies[domain] for domain in companies.fresh)
+    companies.fresh = []
+    ctx.batch = SyncBatch(source=SOURCE)
+    return batch
 
 
 def _iter_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -80,7 +128,8 @@ def _iter_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                     raise ImportFormatError(
                         f"not a readable CSV file: {exc}", path=str(path), line=line
                     ) from exc
-                if any(cell.strip() for cell in row):
+                # One C-level join answers "is any cell more than whitespace" for the row.
+                if "".join(row).strip():
                     yield line, row
     except UnicodeDecodeError as exc:
         raise ImportFormatError(

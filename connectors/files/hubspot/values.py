@@ -46,17 +46,25 @@ DATE_ONLY_DUE = time(17, 0)
 
 _TIERS = {"1": "A", "2": "B", "3": "C"}
 
+_NOT_NUMBER_RE = re.compile(r"[^\d.\-]")
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
+_TIER_RE = re.compile(r"(?:tier)?[\s_-]*([123])", re.I)
+_ENUM_RE = re.compile(r"[A-Z0-9_]+")
+_TRAILING_ID_RE = re.compile(r"\s*\(\d+\)$")
+_NAME_AND_INNER_RE = re.compile(r"^(?P<name>.*?)\s*\((?P<inner>[^()]*)\)\s*$")
+_TAG_RE = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>")
+
 
 def amount(value: str) -> float:
     """'$48,000.00' -> 48000.0; raises ValueError when no number is left."""
-    cleaned = re.sub(r"[^\d.\-]", "", value.replace(",", ""))
+    cleaned = _NOT_NUMBER_RE.sub("", value.replace(",", ""))
     return float(cleaned)
 
 
 def currency_code(value: str) -> str:
     """An ISO 4217 code as given ('usd' -> 'USD'), or USD when the cell holds none."""
     currency = value.upper()
-    return currency if re.fullmatch(r"[A-Z]{3}", currency) else "USD"
+    return currency if _CURRENCY_RE.fullmatch(currency) else "USD"
 
 
 def due_at(value: str, tz: ZoneInfo) -> datetime | None:
@@ -80,7 +88,7 @@ def tier(value: str) -> str | None:
         return None
     if v.upper() in {"A", "B", "C"}:
         return v.upper()
-    m = re.fullmatch(r"(?:tier)?[\s_-]*([123])", v, re.I)
+    m = _TIER_RE.fullmatch(v)
     return _TIERS[m.group(1)] if m else None
 
 
@@ -89,7 +97,7 @@ def industry(value: str) -> str | None:
     if not v:
         return None
     # Exports with internal values give enum names such as COMPUTER_SOFTWARE.
-    if re.fullmatch(r"[A-Z0-9_]+", v) and "_" in v:
+    if _ENUM_RE.fullmatch(v) and "_" in v:
         return v.replace("_", " ").title()
     return v
 
@@ -102,7 +110,7 @@ def single_email(value: str) -> str | None:
 def strip_id(value: str) -> str:
     """'Acme Robotics (1234567)' -> 'Acme Robotics': HubSpot appends record ids to some names."""
     first = value.split(";")[0].strip()
-    return re.sub(r"\s*\(\d+\)$", "", first)
+    return _TRAILING_ID_RE.sub("", first)
 
 
 def company_ref(value: str) -> tuple[str | None, str | None]:
@@ -110,7 +118,7 @@ def company_ref(value: str) -> tuple[str | None, str | None]:
     first = value.split(";")[0].strip()
     if not first:
         return None, None
-    m = re.match(r"^(?P<name>.*?)\s*\((?P<inner>[^()]*)\)\s*$", first)
+    m = _NAME_AND_INNER_RE.match(first)
     if m:
         return m.group("name") or None, normalize_domain(m.group("inner"))
     if " " not in first and normalize_domain(first):
@@ -134,6 +142,6 @@ def association_emails(cell: str) -> tuple[list[str], list[str]]:
 
 def rich_text(value: str) -> str:
     """Plain text of a task or note body; HubSpot stores both as HTML from its editor."""
-    if re.search(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>", value):
+    if _TAG_RE.search(value):
         return html_to_text(value)
     return value.replace("\r\n", "\n").strip()
