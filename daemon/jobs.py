@@ -53,12 +53,16 @@ class JobRun:
     done: int = 0
     total: int | None = None
     cancel_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    # Wall time spent in each phase, for `jobs show` and the benchmarks.
+    seconds: dict[str, float] = field(default_factory=dict)
     _last_event: float = 0.0
+    _phase_started: float = field(default_factory=time.monotonic)
 
     def progress(
         self, *, done: int | None = None, total: int | None = None, phase: str | None = None
     ) -> None:
         if phase is not None and phase != self.phase:
+            self._close_phase()
             self.phase = phase
             self._last_event = 0.0  # a new phase is always worth telling
         if total is not None and total != self.total:
@@ -68,6 +72,13 @@ class JobRun:
             self.done = done
             if self.total is not None and done >= self.total:
                 self._last_event = 0.0  # so is the end of a phase
+
+    def _close_phase(self) -> None:
+        now = time.monotonic()
+        if self.phase is not None:
+            spent = now - self._phase_started
+            self.seconds[self.phase] = round(self.seconds.get(self.phase, 0.0) + spent, 3)
+        self._phase_started = now
 
     def check(self) -> None:
         if self.cancel_requested.is_set():
@@ -188,6 +199,9 @@ class JobManager:
             error = f"internal error (ref {ref}); details are in `caseyos daemon logs`"
         finally:
             self._live.pop(run.id, None)
+            run._close_phase()
+            if result is not None:
+                result = {**result, "seconds": run.seconds}
             await self._finish(run, status, error, result)
         log.info("job %s %s%s", run.id, status, f": {error}" if error else "")
 
