@@ -9,7 +9,7 @@ import pytest
 
 from connectors.base import ImportFormatError
 from connectors.files import detect_kind, parse_file
-from connectors.files.mbox import html_to_text, strip_quoted
+from connectors.files.mailtext import html_to_text, strip_quoted
 from tests.files_helpers import OPERATOR, write
 
 

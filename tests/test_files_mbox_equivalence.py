@@ -1,6 +1,6 @@
 """The mbox parser's shortcuts give what the email package gives, on awkward input too.
 
-Header blocks and well-formed multipart bodies are split by connectors/files/mbox.py itself,
+Header blocks and well-formed multipart bodies are split by connectors/files/mime.py itself,
 and plain address lists are read without email.utils.getaddresses; these compare the results
 with the package's on generated messages full of the cases its parser treats specially.
 """
@@ -15,7 +15,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from connectors.files import mbox
+from connectors.files import mbox, mime
 
 PACKAGE = BytesParser(policy=policy.compat32)
 
@@ -122,7 +122,7 @@ def test_header_blocks_read_like_the_feed_parser(seed: int) -> None:
     for _ in range(500):
         text = "".join(rng.choice(HEADER_LINES) + line_end(rng) for _ in range(rng.randint(0, 12)))
         data = text.encode("utf-8")
-        fields, msg = mbox._split(data)
+        fields, msg = mime.split(data)
         reference = PACKAGE.parsebytes(data)
         assert fields == list(reference.raw_items()), text
         assert shape(msg) == shape(reference), text
@@ -134,7 +134,7 @@ def test_mime_trees_are_the_email_packages(seed: int) -> None:
     for _ in range(400):
         text = "From: a@b.example\nSubject: s\n" + mime_node(rng, 0)
         data = text.encode("utf-8")
-        fields, msg = mbox._split(data)
+        fields, msg = mime.split(data)
         reference = PACKAGE.parsebytes(data)
         assert fields == list(reference.raw_items()), text
         assert shape(msg) == shape(reference), text
@@ -177,7 +177,7 @@ def test_address_lists_read_like_getaddresses(seed: int) -> None:
             else:
                 found = mbox.normalize_email(address)
             if found and found not in {a for _, a in expected}:
-                name = mbox._SPACE_RE.sub(" ", mbox.decode_words(display)).strip()
+                name = mbox._SPACE_RE.sub(" ", mime.decode_words(display)).strip()
                 expected.append((name, found))
-        headers = mbox._Headers([("To", value) for value in values])
+        headers = mime.Headers([("To", value) for value in values])
         assert mbox._addresses(headers, "to") == expected, values

@@ -4,30 +4,20 @@ The file is read front to back in large blocks and cut at its "From " lines, so 
 flat however large the mailbox; messages are parsed one at a time, and `iter_mbox` can resume
 after the first `start` messages without parsing them.
 
-A message becomes what the email package's parser (compat32 policy) would make of it, without
-most of its cost: the header block and well-formed multipart bodies are split here, by the
-feed parser's own rules, and anything unusual (message/* parts, digests, missing or doubled
-boundaries) goes to the package itself. Header values stay text; only the few a record needs
-are decoded (encoded words, addresses, dates), and the MIME tree is searched once for the
-body. Contacts are not created here: whether a correspondent deserves a contact is the
-daemon's call.
+Each message is split into header fields and a MIME tree by `mime`, and its body text is read
+by `mailtext`; here the fields become a record: addresses, dates, thread key, labels, and
+whether the mail is automated or a bounce. Contacts are not created here: whether a
+correspondent deserves a contact is the daemon's call.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import email.utils
 import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from email import policy
 from email.message import Message
-from email.parser import Parser
-from functools import lru_cache
-from html.parser import HTMLParser
-from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -49,9 +39,8 @@ from connectors.files._common import (
     one_line,
     read_head,
 )
-
-# Bodies beyond this are pasted logs or forwarded reports; nothing downstream needs all of it.
-MAX_BODY_CHARS = 100_000
+from connectors.files.mailtext import bodies
+from connectors.files.mime import Headers, decode_words, split
 
 _AUTOMATED_LOCAL_RE = re.compile(
     r"^(?:no-?reply|do-?not-?reply|notifications?|mailer-daemon|postmaster|bounces?)"
@@ -59,12 +48,8 @@ _AUTOMATED_LOCAL_RE = re.compile(
 )
 _BOUNCE_LOCALS = frozenset({"mailer-daemon", "postmaster"})
 _REPLY_PREFIX_RE = re.compile(r"^\s*((re|fwd?|aw|wg|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
-_ATTRIBUTION_END_RE = re.compile(r"wrote:\s*$")
-_ORIGINAL_MESSAGE_RE = re.compile(r"^-{2,}\s*(original message|forwarded message)\s*-{2,}$", re.I)
-_FOLD_RE = re.compile(r"\r?\n[ \t]+")
 _SPACE_RE = re.compile(r"\s+")
 _ANGLE_ID_RE = re.compile(r"<([^<>\s]+)>")
-_ESCAPED_FROM_RE = re.compile(r"(?m)^>(>*From )")
 # A dot-atom address; getaddresses returns these exactly as written.
 _DOT_ATOM_ADDRESS = (
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -73,31 +58,11 @@ _DOT_ATOM_ADDRESS = (
 _NAMED_ADDRESS_RE = re.compile(rf"[ \t]*([^<>@,]*?)[ \t]*<({_DOT_ATOM_ADDRESS})>[ \t]*")
 _BARE_ADDRESS_RE = re.compile(rf"[ \t]*()({_DOT_ATOM_ADDRESS})[ \t]*")
 _ADDRESS_SPECIALS_RE = re.compile(r'["()\[\]\\:;\r\n]')
-_ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
-_BLANKS_RE = re.compile(r"[ \t]+")
-_EXTRA_LINES_RE = re.compile(r"\n{3,}")
 
 # Read this much of the file at a time; a message larger than this grows the read instead.
 _BLOCK = 1 << 20
 _SEPARATOR = b"\nFrom "
 _BOM = b"\xef\xbb\xbf"
-
-# A header block ends at the first line that is not a field, a continuation or an envelope
-# line (email.feedparser's headerRE); lines end at CRLF, CR or LF, as the feed parser splits
-# them. Reading the block with these patterns costs a fraction of the feed parser's line loop.
-_HEADER_LINE = r"(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n|\Z)"
-_HEADER_BLOCK_RE = re.compile(f"(?:{_HEADER_LINE})*")
-_FIELD_RE = re.compile(
-    r"([\041-\071\073-\176]*):[ \t]*"
-    r"([^\r\n]*(?:\r\n|\r|\n|\Z)(?:[ \t][^\r\n]*(?:\r\n|\r|\n|\Z))*)"
-)
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
-_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
-# For bodies _mime leaves to the email package; compat32 keeps header values as the text in
-# the file, where the default policy would build an object for each one read.
-_MIME_PARSER = Parser(policy=policy.compat32)
-# The fields that decide how a body is split, chosen and decoded.
-_BODY_FIELDS = ("content-type", "content-disposition", "content-transfer-encoding", "content-id")
 
 
 class ParsedMessage(NamedTuple):
@@ -230,258 +195,11 @@ class _Skip(Exception):
     pass
 
 
-def _split(data: bytes) -> tuple[list[tuple[str, str]], Message]:
-    """(header fields as written, the message as a compat32 Message) of one mbox entry.
-
-    The fields are those `Message.raw_items()` would give, and the Message has the MIME tree
-    the email package would build, but it carries only the fields that shape each body.
-    """
-    text = data.decode("ascii", "surrogateescape")
-    fields, body = _header_block(text)
-    shaping = _shaping(fields)
-    try:
-        return fields, _mime(shaping, body)
-    except _Unusual:
-        lead = "".join(f"{name}: {value}\n" for name, value in shaping.values())
-        return fields, _MIME_PARSER.parsestr(f"{lead}\n{body}")
-
-
-def _header_block(text: str) -> tuple[list[tuple[str, str]], str]:
-    """(fields, body) of a message or MIME part, by email.feedparser's rules.
-
-    Header lines, continuation lines, a misplaced "From " line and a missing blank line before
-    the body come out as the feed parser has them.
-    """
-    block_match = _HEADER_BLOCK_RE.match(text)  # the pattern matches the empty string too
-    end = block_match.end() if block_match else 0
-    newline = _NEWLINE_RE.match(text, end)
-    body = text[newline.end() if newline else end :]
-    block = text[:end]
-    if not _has_odd_header_line(block):
-        # Only "Name: value" lines and their continuations: one pattern reads every field.
-        fields = [(name, value.rstrip("\r\n")) for name, value in _FIELD_RE.findall(block)]
-        return fields, body
-    lines = _LINE_RE.findall(block)
-    fields = []
-    pending: list[str] = []
-    for number, line in enumerate(lines):
-        if line[0] in " \t":
-            if pending:
-                pending.append(line)
-            continue
-        if pending:
-            fields.append(_field(pending))
-            pending = []
-        if line.startswith("From "):
-            if number and number == len(lines) - 1:
-                # Last in the block it reads as the body's first line; the blank line is gone.
-                body = line + body
-            continue
-        if line[0] != ":":
-            pending = [line]
-    if pending:
-        fields.append(_field(pending))
-    return fields, body
-
-
-def _has_odd_header_line(block: str) -> bool:
-    """Whether a header block has a line the feed parser treats specially: an envelope line,
-    a field without a name, or a continuation with nothing to continue."""
-    return (
-        block.startswith(("From ", ":", " ", "\t"))
-        or "\nFrom " in block
-        or "\rFrom " in block
-        or "\n:" in block
-        or "\r:" in block
-    )
-
-
-def _field(lines: list[str]) -> tuple[str, str]:
-    """What compat32's header_source_parse makes of a field's lines."""
-    name, value = lines[0].split(":", 1)
-    return name, (value.lstrip(" \t") + "".join(lines[1:])).rstrip("\r\n")
-
-
-def _shaping(fields: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """The first of each field that decides how a body is split and decoded."""
-    shaping: dict[str, tuple[str, str]] = {}
-    for name, value in fields:
-        key = name.lower()
-        if key in _BODY_FIELDS and key not in shaping:
-            shaping[key] = (name, value)
-    return shaping
-
-
-class _Unusual(Exception):
-    """A MIME structure that only the email package should judge."""
-
-
-def _mime(shaping: dict[str, tuple[str, str]], body: str, *, part: bool = False) -> Message:
-    """The compat32 Message tree of a body, for plain and well-formed multipart bodies.
-
-    Splitting at boundary lines here spares the feed parser's line loop and the regular
-    expression it compiles for every boundary. Anything it would treat specially (message/*
-    parts, digests, missing or doubled boundaries) raises _Unusual instead. The line break
-    before a boundary belongs to the boundary (RFC 2046), so a `part`'s text loses it.
-    """
-    msg = Message()
-    for name, value in shaping.values():
-        msg[name] = value
-    maintype = msg.get_content_maintype()
-    if maintype == "message":
-        raise _Unusual
-    if maintype != "multipart":
-        msg.set_payload(_trim_line_end(body) if part else body)
-        return msg
-    boundary = msg.get_boundary()
-    if not boundary or msg.get_content_subtype() == "digest":
-        raise _Unusual
-    marks = _boundary_lines(body, "--" + boundary)
-    if len(marks) < 2 or marks[0][2] or not marks[-1][2]:
-        raise _Unusual
-    for (_, end, _), (start, _, _) in pairwise(marks):
-        if start == end:
-            # Back-to-back boundary lines: the feed parser swallows them in its own way.
-            raise _Unusual
-        fields, part_body = _header_block(body[end:start])
-        msg.attach(_mime(_shaping(fields), part_body, part=True))
-    return msg
-
-
-def _boundary_lines(text: str, separator: str) -> list[tuple[int, int, bool]]:
-    """(start, end, is close) of each boundary line up to the first close boundary.
-
-    A boundary line is the separator at the start of a line, optionally "--", spaces or tabs,
-    then the line end, as the feed parser matches it.
-    """
-    marks: list[tuple[int, int, bool]] = []
-    size = len(text)
-    at = text.find(separator)
-    while at >= 0:
-        if at == 0 or text[at - 1] in "\r\n":
-            j = at + len(separator)
-            close = text.startswith("--", j)
-            k = j + 2 if close else j
-            while k < size and text[k] in " \t":
-                k += 1
-            if k == size or text[k] in "\r\n":
-                end = k + 2 if text.startswith("\r\n", k) else min(k + 1, size)
-                marks.append((at, end, close))
-                if close:
-                    break
-        at = text.find(separator, at + 1)
-    return marks
-
-
-def _trim_line_end(text: str) -> str:
-    if text.endswith("\r\n"):
-        return text[:-2]
-    if text.endswith(("\n", "\r")):
-        return text[:-1]
-    return text
-
-
-class _Headers:
-    """The header fields of one message by lower-cased name, as written, each read once."""
-
-    __slots__ = ("fields",)
-
-    def __init__(self, items: list[tuple[str, str]]):
-        fields: dict[str, list[str]] = {}
-        for name, value in items:
-            key = name.lower()
-            if key in fields:
-                fields[key].append(value)
-            else:
-                fields[key] = [value]
-        self.fields = fields
-
-    def raw(self, name: str) -> str | None:
-        """The first field called `name`, unfolded; what ids, dates and flags are read from."""
-        values = self.fields.get(name)
-        if not values:
-            return None
-        value = values[0]
-        if "\n" in value:
-            value = _FOLD_RE.sub(" ", value)
-        return _text(value).strip()
-
-    def all(self, name: str) -> list[str]:
-        return [_text(_FOLD_RE.sub(" ", v)) for v in self.fields.get(name, ())]
-
-
-def _text(value: str) -> str:
-    """Header bytes outside ASCII (raw UTF-8 from sloppy clients) as text, like the default
-    policy reads them: the parser hands them over as surrogate escapes."""
-    if value.isascii():
-        return value
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words ('=?UTF-8?Q?Caf=C3=A9?=') in a header value.
-
-    Whitespace between two encoded words goes, everything else stays as written. Adjacent
-    words in one charset are decoded together: encoders may split a character across them.
-    An unknown charset reads as UTF-8, bytes the declared charset cannot read are tried as
-    UTF-8, and what is left undecodable becomes U+FFFD, never an error.
-    """
-    if "=?" not in value:
-        return value
-    out: list[str] = []
-    pending = b""
-    pending_charset = ""
-    after_word = False
-    pos = 0
-    for m in _ENCODED_WORD_RE.finditer(value):
-        gap = value[pos : m.start()]
-        pos = m.end()
-        if gap and not (after_word and gap.isspace()):
-            out.append(_decode_bytes(pending, pending_charset))
-            pending = b""
-            out.append(gap)
-        charset = m.group(1).partition("*")[0].lower()
-        encoded = m.group(3)
-        try:
-            if m.group(2) in "bB":
-                chunk = base64.b64decode(encoded + "=" * (-len(encoded) % 4))
-            else:
-                chunk = binascii.a2b_qp(encoded.encode("utf-8"), header=True)
-        except (binascii.Error, ValueError):
-            out.append(_decode_bytes(pending, pending_charset))
-            pending = b""
-            out.append(m.group(0))
-            after_word = False
-            continue
-        if charset != pending_charset:
-            out.append(_decode_bytes(pending, pending_charset))
-            pending = b""
-        pending += chunk
-        pending_charset = charset
-        after_word = True
-    out.append(_decode_bytes(pending, pending_charset))
-    out.append(value[pos:])
-    return "".join(out)
-
-
-def _decode_bytes(data: bytes, charset: str) -> str:
-    if not data:
-        return ""
-    try:
-        return data.decode(charset or "utf-8")
-    except LookupError:
-        return data.decode("utf-8", "replace")
-    except UnicodeDecodeError:
-        # Mislabelled text, typically UTF-8 declared as us-ascii: what the declared charset
-        # cannot read is read as UTF-8, as the default policy does.
-        return _text(data.decode(charset, "surrogateescape"))
-
-
 def _parse_message(raw: bytes, operator: OperatorIdentity, number: int = 0) -> ParsedMessage:
     envelope, _, data = raw.partition(b"\n")
     envelope = envelope.rstrip(b"\r")
-    items, msg = _split(data)
-    headers = _Headers(items)
+    items, msg = split(data)
+    headers = Headers(items)
 
     senders = _addresses(headers, "from")
     if not senders:
@@ -491,7 +209,7 @@ def _parse_message(raw: bytes, operator: OperatorIdentity, number: int = 0) -> P
     cc = [a for _, a in _addresses(headers, "cc")]
     subject = _SPACE_RE.sub(" ", decode_words(headers.raw("subject") or "")).strip()
     content_type = msg.get_content_type()
-    plain, body = _bodies(msg, content_type)
+    plain, body = bodies(msg, content_type)
     sent_at = _sent_at(headers, envelope)
     if sent_at is None:
         raise _Skip(f"no valid Date in message from {from_addr} ({subject!r})")
@@ -599,7 +317,7 @@ def _parse_message(raw: bytes, operator: OperatorIdentity, number: int = 0) -> P
     return ParsedMessage(record, signals, warning, number)
 
 
-def _addresses(headers: _Headers, name: str) -> list[tuple[str, str]]:
+def _addresses(headers: Headers, name: str) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; unparseable entries are dropped."""
     values = headers.all(name)
     if not values:
@@ -650,7 +368,7 @@ def _first_id(value: str | None) -> str | None:
     return bare[0] if bare else None
 
 
-def _sent_at(headers: _Headers, envelope: bytes) -> datetime | None:
+def _sent_at(headers: Headers, envelope: bytes) -> datetime | None:
     raw = headers.raw("date")
     moment: datetime | None = None
     if raw:
@@ -682,7 +400,7 @@ def normalize_subject(subject: str) -> str:
 
 
 def _thread_key(
-    headers: _Headers,
+    headers: Headers,
     references: list[str],
     in_reply_to: str | None,
     message_id: str,
@@ -705,7 +423,7 @@ def _thread_key(
     return "subject-" + hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-def _labels(headers: _Headers) -> list[str]:
+def _labels(headers: Headers) -> list[str]:
     raw = headers.raw("x-gmail-labels") or ""
     labels: list[str] = []
     for part in raw.split(","):
@@ -715,7 +433,7 @@ def _labels(headers: _Headers) -> list[str]:
     return labels
 
 
-def _is_automated(headers: _Headers, local_part: str) -> bool:
+def _is_automated(headers: Headers, local_part: str) -> bool:
     if headers.raw("list-unsubscribe") or headers.raw("list-id"):
         return True
     if (headers.raw("precedence") or "").lower() in {"bulk", "list", "junk"}:
@@ -727,7 +445,7 @@ def _is_automated(headers: _Headers, local_part: str) -> bool:
 
 
 def _failed_recipient(
-    msg: Message, headers: _Headers, text: str, operator: OperatorIdentity
+    msg: Message, headers: Headers, text: str, operator: OperatorIdentity
 ) -> str | None:
     for value in headers.all("x-failed-recipients"):
         found = normalize_email(value)
@@ -752,198 +470,3 @@ def _failed_recipient(
         if local not in _BOUNCE_LOCALS and not operator.is_operator(address):
             return address
     return None
-
-
-def _bodies(msg: Message, content_type: str) -> tuple[str, str]:
-    """(full text, newly written text): the first finds bounce recipients, the second is stored.
-
-    The text/plain part is preferred, then text/html converted to text.
-    """
-    plain, html = _find_text_parts(msg, content_type)
-    if plain is not None:
-        text = _decoded(plain)
-    elif html is not None:
-        text = html_to_text(_decoded(html))
-    else:
-        text = ""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # mboxo/mboxrd escape body lines starting with "From "; undo it before quotes are judged.
-    if ">From " in text:
-        text = _ESCAPED_FROM_RE.sub(r"\1", text)
-    return text, strip_quoted(text).strip()[:MAX_BODY_CHARS]
-
-
-def _find_text_parts(msg: Message, content_type: str) -> tuple[Message | None, Message | None]:
-    """The first inline text/plain and text/html parts, depth first.
-
-    The search EmailMessage.get_body makes, once for both preferences: attachments are never
-    a body, message/* parts are other messages, and of a multipart/related only its root part
-    (the "start" parameter, else the first) is looked at.
-    """
-    plain: Message | None = None
-    html: Message | None = None
-    stack = [msg]
-    while stack:
-        part = stack.pop()
-        if part.get_content_disposition() == "attachment":
-            continue
-        kind = content_type if part is msg else part.get_content_type()
-        maintype, _, subtype = kind.partition("/")
-        if maintype == "text":
-            if subtype == "plain" and plain is None:
-                plain = part
-                break
-            if subtype == "html" and html is None:
-                html = part
-            continue
-        if maintype != "multipart":
-            continue
-        children = part.get_payload()
-        if not isinstance(children, list):
-            continue
-        if subtype == "related" and children:
-            root = part.get_param("start")
-            chosen = children[0]
-            if root:
-                chosen = next(
-                    (c for c in children if isinstance(c, Message) and c["content-id"] == root),
-                    chosen,
-                )
-            children = [chosen]
-        stack.extend(reversed([c for c in children if isinstance(c, Message)]))
-    return plain, html
-
-
-def _decoded(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    # Undeclared 8-bit text is far more often UTF-8 than anything else.
-    charset = _charset(part) or "utf-8"
-    try:
-        return payload.decode(charset, "replace")
-    except LookupError:
-        return payload.decode("utf-8", "replace")
-
-
-def _charset(part: Message) -> str | None:
-    value = part.get("content-type")
-    if isinstance(value, str) and value.isascii():
-        return _charset_of(value)
-    return part.get_content_charset()
-
-
-# Text parts declare the same few Content-Type values over and over; parsing the parameters
-# of each again is a good part of the cost of decoding a body.
-@lru_cache(maxsize=256)
-def _charset_of(content_type: str) -> str | None:
-    probe = Message()
-    probe["Content-Type"] = content_type
-    return probe.get_content_charset()
-
-
-def strip_quoted(text: str) -> str:
-    """Drop the quoted history of a reply so only what the sender newly wrote remains."""
-    lines = text.split("\n")
-    kept: list[str] = []
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped:
-            kept.append("")
-            continue
-        first = stripped[0]
-        if first == ">":
-            continue
-        if first == "O" and stripped.startswith("On ") and _attribution_ends(lines, i):
-            break
-        if first == "-" and _ORIGINAL_MESSAGE_RE.match(stripped):
-            break
-        if (
-            first == "_"
-            and len(stripped) >= 8
-            and not stripped.strip("_")
-            and _outlook_header_follows(lines, i + 1)
-        ):
-            break
-        if (
-            first == "F"
-            and len(stripped) > 6
-            and stripped.startswith("From: ")
-            and kept
-            and _outlook_header_follows(lines, i)
-        ):
-            break
-        kept.append(line.rstrip())
-    while kept and not kept[-1]:
-        kept.pop()
-    joined = "\n".join(kept)
-    return _EXTRA_LINES_RE.sub("\n\n", joined) if "\n\n\n" in joined else joined
-
-
-def _attribution_ends(lines: list[str], start: int) -> bool:
-    """An 'On <date>, <who> wrote:' line, which mail clients may wrap over up to three lines."""
-    joined = ""
-    for line in lines[start : start + 3]:
-        joined += " " + line.strip()
-        if _ATTRIBUTION_END_RE.search(line.strip()):
-            return len(joined) < 400
-    return False
-
-
-def _outlook_header_follows(lines: list[str], start: int) -> bool:
-    block = [ln.strip() for ln in lines[start : start + 6] if ln.strip()]
-    return (
-        bool(block)
-        and block[0].startswith("From:")
-        and any(ln.startswith(("Sent:", "Date:")) for ln in block[1:4])
-    )
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCK = frozenset(
-        {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"}
-    )
-    _SKIP = frozenset({"script", "style", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip_depth = 0
-        self._stack: list[tuple[str, bool]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = " ".join(v or "" for k, v in attrs if k == "class")
-        # Gmail wraps the quoted history in these. Outlook's header block ("From: ... Sent:")
-        # is kept as text on purpose: strip_quoted cuts the history below it.
-        quoted = tag == "blockquote" or "gmail_quote" in classes
-        skip = tag in self._SKIP or quoted
-        if tag not in {"br", "img", "hr", "meta", "link", "input"}:
-            self._stack.append((tag, skip))
-            if skip:
-                self._skip_depth += 1
-        if tag in self._BLOCK and not self._skip_depth:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self._stack) - 1, -1, -1):
-            if self._stack[i][0] == tag:
-                for _, skip in self._stack[i:]:
-                    if skip:
-                        self._skip_depth -= 1
-                del self._stack[i:]
-                break
-        if tag in self._BLOCK and not self._skip_depth:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip_depth:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    text = _BLANKS_RE.sub(" ", "".join(extractor.parts).replace("\xa0", " "))
-    return _EXTRA_LINES_RE.sub("\n\n", "\n".join(ln.strip() for ln in text.split("\n"))).strip()

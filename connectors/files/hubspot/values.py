@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from connectors.files._common import EMAIL_RE, normalize_domain, parse_loose_datetime
-from connectors.files.mbox import html_to_text
+from connectors.files.mailtext import html_to_text
 
 # HubSpot's default sales pipeline: export label -> internal stage id. Any other label falls back
 # to slug(), which is also how these ids were formed.
