@@ -23,7 +23,7 @@ from daemon.workspaces import WorkspaceManager
 
 log = logging.getLogger("daemon")
 
-TICK_SECONDS = 60
+TICK_SECONDS = 60  # CASEYOS_TICK_SECONDS overrides it, e.g. to measure idle cost quickly
 
 
 class StartupError(Exception):
@@ -136,11 +136,12 @@ async def serve(foreground: bool = True) -> int:
         clock=clock, workspaces=WorkspaceManager(), version=__version__, started_at=clock.now()
     )
     await open_active_workspace(state)
-    await tick(state)
 
     server = Server(state)
     await server.start(str(sock_path))
     log.info("daemon %s listening on %s (pid %d)", __version__, sock_path, os.getpid())
+    # After a long time away the first pass has much to do; clients are served meanwhile.
+    first_tick = asyncio.create_task(tick(state))
 
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -149,7 +150,7 @@ async def serve(foreground: bool = True) -> int:
     scheduler.add_job(
         tick,
         "interval",
-        seconds=TICK_SECONDS,
+        seconds=float(os.environ.get("CASEYOS_TICK_SECONDS") or TICK_SECONDS),
         args=[state],
         id="tick",
         misfire_grace_time=3600,
@@ -165,6 +166,9 @@ async def serve(foreground: bool = True) -> int:
         await state.stop_requested.wait()
     finally:
         log.info("shutting down")
+        first_tick.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await first_tick
         scheduler.shutdown(wait=False)
         state.bus.close()
         await server.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,3 +79,56 @@ async def load(session: AsyncSession, now: datetime) -> Learned:
     for status, at, agent, move_type in decisions:
         by_kind[(agent, move_type)] += DECISION_POINTS[status] * _decay(at, now)
     return Learned(dict(by_contact), dict(by_kind))
+
+
+# The learned nudge a stored score carries may lag the current one: it is only refreshed
+# when a value moved by more than this since the moves were last marked, so a move is at
+# most 2 * DRIFT_POINTS off per part (agent/move type, contact).
+DRIFT_POINTS = 0.125
+
+
+@dataclass
+class Drift:
+    """Which parts of the learned nudge moved enough to rescore their moves."""
+
+    kinds: set[tuple[str, str]]
+    contacts: set[int]
+    applied: dict[str, dict[str, float]]
+
+
+def _kind_key(agent: str, move_type: str) -> str:
+    return f"{agent}\t{move_type}"
+
+
+def drift(applied: dict[str, Any] | None, learned: Learned) -> Drift:
+    """Compare the nudges moves were last marked with (`applied`) with the current ones.
+
+    Outcomes, decisions and the passing of time (the decay) all show up here the same way.
+    The returned `applied` keeps old values where nothing moved enough, so small drifts add
+    up until they are worth acting on instead of being forgotten.
+    """
+    old_kinds: dict[str, float] = dict((applied or {}).get("kinds", {}))
+    old_contacts: dict[str, float] = dict((applied or {}).get("contacts", {}))
+    kinds: set[tuple[str, str]] = set()
+    contacts: set[int] = set()
+    current_kinds = {_kind_key(*k): v for k, v in learned.by_kind.items()}
+    for key in set(old_kinds) | set(current_kinds):
+        now_value = current_kinds.get(key, 0.0)
+        if abs(now_value - old_kinds.get(key, 0.0)) > DRIFT_POINTS:
+            agent, move_type = key.split("\t", 1)
+            kinds.add((agent, move_type))
+            old_kinds[key] = now_value
+    current_contacts = {str(k): v for k, v in learned.by_contact.items()}
+    for key in set(old_contacts) | set(current_contacts):
+        now_value = current_contacts.get(key, 0.0)
+        if abs(now_value - old_contacts.get(key, 0.0)) > DRIFT_POINTS:
+            contacts.add(int(key))
+            old_contacts[key] = now_value
+    return Drift(
+        kinds,
+        contacts,
+        {
+            "kinds": {k: round(v, 4) for k, v in sorted(old_kinds.items()) if round(v, 4)},
+            "contacts": {k: round(v, 4) for k, v in sorted(old_contacts.items()) if round(v, 4)},
+        },
+    )

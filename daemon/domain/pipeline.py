@@ -1,12 +1,21 @@
-"""One pass from signals to moves: detect, resolve, propose, wake, expire, rescore."""
+"""One pass from signals to moves, in steps of bounded work.
+
+`housekeeping` derives time-based signals, wakes snoozes, expires moves and rescores the
+moves whose score is due; `process` resolves and proposes for a chunk of the oldest
+unprocessed signals; `run` does both until nothing is left, in the caller's transaction.
+`run_in_workspace` is the daemon's pass: each step its own short write transaction, with the
+event loop free in between, so clients are served while a large pass runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents import enabled_agents
@@ -21,6 +30,14 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from daemon.state import DaemonState
     from daemon.workspaces import Workspace
+
+# Sized so one step stays well under 100 ms of work on a 100k-move workspace.
+PROCESS_CHUNK = 200
+RESCORE_CHUNK = 400
+# What the stored scores were last brought in line with: scoring settings, learned nudges.
+SCORING_APPLIED = "scoring.applied"
+
+Cursor = tuple[datetime, int]
 
 
 def view(sig: Signal) -> SignalView:
@@ -46,32 +63,120 @@ async def scoring_config(session: AsyncSession) -> ScoringConfig:
     )
 
 
-async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Process every unprocessed signal and refresh the queue; the caller commits."""
+def _config_key(cfg: ScoringConfig) -> dict[str, Any]:
+    return {
+        "weights": cfg.weights,
+        "typical_deal_size": cfg.typical_deal_size,
+        "icp": cfg.icp,
+        "tz": str(cfg.tz),
+    }
+
+
+async def mark_changed_scores(
+    session: AsyncSession, now: datetime, cfg: ScoringConfig, learned: learning.Learned
+) -> int:
+    """Make the moves whose score changed for reasons other than time due for rescoring.
+
+    A new scoring configuration (weights, deal size, ICP, time zone) touches every open
+    move; a learned nudge that moved (outcomes, decisions, decay) touches the moves of that
+    agent and move type, or of that contact. Returns how many moves were marked.
+    """
+    applied = await settings.get(session, SCORING_APPLIED)
+    config = _config_key(cfg)
+    drift = learning.drift(applied.get("learned") if applied else None, learned)
+    if applied is None or applied.get("config") != config:
+        marked = await queue.mark_for_rescore(session, now, everything=True)
+    else:
+        marked = await queue.mark_for_rescore(
+            session, now, kinds=drift.kinds, contacts=drift.contacts
+        )
+    current = {"config": config, "learned": drift.applied}
+    if current != applied:
+        await settings.put(session, SCORING_APPLIED, current)
+    return marked
+
+
+async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """Time-based signals, snoozes that end, moves past their shelf life, and rescoring.
+
+    Rescores at most RESCORE_CHUNK moves; `rescore_due` says how many are still due
+    (`rescore` continues). The caller commits.
+    """
     tz = await settings.timezone(session)
     detected = await detectors.detect(session, now, tz)
-    rows = (
-        await session.scalars(
-            select(Signal)
-            .where(Signal.processed_at.is_(None))
-            .order_by(Signal.occurred_at, Signal.id)
+    woken = await queue.wake(session, now)
+    expired = await queue.expire(session, now)
+    cfg = await scoring_config(session)
+    learned = await learning.load(session, now)
+    await mark_changed_scores(session, now, cfg, learned)
+    step = await queue.rescore(session, now, cfg, learned, RESCORE_CHUNK)
+    return {
+        "detected": detected,
+        "woken": woken,
+        "expired": expired,
+        "rescored": step.rescored,
+        "rescore_due": step.remaining,
+    }
+
+
+async def rescore(
+    session: AsyncSession, now: datetime, limit: int = RESCORE_CHUNK
+) -> dict[str, Any]:
+    """Rescore up to `limit` more moves whose score is due; the caller commits."""
+    cfg = await scoring_config(session)
+    learned = await learning.load(session, now)
+    step = await queue.rescore(session, now, cfg, learned, limit)
+    return {"rescored": step.rescored, "rescore_due": step.remaining}
+
+
+async def process(session: AsyncSession, now: datetime, limit: int) -> dict[str, Any]:
+    """Resolve and propose for up to `limit` of the oldest unprocessed signals.
+
+    The report counts this call's work and `remaining`, the unprocessed signals left. When
+    an agent fails (`failed_agents`), this chunk's signals stay unprocessed for the next
+    pass, so a caller looping until `remaining` is 0 should stop there. The caller commits.
+    """
+    report, _ = await _process(session, now, limit, None)
+    return report
+
+
+async def _process(
+    session: AsyncSession, now: datetime, limit: int, after: Cursor | None
+) -> tuple[dict[str, Any], Cursor | None]:
+    """`process`, for signals after `after` in processing order; also returns the new cursor."""
+    query = select(Signal).where(Signal.processed_at.is_(None))
+    if after is not None:
+        at, sid = after
+        query = query.where(
+            or_(Signal.occurred_at > at, and_(Signal.occurred_at == at, Signal.id > sid))
         )
-    ).all()
+    rows = (await session.scalars(query.order_by(Signal.occurred_at, Signal.id).limit(limit))).all()
+    report = {"failed_agents": 0, "signals": len(rows), "proposed": 0, "updated": 0, "resolved": 0}
+    if rows:
+        report.update(await _apply(session, now, rows))
+    report["remaining"] = int(
+        await session.scalar(
+            select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
+        )
+        or 0
+    )
+    cursor = (rows[-1].occurred_at, rows[-1].id) if rows else after
+    return report, cursor
+
+
+async def _apply(session: AsyncSession, now: datetime, rows: Sequence[Signal]) -> dict[str, int]:
     signals = [view(s) for s in rows]
     disabled = set(await settings.get(session, "agents.disabled") or [])
     agents = enabled_agents(disabled)
-
-    resolved = 0
-    for sig in signals:
-        for agent in agents:
-            for res in agent.resolutions(sig):
-                resolved += len(await queue.resolve(session, agent.name, res, sig, now))
+    items = [(a.name, res, sig) for sig in signals for a in agents for res in a.resolutions(sig)]
+    resolved = len(await queue.resolve(session, items, now))
 
     cfg = await scoring_config(session)
     learned = await learning.load(session, now)
-    facts = StoreFacts(session, now, tz, await settings.operator(session))
+    facts = StoreFacts(session, now, cfg.tz, await settings.operator(session))
+    await facts.prefetch(signals)
     created = updated = 0
-    failed: list[str] = []
+    failed: set[str] = set()
     for agent in agents:
         mine = [s for s in signals if s.kind in agent.consumes]
         if not mine:
@@ -81,41 +186,87 @@ async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
             proposals = await agent.propose(mine, facts)
         except Exception:
             log.exception("agent %s failed; its signals are retried on the next run", agent.name)
-            failed.append(agent.name)
+            failed.add(agent.name)
             continue
+        scored = []
         for proposal in proposals:
             try:
-                _, is_new = await queue.upsert(session, agent.name, proposal, now, cfg, learned)
+                scored.append(queue.score_proposal(agent.name, proposal, now, cfg, learned))
             except ScoringError:
                 log.exception("agent %s proposed a move that cannot be scored", agent.name)
-                failed.append(agent.name)
-                continue
+                failed.add(agent.name)
+        for _, is_new in await queue.upsert_many(session, agent.name, scored, now):
             created += is_new
             updated += not is_new
+        await asyncio.sleep(0)  # long chunks of agent work must not starve the clients
     if not failed:
         for row in rows:
             row.processed_at = now
-    woken = len(await queue.wake(session, now))
-    expired = len(await queue.expire(session, now))
-    rescored = await queue.rescore(session, now, cfg, learned)
+    await session.flush()
     return {
-        "failed_agents": len(set(failed)),
-        "detected": detected,
-        "signals": len(signals),
+        "failed_agents": len(failed),
         "proposed": created,
         "updated": updated,
         "resolved": resolved,
-        "woken": woken,
-        "expired": expired,
-        "rescored": rescored,
     }
 
 
+COUNTS = ("failed_agents", "signals", "proposed", "updated", "resolved")
+
+
+def _merge(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for key in COUNTS:
+        total[key] = total.get(key, 0) + part[key]
+    total["remaining"] = part["remaining"]
+
+
+async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """Housekeeping, then every unprocessed signal and every due rescore; the caller commits."""
+    report = await housekeeping(session, now)
+    after: Cursor | None = None
+    while True:
+        part, after = await _process(session, now, PROCESS_CHUNK, after)
+        _merge(report, part)
+        if part["signals"] < PROCESS_CHUNK:
+            break
+    while report["rescore_due"]:
+        step = await rescore(session, now)
+        report["rescored"] += step["rescored"]
+        if step["rescore_due"] >= report["rescore_due"]:
+            break  # nothing more can be done now; never spin
+        report["rescore_due"] = step["rescore_due"]
+    return report
+
+
 async def run_in_workspace(state: DaemonState, ws: Workspace) -> dict[str, Any]:
-    """A pipeline pass as its own write transaction, publishing what changed."""
+    """A pipeline pass as a series of short write transactions, publishing what changed.
+
+    Between steps the event loop serves clients and other writers may take the lock.
+    """
+    now = state.clock.now()
     async with ws.transaction() as session:
-        report = await run(session, state.clock.now())
-    changed = {k: v for k, v in report.items() if k != "rescored" and v}
+        report = await housekeeping(session, now)
+    after: Cursor | None = None
+    while True:
+        await asyncio.sleep(0)
+        async with ws.transaction() as session:
+            part, after = await _process(session, now, PROCESS_CHUNK, after)
+        _merge(report, part)
+        if part["signals"] < PROCESS_CHUNK:
+            break
+    while report["rescore_due"]:
+        await asyncio.sleep(0)
+        async with ws.transaction() as session:
+            step = await rescore(session, now)
+        report["rescored"] += step["rescored"]
+        if step["rescore_due"] >= report["rescore_due"]:
+            break
+        report["rescore_due"] = step["rescore_due"]
+    changed = {k: v for k, v in report.items() if k not in QUIET and v}
     if changed:
         state.bus.publish("queue.changed", {"workspace": ws.name, **report})
     return report
+
+
+# Report figures that change nothing a client shows, or only scores: no event for those.
+QUIET = frozenset({"rescored", "rescore_due", "remaining"})
