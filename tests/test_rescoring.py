@@ -16,7 +16,7 @@ from agents.base import Proposal
 from daemon.domain import learning, pipeline, queue, settings
 from daemon.domain.scoring import ScoringConfig, next_change, score
 from daemon.domain.settings import DEFAULT_WEIGHTS
-from daemon.store.models import Contact, Move, Outcome
+from daemon.store.models import Contact, Move, MoveEvent, Outcome
 from tests.store_fixtures import Store, add_contact, hours
 
 NOW = datetime(2026, 11, 25, 15, tzinfo=UTC)  # Wednesday 10:00 in New York
@@ -214,3 +214,40 @@ async def test_rows_from_before_rescore_at_are_worked_through_in_bounded_steps(
     assert left is None
     for stored, full in (await full_scores(store, NOW)).values():
         assert stored == full
+
+
+async def test_shelf_life_ends_are_found_through_rescore_at(store: Store) -> None:
+    async with store.transaction() as s:
+        cfg = await pipeline.scoring_config(s)
+        learned = await learning.load(s, NOW)
+        # Its score never changes with time, so only its expiry makes it due.
+        flat = proposal("tester", 1, {"basis": None}, None)
+        flat.expires_at = NOW + hours(2)
+        move, _ = await queue.upsert(s, "tester", flat, NOW, cfg, learned)
+        assert move.rescore_at == NOW + hours(2)
+        # A snoozed move keeps its expiry out of rescore_at until it wakes.
+        snoozed = proposal("tester", 2, {"basis": None}, None)
+        snoozed.expires_at = NOW + hours(1)
+        other, _ = await queue.upsert(s, "tester", snoozed, NOW, cfg, learned)
+        await queue.change(s, other, queue.SNOOZED, NOW, "later")
+        other.snoozed_until = NOW + hours(3)
+        other_id, move_id = other.id, move.id
+    async with store.transaction() as s:
+        report = await pipeline.housekeeping(s, NOW + hours(1))
+        assert report["expired"] == 0
+        report = await pipeline.housekeeping(s, NOW + hours(2))
+        assert report["expired"] == 1 and report["woken"] == 0
+        # Woken past its shelf life, it expires in the same pass.
+        report = await pipeline.housekeeping(s, NOW + hours(3))
+        assert report["woken"] == 1 and report["expired"] == 1
+    async with store.transaction() as s:
+        statuses = {m.id: m.status for m in (await s.scalars(select(Move))).all()}
+        history = (
+            await s.scalars(
+                select(MoveEvent.to_status)
+                .where(MoveEvent.move_id == other_id)
+                .order_by(MoveEvent.id)
+            )
+        ).all()
+    assert statuses == {move_id: "expired", other_id: "expired"}
+    assert history == ["pending", "snoozed", "pending", "expired"]

@@ -7,12 +7,13 @@ signals with one more, so an idle pass costs the same few queries however big th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, insert, literal, or_, select
+from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -75,8 +76,11 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
         if sig["dedup_key"] not in taken:
             taken.add(sig["dedup_key"])
             new.append(sig)
-    if new:
-        await session.execute(insert(Signal), new)
+    # After a long time away there can be thousands: insert them in slices and let the
+    # event loop serve clients in between.
+    for part in chunks(new):
+        await session.execute(insert(Signal), list(part))
+        await asyncio.sleep(0)
     return len(new)
 
 
@@ -200,23 +204,38 @@ async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     stalled = timedelta(days=stalled_days)
     today = now.astimezone(tz).date()
     entered_col = func.coalesce(Deal.stage_entered_at, Deal.created_at)
-    rows = (
-        await session.scalars(
-            select(Deal)
-            .where(
-                func.lower(Deal.stage).not_in(sorted(CLOSED_STAGES)),
-                or_(entered_col <= now - stalled, Deal.close_date < today),
-            )
-            .order_by(Deal.id)
+    deal_id = cast(Deal.id, String)
+    stalled_key = literal("deal.stalled:") + deal_id + ":" + Deal.stage
+    late_key = literal("deal.close_date_passed:") + deal_id + ":" + cast(Deal.close_date, String)
+    rows = await session.execute(
+        select(
+            Deal.id,
+            Deal.name,
+            Deal.stage,
+            Deal.amount,
+            Deal.company_id,
+            Deal.close_date,
+            entered_col.label("entered"),
         )
-    ).all()
+        .where(
+            func.lower(Deal.stage).not_in(sorted(CLOSED_STAGES)),
+            # Only deals with a signal still to make; an idle pass finds none.
+            or_(
+                and_(
+                    entered_col <= now - stalled, ~exists().where(Signal.dedup_key == stalled_key)
+                ),
+                and_(Deal.close_date < today, ~exists().where(Signal.dedup_key == late_key)),
+            ),
+        )
+        .order_by(Deal.id)
+    )
     found = []
     for deal in rows:
         if deal.stage.lower() in CLOSED_STAGES:
             continue
         # Stalled = no stage change for N days. Emails alone do not move a deal forward, so
         # activity does not reset the clock; the move's why-now shows the last activity.
-        entered = deal.stage_entered_at or deal.created_at
+        entered = deal.entered
         if now - entered >= stalled:
             found.append(
                 _signal(
@@ -253,17 +272,23 @@ async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
 async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
-    rows = (
-        await session.scalars(
-            select(CrmTask)
-            .where(
-                CrmTask.status.not_in(TASK_CLOSED),
-                CrmTask.due_at.is_not(None),
-                CrmTask.due_at < horizon,
-            )
-            .order_by(CrmTask.id)
+    rows = await session.execute(
+        select(
+            CrmTask.id,
+            CrmTask.title,
+            CrmTask.due_at,
+            CrmTask.priority,
+            CrmTask.contact_id,
+            CrmTask.company_id,
+            CrmTask.deal_id,
         )
-    ).all()
+        .where(
+            CrmTask.status.not_in(TASK_CLOSED),
+            CrmTask.due_at.is_not(None),
+            CrmTask.due_at < horizon,
+        )
+        .order_by(CrmTask.id)
+    )
     found = []
     for task in rows:
         assert task.due_at is not None

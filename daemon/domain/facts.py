@@ -63,33 +63,6 @@ def _message(row: Any) -> MessageFacts:
     )
 
 
-def _deal(row: Any, contact_ids: Sequence[int]) -> DealFacts:
-    return DealFacts(
-        row.id,
-        row.name,
-        row.stage,
-        row.amount,
-        row.company_id,
-        row.stage_entered_at,
-        row.last_activity_at,
-        tuple(sorted(contact_ids)),
-    )
-
-
-def _task(row: CrmTask) -> TaskFacts:
-    return TaskFacts(
-        row.id,
-        row.title,
-        row.status,
-        row.priority,
-        row.due_at,
-        row.contact_id,
-        row.company_id,
-        row.deal_id,
-        row.owner,
-    )
-
-
 class StoreFacts:
     """Answers from the store, remembered for the life of the object (one pipeline chunk).
 
@@ -151,31 +124,55 @@ class StoreFacts:
         for chunk in chunks(todo):
             rows = await self.s.execute(
                 select(
-                    Contact,
-                    Company.name.label("company_name"),
+                    Contact.id,
+                    Contact.email,
+                    Contact.name,
+                    Contact.title,
+                    Contact.company_id,
+                    Company.name,
                     Company.size,
                     Company.industry,
                     Company.tier,
+                    Contact.lifecycle_stage,
+                    Contact.starred,
+                    Contact.last_inbound_at,
+                    Contact.last_outbound_at,
+                    Contact.last_meeting_at,
                 )
                 .outerjoin(Company, Company.id == Contact.company_id)
                 .where(Contact.id.in_(chunk))
             )
-            for row, company_name, size, industry, tier in rows:
-                self._contacts[row.id] = ContactFacts(
-                    id=row.id,
-                    email=row.email,
-                    name=row.name,
-                    title=row.title,
-                    company_id=row.company_id,
+            for (
+                cid,
+                email,
+                name,
+                title,
+                company_id,
+                company_name,
+                size,
+                industry,
+                tier,
+                lifecycle_stage,
+                starred,
+                last_inbound_at,
+                last_outbound_at,
+                last_meeting_at,
+            ) in rows:
+                self._contacts[cid] = ContactFacts(
+                    id=cid,
+                    email=email,
+                    name=name,
+                    title=title,
+                    company_id=company_id,
                     company_name=company_name,
                     company_size=size,
                     industry=industry,
                     tier=tier,
-                    lifecycle_stage=row.lifecycle_stage,
-                    starred=row.starred,
-                    last_inbound_at=row.last_inbound_at,
-                    last_outbound_at=row.last_outbound_at,
-                    last_meeting_at=row.last_meeting_at,
+                    lifecycle_stage=lifecycle_stage,
+                    starred=starred,
+                    last_inbound_at=last_inbound_at,
+                    last_outbound_at=last_outbound_at,
+                    last_meeting_at=last_meeting_at,
                 )
         for missing in todo:
             self._contacts.setdefault(missing, None)
@@ -232,41 +229,39 @@ class StoreFacts:
         todo = sorted(ids - self._meetings.keys())
         op = self.operator
         for chunk in chunks(todo):
-            meetings = (await self.s.scalars(select(Meeting).where(Meeting.id.in_(chunk)))).all()
             attendees: dict[int, list[AttendeeFacts]] = defaultdict(list)
-            for a in (
-                await self.s.scalars(
-                    select(MeetingAttendee)
-                    .where(MeetingAttendee.meeting_id.in_(chunk))
-                    .order_by(MeetingAttendee.meeting_id, MeetingAttendee.id)
+            for meeting_id, email, name, response, contact_id in await self.s.execute(
+                select(
+                    MeetingAttendee.meeting_id,
+                    MeetingAttendee.email,
+                    MeetingAttendee.name,
+                    MeetingAttendee.response_status,
+                    MeetingAttendee.contact_id,
                 )
-            ).all():
-                attendees[a.meeting_id].append(
-                    AttendeeFacts(
-                        a.email,
-                        a.name,
-                        a.response_status,
-                        a.contact_id,
-                        internal=bool(op and op.is_internal(a.email)),
-                    )
+                .where(MeetingAttendee.meeting_id.in_(chunk))
+                .order_by(MeetingAttendee.meeting_id, MeetingAttendee.id)
+            ):
+                internal = bool(op and op.is_internal(email))
+                attendees[meeting_id].append(
+                    AttendeeFacts(email, name, response, contact_id, internal=internal)
                 )
-            for m in meetings:
-                self._meetings[m.id] = MeetingFacts(
-                    id=m.id,
-                    title=m.title,
-                    start_at=m.start_at,
-                    end_at=m.end_at,
-                    status=m.status,
-                    location=m.location,
-                    attendees=attendees.get(m.id, []),
-                )
+            for row in await self.s.execute(
+                select(
+                    Meeting.id,
+                    Meeting.title,
+                    Meeting.start_at,
+                    Meeting.end_at,
+                    Meeting.status,
+                    Meeting.location,
+                ).where(Meeting.id.in_(chunk))
+            ):
+                self._meetings[row.id] = MeetingFacts(*row, attendees=attendees.get(row.id, []))
         for missing in todo:
             self._meetings.setdefault(missing, None)
 
     async def _load_deals(self, ids: set[int]) -> None:
         todo = sorted(ids - self._deals.keys())
         for chunk in chunks(todo):
-            rows = (await self.s.scalars(select(Deal).where(Deal.id.in_(chunk)))).all()
             people: dict[int, list[int]] = defaultdict(list)
             for deal_id, contact_id in await self.s.execute(
                 select(DealContact.deal_id, DealContact.contact_id).where(
@@ -274,8 +269,18 @@ class StoreFacts:
                 )
             ):
                 people[deal_id].append(contact_id)
-            for row in rows:
-                self._deals[row.id] = _deal(row, people.get(row.id, []))
+            for row in await self.s.execute(
+                select(
+                    Deal.id,
+                    Deal.name,
+                    Deal.stage,
+                    Deal.amount,
+                    Deal.company_id,
+                    Deal.stage_entered_at,
+                    Deal.last_activity_at,
+                ).where(Deal.id.in_(chunk))
+            ):
+                self._deals[row.id] = DealFacts(*row, tuple(sorted(people.get(row.id, []))))
         for missing in todo:
             self._deals.setdefault(missing, None)
 
@@ -307,8 +312,20 @@ class StoreFacts:
     async def _load_tasks(self, ids: set[int]) -> None:
         todo = sorted(ids - self._tasks.keys())
         for chunk in chunks(todo):
-            for row in (await self.s.scalars(select(CrmTask).where(CrmTask.id.in_(chunk)))).all():
-                self._tasks[row.id] = _task(row)
+            for row in await self.s.execute(
+                select(
+                    CrmTask.id,
+                    CrmTask.title,
+                    CrmTask.status,
+                    CrmTask.priority,
+                    CrmTask.due_at,
+                    CrmTask.contact_id,
+                    CrmTask.company_id,
+                    CrmTask.deal_id,
+                    CrmTask.owner,
+                ).where(CrmTask.id.in_(chunk))
+            ):
+                self._tasks[row.id] = TaskFacts(*row)
         for missing in todo:
             self._tasks.setdefault(missing, None)
 

@@ -61,24 +61,50 @@ async def load(session: AsyncSession, now: datetime) -> Learned:
     since = now - timedelta(days=WINDOW_DAYS)
     by_contact: dict[int, float] = defaultdict(float)
     by_kind: dict[tuple[str, str], float] = defaultdict(float)
-    rows = await session.execute(
-        select(Outcome.kind, Outcome.occurred_at, Move.contact_id, Move.agent, Move.move_type)
-        .join(Move, Move.id == Outcome.move_id)
-        .where(Outcome.occurred_at >= since)
-    )
-    for kind, at, contact_id, agent, move_type in rows:
+    # Outcomes and decisions first, then their moves by primary key: joined in one query,
+    # SQLite may walk every move to find the few that have an outcome.
+    outcomes = (
+        await session.execute(
+            select(Outcome.kind, Outcome.occurred_at, Outcome.move_id).where(
+                Outcome.occurred_at >= since
+            )
+        )
+    ).all()
+    decisions = (
+        await session.execute(
+            select(MoveEvent.to_status, MoveEvent.at, MoveEvent.move_id).where(
+                MoveEvent.at >= since, MoveEvent.to_status.in_(list(DECISION_POINTS))
+            )
+        )
+    ).all()
+    moves = await _moves(session, {r.move_id for r in outcomes} | {r.move_id for r in decisions})
+    for kind, at, move_id in outcomes:
+        if move_id not in moves:
+            continue
+        contact_id, agent, move_type = moves[move_id]
         points = OUTCOME_POINTS.get(kind, 0.0) * _decay(at, now)
         if contact_id is not None:
             by_contact[contact_id] += points
         by_kind[(agent, move_type)] += points / 2
-    decisions = await session.execute(
-        select(MoveEvent.to_status, MoveEvent.at, Move.agent, Move.move_type)
-        .join(Move, Move.id == MoveEvent.move_id)
-        .where(MoveEvent.at >= since, MoveEvent.to_status.in_(list(DECISION_POINTS)))
-    )
-    for status, at, agent, move_type in decisions:
-        by_kind[(agent, move_type)] += DECISION_POINTS[status] * _decay(at, now)
+    for status, at, move_id in decisions:
+        if move_id in moves:
+            _, agent, move_type = moves[move_id]
+            by_kind[(agent, move_type)] += DECISION_POINTS[status] * _decay(at, now)
     return Learned(dict(by_contact), dict(by_kind))
+
+
+async def _moves(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int | None, str, str]]:
+    found: dict[int, tuple[int | None, str, str]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        rows = await session.execute(
+            select(Move.id, Move.contact_id, Move.agent, Move.move_type).where(
+                Move.id.in_(ordered[start : start + 500])
+            )
+        )
+        for move_id, contact_id, agent, move_type in rows:
+            found[move_id] = (contact_id, agent, move_type)
+    return found
 
 
 # The learned nudge a stored score carries may lag the current one: it is only refreshed

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents import enabled_agents
-from agents.base import SignalView
+from agents.base import Agent, SignalView
+from connectors.base import OperatorIdentity
 from daemon.domain import detectors, learning, queue, settings
 from daemon.domain.facts import StoreFacts
 from daemon.domain.scoring import ScoringConfig, ScoringError
@@ -96,36 +98,66 @@ async def mark_changed_scores(
     return marked
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every step of a pass reads before it starts; loaded once per pass."""
+
+    cfg: ScoringConfig
+    learned: learning.Learned
+    operator: OperatorIdentity | None
+    agents: list[Agent]
+
+
+async def context(session: AsyncSession, now: datetime) -> Context:
+    disabled = set(await settings.get(session, "agents.disabled") or [])
+    return Context(
+        await scoring_config(session),
+        await learning.load(session, now),
+        await settings.operator(session),
+        enabled_agents(disabled),
+    )
+
+
 async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
     """Time-based signals, snoozes that end, moves past their shelf life, and rescoring.
 
     Rescores at most RESCORE_CHUNK moves; `rescore_due` says how many are still due
     (`rescore` continues). The caller commits.
     """
+    report, _ = await _housekeeping(session, now)
+    return report
+
+
+async def _housekeeping(session: AsyncSession, now: datetime) -> tuple[dict[str, Any], Context]:
     tz = await settings.timezone(session)
     detected = await detectors.detect(session, now, tz)
     woken = await queue.wake(session, now)
     expired = await queue.expire(session, now)
-    cfg = await scoring_config(session)
-    learned = await learning.load(session, now)
-    await mark_changed_scores(session, now, cfg, learned)
-    step = await queue.rescore(session, now, cfg, learned, RESCORE_CHUNK)
-    return {
+    # Read after expiry, which is one of the decisions the learned nudge counts.
+    ctx = await context(session, now)
+    await mark_changed_scores(session, now, ctx.cfg, ctx.learned)
+    step = await queue.rescore(session, now, ctx.cfg, ctx.learned, RESCORE_CHUNK)
+    report = {
         "detected": detected,
         "woken": woken,
         "expired": expired,
         "rescored": step.rescored,
         "rescore_due": step.remaining,
     }
+    return report, ctx
 
 
 async def rescore(
     session: AsyncSession, now: datetime, limit: int = RESCORE_CHUNK
 ) -> dict[str, Any]:
     """Rescore up to `limit` more moves whose score is due; the caller commits."""
-    cfg = await scoring_config(session)
-    learned = await learning.load(session, now)
-    step = await queue.rescore(session, now, cfg, learned, limit)
+    return await _rescore(session, now, limit, await context(session, now))
+
+
+async def _rescore(
+    session: AsyncSession, now: datetime, limit: int, ctx: Context
+) -> dict[str, Any]:
+    step = await queue.rescore(session, now, ctx.cfg, ctx.learned, limit)
     return {"rescored": step.rescored, "rescore_due": step.remaining}
 
 
@@ -136,12 +168,12 @@ async def process(session: AsyncSession, now: datetime, limit: int) -> dict[str,
     an agent fails (`failed_agents`), this chunk's signals stay unprocessed for the next
     pass, so a caller looping until `remaining` is 0 should stop there. The caller commits.
     """
-    report, _ = await _process(session, now, limit, None)
+    report, _ = await _process(session, now, limit, None, await context(session, now))
     return report
 
 
 async def _process(
-    session: AsyncSession, now: datetime, limit: int, after: Cursor | None
+    session: AsyncSession, now: datetime, limit: int, after: Cursor | None, ctx: Context
 ) -> tuple[dict[str, Any], Cursor | None]:
     """`process`, for signals after `after` in processing order; also returns the new cursor."""
     query = select(Signal).where(Signal.processed_at.is_(None))
@@ -153,7 +185,7 @@ async def _process(
     rows = (await session.scalars(query.order_by(Signal.occurred_at, Signal.id).limit(limit))).all()
     report = {"failed_agents": 0, "signals": len(rows), "proposed": 0, "updated": 0, "resolved": 0}
     if rows:
-        report.update(await _apply(session, now, rows))
+        report.update(await _apply(session, now, rows, ctx))
     report["remaining"] = int(
         await session.scalar(
             select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
@@ -164,16 +196,15 @@ async def _process(
     return report, cursor
 
 
-async def _apply(session: AsyncSession, now: datetime, rows: Sequence[Signal]) -> dict[str, int]:
+async def _apply(
+    session: AsyncSession, now: datetime, rows: Sequence[Signal], ctx: Context
+) -> dict[str, int]:
     signals = [view(s) for s in rows]
-    disabled = set(await settings.get(session, "agents.disabled") or [])
-    agents = enabled_agents(disabled)
+    agents, cfg, learned = ctx.agents, ctx.cfg, ctx.learned
     items = [(a.name, res, sig) for sig in signals for a in agents for res in a.resolutions(sig)]
     resolved = len(await queue.resolve(session, items, now))
 
-    cfg = await scoring_config(session)
-    learned = await learning.load(session, now)
-    facts = StoreFacts(session, now, cfg.tz, await settings.operator(session))
+    facts = StoreFacts(session, now, cfg.tz, ctx.operator)
     await facts.prefetch(signals)
     created = updated = 0
     failed: set[str] = set()
@@ -222,15 +253,15 @@ def _merge(total: dict[str, Any], part: dict[str, Any]) -> None:
 
 async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
     """Housekeeping, then every unprocessed signal and every due rescore; the caller commits."""
-    report = await housekeeping(session, now)
+    report, ctx = await _housekeeping(session, now)
     after: Cursor | None = None
     while True:
-        part, after = await _process(session, now, PROCESS_CHUNK, after)
+        part, after = await _process(session, now, PROCESS_CHUNK, after, ctx)
         _merge(report, part)
         if part["signals"] < PROCESS_CHUNK:
             break
     while report["rescore_due"]:
-        step = await rescore(session, now)
+        step = await _rescore(session, now, RESCORE_CHUNK, ctx)
         report["rescored"] += step["rescored"]
         if step["rescore_due"] >= report["rescore_due"]:
             break  # nothing more can be done now; never spin
@@ -241,23 +272,25 @@ async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
 async def run_in_workspace(state: DaemonState, ws: Workspace) -> dict[str, Any]:
     """A pipeline pass as a series of short write transactions, publishing what changed.
 
-    Between steps the event loop serves clients and other writers may take the lock.
+    Between steps the event loop serves clients and other writers may take the lock. What
+    every step reads first (settings, learned nudges) is read once, by the first step: a
+    decision made meanwhile counts from the next pass on.
     """
     now = state.clock.now()
     async with ws.transaction() as session:
-        report = await housekeeping(session, now)
+        report, ctx = await _housekeeping(session, now)
     after: Cursor | None = None
     while True:
         await asyncio.sleep(0)
         async with ws.transaction() as session:
-            part, after = await _process(session, now, PROCESS_CHUNK, after)
+            part, after = await _process(session, now, PROCESS_CHUNK, after, ctx)
         _merge(report, part)
         if part["signals"] < PROCESS_CHUNK:
             break
     while report["rescore_due"]:
         await asyncio.sleep(0)
         async with ws.transaction() as session:
-            step = await rescore(session, now)
+            step = await _rescore(session, now, RESCORE_CHUNK, ctx)
         report["rescored"] += step["rescored"]
         if step["rescore_due"] >= report["rescore_due"]:
             break

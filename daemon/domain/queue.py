@@ -38,8 +38,10 @@ PENDING, ACCEPTED, DONE, DISMISSED = "pending", "accepted", "done", "dismissed"
 SNOOZED, FAILED, EXPIRED, RESOLVED = "snoozed", "failed", "expired", "resolved"
 
 OPEN = (PENDING, ACCEPTED, SNOOZED, FAILED)
-# `rescore_at` of an open move whose score time alone never changes. NULL is kept for
-# "not worked out yet" (rows from before migration 0005), which `rescore` picks up.
+# `rescore_at` is when the pipeline next has to look at an open move for time alone: its
+# score changes, or (pending moves) its shelf life ends, so that finding the moves to expire
+# is a range of the (status, rescore_at) index too. NEVER when neither happens; NULL is
+# kept for "not worked out yet" (rows from before migration 0005), which `rescore` picks up.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 # Values per IN (...) list: far below SQLite's limit on bound parameters.
 IN_CHUNK = 500
@@ -137,6 +139,13 @@ def next_rescore(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> d
     return next_change(inputs, now, cfg) or NEVER
 
 
+def attention_at(score_changes: datetime, status: str, expires_at: datetime | None) -> datetime:
+    """`rescore_at` for a move: its next score change, or its expiry if that comes first."""
+    if status == PENDING and expires_at is not None:
+        return min(score_changes, expires_at)
+    return score_changes
+
+
 def score_proposal(
     agent: str, proposal: Proposal, now: datetime, cfg: ScoringConfig, learned: Learned
 ) -> Scored:
@@ -157,10 +166,10 @@ async def upsert(
     learned: Learned,
 ) -> tuple[Move, bool]:
     """Add a proposal, or refresh the open move with the same dedup key (see upsert_many)."""
-    [result] = await upsert_many(
+    [(move_id, created)] = await upsert_many(
         session, agent, [score_proposal(agent, proposal, now, cfg, learned)], now
     )
-    return result
+    return await get(session, move_id), created
 
 
 def _refresh(item: Scored, now: datetime) -> dict[str, Any]:
@@ -173,7 +182,6 @@ def _refresh(item: Scored, now: datetime) -> dict[str, Any]:
         "score_inputs": proposal.score_inputs,
         "aps": item.aps,
         "aps_breakdown": item.breakdown,
-        "rescore_at": item.rescore_at,
         "updated_at": now,
     }
     for ref in ("contact_id", "company_id", "deal_id", "thread_id", "meeting_id"):
@@ -185,27 +193,43 @@ def _refresh(item: Scored, now: datetime) -> dict[str, Any]:
     return values
 
 
+@dataclass
+class _Known:
+    """What upserting needs to know about a move that exists."""
+
+    id: int
+    status: str
+    expires_at: datetime | None
+    new: bool = False
+
+
 async def upsert_many(
     session: AsyncSession, agent: str, items: Sequence[Scored], now: datetime
-) -> list[tuple[Move, bool]]:
+) -> list[tuple[int, bool]]:
     """Add scored proposals, or refresh the open moves with the same dedup keys.
 
-    A move the operator already decided (done, dismissed) or that closed is left alone:
-    re-proposing the same fact never resurrects it. Proposals are applied in order, so a
-    second proposal with the same key refreshes the move the first one created. New moves
-    are written with one multi-row INSERT and read back with one SELECT.
+    Returns (move id, created) for each item, in order. A move the operator already decided
+    (done, dismissed) or that closed is left alone: re-proposing the same fact never
+    resurrects it. Proposals are applied in order, so a second proposal with the same key
+    refreshes the move the first one created. New moves are one multi-row INSERT, refreshed
+    ones one executemany UPDATE, whatever their number.
     """
     keys = sorted({item.proposal.dedup_key for item in items})
-    by_key: dict[str, Move] = {}
+    known: dict[str, _Known] = {}
     for chunk in chunks(keys):
-        for found in (await session.scalars(select(Move).where(Move.dedup_key.in_(chunk)))).all():
-            by_key[found.dedup_key] = found
+        rows = await session.execute(
+            select(Move.id, Move.dedup_key, Move.status, Move.expires_at).where(
+                Move.dedup_key.in_(chunk)
+            )
+        )
+        for move_id, key, status, expires_at in rows:
+            known[key] = _Known(move_id, status, expires_at)
     new_rows: dict[str, dict[str, Any]] = {}
+    refreshed: dict[int, dict[str, Any]] = {}
     order: list[tuple[str, bool]] = []
     for item in items:
-        proposal = item.proposal
-        key = proposal.dedup_key
-        move = by_key.get(key)
+        key = item.proposal.dedup_key
+        move = known.get(key)
         if move is None:
             row = new_rows.get(key)
             order.append((key, row is None))
@@ -213,32 +237,36 @@ async def upsert_many(
                 row = new_rows[key] = {
                     "dedup_key": key,
                     "agent": agent,
-                    "move_type": proposal.move_type,
+                    "move_type": item.proposal.move_type,
                     "status": PENDING,
                     "created_at": now,
-                    "expires_at": expiry_for(proposal.move_type, now),
+                    "expires_at": expiry_for(item.proposal.move_type, now),
                     "snoozed_until": None,
                     "status_reason": None,
                 }
             row.update(_refresh(item, now))
+            row["rescore_at"] = attention_at(item.rescore_at, PENDING, row["expires_at"])
             continue
         order.append((key, False))
         if move.status in OPEN:
-            for attr, value in _refresh(item, now).items():
-                setattr(move, attr, value)
+            values = refreshed.setdefault(move.id, {"_id": move.id})
+            values.update(_refresh(item, now))
+            move.expires_at = values.get("expires_at", move.expires_at)
+            values["rescore_at"] = attention_at(item.rescore_at, move.status, move.expires_at)
     if new_rows:
         # Rows without a prepared action leave the JSON column SQL NULL, as the ORM would.
         await session.execute(insert(Move), list(new_rows.values()))
         for chunk in chunks(list(new_rows)):
-            for found in (
-                await session.scalars(select(Move).where(Move.dedup_key.in_(chunk)))
-            ).all():
-                by_key[found.dedup_key] = found
+            ids = await session.execute(
+                select(Move.id, Move.dedup_key).where(Move.dedup_key.in_(chunk))
+            )
+            for move_id, key in ids:
+                known[key] = _Known(move_id, PENDING, new_rows[key]["expires_at"], new=True)
         await session.execute(
             insert(MoveEvent),
             [
                 {
-                    "move_id": by_key[key].id,
+                    "move_id": known[key].id,
                     "from_status": None,
                     "to_status": PENDING,
                     "reason": f"proposed by {agent}",
@@ -247,19 +275,35 @@ async def upsert_many(
                 for key in new_rows
             ],
         )
-    await session.flush()
-    results = [(by_key[key], is_new) for key, is_new in order]
+    await _update_by_id(session, list(refreshed.values()))
     await _link_signals(
-        session, [(m, item.proposal) for (m, _), item in zip(results, items, strict=True)]
+        session,
+        [(known[item.proposal.dedup_key], item.proposal) for item in items],
     )
-    return results
+    return [(known[key].id, is_new) for key, is_new in order]
 
 
-async def _link_signals(session: AsyncSession, pairs: list[tuple[Move, Proposal]]) -> None:
+async def _update_by_id(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """One executemany UPDATE per set of columns; `_id` names the move."""
+    table = cast(Table, Move.__table__)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for change in changes:
+        groups[tuple(sorted(k for k in change if k != "_id"))].append(change)
+    for columns, batch in groups.items():
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(c, type_=table.c[c].type) for c in columns}),
+            batch,
+        )
+    _sync(session, changes)
+
+
+async def _link_signals(session: AsyncSession, pairs: list[tuple[_Known, Proposal]]) -> None:
     """Link each open move to the signals behind its proposal that it is not linked to yet."""
     wanted = [(m, p) for m, p in pairs if p.signal_ids and m.status in OPEN]
     linked: set[tuple[int, int]] = set()
-    for chunk in chunks(sorted({m.id for m, _ in wanted})):
+    for chunk in chunks(sorted({m.id for m, _ in wanted if not m.new})):
         rows = await session.execute(
             select(MoveSignal.move_id, MoveSignal.signal_id).where(MoveSignal.move_id.in_(chunk))
         )
@@ -344,47 +388,63 @@ def _fact_at(move: Move) -> datetime:
 
 
 async def _transition_all(
-    session: AsyncSession, where: ColumnElement[bool], to: str, reason: str, now: datetime
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    to: str,
+    reason: str,
+    now: datetime,
+    **also: Any,
 ) -> int:
-    """`transition` for every move matching `where`, as two statements instead of 2n."""
-    events = insert(MoveEvent).from_select(
-        ["move_id", "from_status", "to_status", "reason", "at"],
-        select(
-            Move.id,
-            Move.status,
-            literal(to, MoveEvent.to_status.type),
-            literal(reason, MoveEvent.reason.type),
-            literal(now, MoveEvent.at.type),
+    """`transition` for every move matching `where`: one query to find them, then two
+    statements for all of them (usually none: an idle pass stops after the first)."""
+    ids: list[int] = []
+    for condition in where:
+        ids += (await session.scalars(select(Move.id).where(condition).order_by(Move.id))).all()
+    for chunk in chunks(ids):
+        await session.execute(
+            insert(MoveEvent).from_select(
+                ["move_id", "from_status", "to_status", "reason", "at"],
+                select(
+                    Move.id,
+                    Move.status,
+                    literal(to, MoveEvent.to_status.type),
+                    literal(reason, MoveEvent.reason.type),
+                    literal(now, MoveEvent.at.type),
+                )
+                .where(Move.id.in_(chunk))
+                .order_by(Move.id),
+            )
         )
-        .where(where)
-        .order_by(Move.id),
-    )
-    await session.execute(events)
-    result = await session.execute(
-        update(Move)
-        .where(where)
-        .values(status=to, status_reason=reason, updated_at=now, snoozed_until=None)
-        .execution_options(synchronize_session="fetch")
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        await session.execute(
+            update(Move)
+            .where(Move.id.in_(chunk))
+            .values(status=to, status_reason=reason, updated_at=now, snoozed_until=None, **also)
+            .execution_options(synchronize_session="fetch")
+        )
+    return len(ids)
 
 
 async def wake(session: AsyncSession, now: datetime) -> int:
     """Snoozes whose time came go back to pending; returns how many."""
     return await _transition_all(
         session,
-        and_(Move.status == SNOOZED, Move.snoozed_until <= now),
+        [and_(Move.status == SNOOZED, Move.snoozed_until <= now)],
         PENDING,
         "snooze ended",
         now,
+        # Pending again, it may be past its shelf life: due now, so `expire` sees it.
+        rescore_at=now,
     )
 
 
 async def expire(session: AsyncSession, now: datetime) -> int:
     """Pending moves past their shelf life expire; returns how many."""
+    late = (Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now)
+    # A pending move's rescore_at is never after its expiry (see NEVER), so only moves due
+    # for attention need looking at: two ranges of the (status, rescore_at) index.
     return await _transition_all(
         session,
-        and_(Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now),
+        [and_(*late, Move.rescore_at <= now), and_(*late, Move.rescore_at.is_(None))],
         EXPIRED,
         "past its shelf life",
         now,
@@ -407,7 +467,15 @@ async def rescore(
     (rows from before migration 0005). A move whose inputs cannot be scored keeps its last
     score and is not tried again until something marks it (see `mark_for_rescore`).
     """
-    cols = (Move.id, Move.agent, Move.move_type, Move.contact_id, Move.score_inputs)
+    cols = (
+        Move.id,
+        Move.agent,
+        Move.move_type,
+        Move.contact_id,
+        Move.score_inputs,
+        Move.status,
+        Move.expires_at,
+    )
     open_ = Move.status.in_(OPEN)
     rows = list(
         (
@@ -430,39 +498,29 @@ async def rescore(
         ).all()
     changes: list[dict[str, Any]] = []
     broken = 0
-    for n, (move_id, agent, move_type, contact_id, inputs) in enumerate(rows, 1):
+    for n, (move_id, agent, move_type, contact_id, inputs, status, expires_at) in enumerate(
+        rows, 1
+    ):
         if n % YIELD_EVERY == 0:
             await asyncio.sleep(0)  # scoring is pure Python: let clients in between
         try:
             aps, breakdown = score(inputs, now, cfg, learned.for_move(agent, move_type, contact_id))
-            at = next_rescore(inputs, now, cfg)
+            at = attention_at(next_rescore(inputs, now, cfg), status, expires_at)
         except ScoringError:
             broken += 1  # keeps its last score; logged once per call below
-            changes.append({"_id": move_id, "rescore_at": NEVER})
+            changes.append({"_id": move_id, "rescore_at": attention_at(NEVER, status, expires_at)})
             continue
         changes.append({"_id": move_id, "aps": aps, "aps_breakdown": breakdown, "rescore_at": at})
     if broken:
         log.warning("%d moves could not be rescored and keep their last score", broken)
-    table = cast(Table, Move.__table__)
     scored = [c for c in changes if "aps" in c]
-    for batch, columns in (
-        (scored, ("aps", "aps_breakdown", "rescore_at")),
-        ([c for c in changes if "aps" not in c], ("rescore_at",)),
-    ):
-        if batch:
-            await session.execute(
-                update(table)
-                .where(table.c.id == bindparam("_id"))
-                .values({c: bindparam(c, type_=table.c[c].type) for c in columns}),
-                batch,
-            )
-    _sync(session, changes)
-    remaining = await session.scalar(
-        select(func.count())
-        .select_from(Move)
-        .where(open_, or_(Move.rescore_at <= now, Move.rescore_at.is_(None)))
-    )
-    return RescoreStep(len(scored), broken, int(remaining or 0))
+    await _update_by_id(session, changes)
+    remaining = 0
+    # Two counts, each a range of the (status, rescore_at) index; an OR would scan the table.
+    for due in (Move.rescore_at <= now, Move.rescore_at.is_(None)):
+        count = await session.scalar(select(func.count()).select_from(Move).where(open_, due))
+        remaining += int(count or 0)
+    return RescoreStep(len(scored), broken, remaining)
 
 
 async def mark_for_rescore(
