@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from agents.base import Proposal
 from daemon.domain import learning, pipeline, queue, settings
@@ -251,3 +251,28 @@ async def test_shelf_life_ends_are_found_through_rescore_at(store: Store) -> Non
         ).all()
     assert statuses == {move_id: "expired", other_id: "expired"}
     assert history == ["pending", "snoozed", "pending", "expired"]
+
+
+async def test_an_ended_snooze_is_on_today_before_the_pass_wakes_it(store: Store) -> None:
+    ids = await seed(store)
+    async with store.transaction() as s:
+        for move_id in ids[:3]:
+            move = await queue.get(s, move_id)
+            await queue.change(s, move, queue.SNOOZED, NOW, "later")
+            queue.set_snooze(move, NOW + hours(2 + move_id % 2))
+            assert move.rescore_at is not None and move.rescore_at <= move.snoozed_until
+    eod = NOW + hours(14)  # midnight in New York, for a Wednesday 10:00 `now`
+
+    async def today_ids(at: datetime) -> tuple[list[int], int, int]:
+        async with store.transaction() as s:
+            moves, total = await queue.today(s, at, eod, None)
+            counted = await s.scalar(
+                select(func.count()).select_from(Move).where(queue.today_filter(at, eod))
+            )
+        return [m.id for m in moves if m.status == queue.SNOOZED], total, int(counted or 0)
+
+    assert (await today_ids(NOW + hours(1)))[0] == []
+    woken, total, counted = await today_ids(NOW + hours(3))
+    assert sorted(woken) == ids[:3] and total == counted
+    half, _, _ = await today_ids(NOW + hours(2))
+    assert sorted(half) == [i for i in ids[:3] if i % 2 == 0]

@@ -38,10 +38,11 @@ PENDING, ACCEPTED, DONE, DISMISSED = "pending", "accepted", "done", "dismissed"
 SNOOZED, FAILED, EXPIRED, RESOLVED = "snoozed", "failed", "expired", "resolved"
 
 OPEN = (PENDING, ACCEPTED, SNOOZED, FAILED)
-# `rescore_at` is when the pipeline next has to look at an open move for time alone: its
-# score changes, or (pending moves) its shelf life ends, so that finding the moves to expire
-# is a range of the (status, rescore_at) index too. NEVER when neither happens; NULL is
-# kept for "not worked out yet" (rows from before migration 0005), which `rescore` picks up.
+# `rescore_at` is when time alone next changes something about an open move: its score, or
+# the end of its shelf life (pending) or of its snooze (snoozed). So the moves to expire and
+# the snoozes that ended are ranges of the (status, rescore_at) index too, never a scan of
+# rows whose JSON has to be read past. NEVER when none of this happens; NULL is kept for
+# "not worked out yet" (rows from before migration 0005), which `rescore` picks up.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 # Values per IN (...) list: far below SQLite's limit on bound parameters.
 IN_CHUNK = 500
@@ -139,11 +140,26 @@ def next_rescore(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> d
     return next_change(inputs, now, cfg) or NEVER
 
 
-def attention_at(score_changes: datetime, status: str, expires_at: datetime | None) -> datetime:
-    """`rescore_at` for a move: its next score change, or its expiry if that comes first."""
+def attention_at(
+    score_changes: datetime,
+    status: str,
+    expires_at: datetime | None,
+    snoozed_until: datetime | None = None,
+) -> datetime:
+    """`rescore_at` for a move: its next score change, unless its shelf life (pending) or
+    its snooze (snoozed) ends first."""
     if status == PENDING and expires_at is not None:
         return min(score_changes, expires_at)
+    if status == SNOOZED and snoozed_until is not None:
+        return min(score_changes, snoozed_until)
     return score_changes
+
+
+def set_snooze(move: Move, until: datetime) -> None:
+    """Give a move that was just snoozed its wake-up time, keeping rescore_at no later."""
+    move.snoozed_until = until
+    if move.rescore_at is not None:
+        move.rescore_at = min(move.rescore_at, until)
 
 
 def score_proposal(
@@ -200,6 +216,7 @@ class _Known:
     id: int
     status: str
     expires_at: datetime | None
+    snoozed_until: datetime | None = None
     new: bool = False
 
 
@@ -218,12 +235,12 @@ async def upsert_many(
     known: dict[str, _Known] = {}
     for chunk in chunks(keys):
         rows = await session.execute(
-            select(Move.id, Move.dedup_key, Move.status, Move.expires_at).where(
+            select(Move.id, Move.dedup_key, Move.status, Move.expires_at, Move.snoozed_until).where(
                 Move.dedup_key.in_(chunk)
             )
         )
-        for move_id, key, status, expires_at in rows:
-            known[key] = _Known(move_id, status, expires_at)
+        for move_id, key, status, expires_at, snoozed_until in rows:
+            known[key] = _Known(move_id, status, expires_at, snoozed_until)
     new_rows: dict[str, dict[str, Any]] = {}
     refreshed: dict[int, dict[str, Any]] = {}
     order: list[tuple[str, bool]] = []
@@ -252,7 +269,9 @@ async def upsert_many(
             values = refreshed.setdefault(move.id, {"_id": move.id})
             values.update(_refresh(item, now))
             move.expires_at = values.get("expires_at", move.expires_at)
-            values["rescore_at"] = attention_at(item.rescore_at, move.status, move.expires_at)
+            values["rescore_at"] = attention_at(
+                item.rescore_at, move.status, move.expires_at, move.snoozed_until
+            )
     if new_rows:
         # Rows without a prepared action leave the JSON column SQL NULL, as the ORM would.
         await session.execute(insert(Move), list(new_rows.values()))
@@ -475,6 +494,7 @@ async def rescore(
         Move.score_inputs,
         Move.status,
         Move.expires_at,
+        Move.snoozed_until,
     )
     open_ = Move.status.in_(OPEN)
     rows = list(
@@ -498,17 +518,15 @@ async def rescore(
         ).all()
     changes: list[dict[str, Any]] = []
     broken = 0
-    for n, (move_id, agent, move_type, contact_id, inputs, status, expires_at) in enumerate(
-        rows, 1
-    ):
+    for n, (move_id, agent, move_type, contact_id, inputs, *when) in enumerate(rows, 1):
         if n % YIELD_EVERY == 0:
             await asyncio.sleep(0)  # scoring is pure Python: let clients in between
         try:
             aps, breakdown = score(inputs, now, cfg, learned.for_move(agent, move_type, contact_id))
-            at = attention_at(next_rescore(inputs, now, cfg), status, expires_at)
+            at = attention_at(next_rescore(inputs, now, cfg), *when)
         except ScoringError:
             broken += 1  # keeps its last score; logged once per call below
-            changes.append({"_id": move_id, "rescore_at": attention_at(NEVER, status, expires_at)})
+            changes.append({"_id": move_id, "rescore_at": attention_at(NEVER, *when)})
             continue
         changes.append({"_id": move_id, "aps": aps, "aps_breakdown": breakdown, "rescore_at": at})
     if broken:
@@ -570,10 +588,16 @@ def _sync(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
 
 
 def today_parts(now: datetime, end_of_today: datetime) -> list[tuple[ColumnElement[bool], ...]]:
-    """Today's two halves: pending moves due today or earlier, and snoozes whose time came."""
+    """Today: pending moves due today or earlier, and snoozes whose time came.
+
+    A snooze that ended has its rescore_at passed too (see NEVER), so that half is found
+    through the (status, rescore_at) index, in two ranges.
+    """
+    ended = (Move.status == SNOOZED, Move.snoozed_until <= now)
     return [
         (Move.status == PENDING, Move.due_at < end_of_today),
-        (Move.status == SNOOZED, Move.snoozed_until <= now),
+        (*ended, Move.rescore_at <= now),
+        (*ended, Move.rescore_at.is_(None)),
     ]
 
 
@@ -586,15 +610,19 @@ async def today(
 ) -> tuple[Sequence[Move], int]:
     """Today's moves by APS, then due time.
 
-    Each half is fetched by its own index-driven query (status, aps) and the two are merged,
-    instead of one OR that makes SQLite scan and sort the whole table.
+    Each part is fetched by its own index-driven query and the parts are merged, instead of
+    one OR that makes SQLite scan and sort the whole table. Pending moves come in rank order
+    from (status, aps); ended snoozes are few, so they are found through (status,
+    rescore_at) and sorted: `aps + 0` keeps the planner from walking every snoozed move in
+    rank order instead.
     """
     order = (Move.aps.desc(), Move.due_at.asc(), Move.id)
+    few_first = ((Move.aps + 0).desc(), Move.due_at.asc(), Move.id)
     moves: list[Move] = []
     total = 0
-    for cond in today_parts(now, end_of_today):
+    for n, cond in enumerate(today_parts(now, end_of_today)):
         total += await session.scalar(select(func.count()).select_from(Move).where(*cond)) or 0
-        query = select(Move).where(*cond).order_by(*order)
+        query = select(Move).where(*cond).order_by(*(order if n == 0 else few_first))
         if limit:
             query = query.limit(limit)
         moves += (await session.scalars(query)).all()
