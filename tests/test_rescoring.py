@@ -276,3 +276,18 @@ async def test_an_ended_snooze_is_on_today_before_the_pass_wakes_it(store: Store
     assert sorted(woken) == ids[:3] and total == counted
     half, _, _ = await today_ids(NOW + hours(2))
     assert sorted(half) == [i for i in ids[:3] if i % 2 == 0]
+
+
+def test_drift_ignores_what_the_cap_hides_and_keeps_small_drifts_adding_up() -> None:
+    kind = ("reply_needed", "reply")
+    first = learning.drift(None, learning.Learned({}, {kind: -210.0}))
+    assert first.kinds == {kind}
+    # Far beyond the ±20 cap, an hour of decay changes no score: nothing to rescore.
+    later = learning.drift(first.applied, learning.Learned({}, {kind: -209.7}))
+    assert later.kinds == set() and later.applied == first.applied
+    # Within reach of the cap, drifts below the threshold add up until they count.
+    near = learning.drift(None, learning.Learned({7: 5.0}, {kind: 3.0}))
+    step = learning.drift(near.applied, learning.Learned({7: 5.1}, {kind: 3.1}))
+    assert step.kinds == set() and step.contacts == set()
+    more = learning.drift(step.applied, learning.Learned({7: 5.2}, {kind: 3.2}))
+    assert more.kinds == {kind} and more.contacts == {7}

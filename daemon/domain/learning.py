@@ -137,14 +137,22 @@ def drift(applied: dict[str, Any] | None, learned: Learned) -> Drift:
     old_contacts: dict[str, float] = dict((applied or {}).get("contacts", {}))
     kinds: set[tuple[str, str]] = set()
     contacts: set[int] = set()
-    current_kinds = {_kind_key(*k): v for k, v in learned.by_kind.items()}
+    # A move's nudge is clamp(kind + contact) to ±CAP, so a part beyond CAP plus the largest
+    # other part moves no score however it drifts; long histories decay far out there.
+    kind_reach = CAP + max((abs(v) for v in learned.by_contact.values()), default=0.0)
+    contact_reach = CAP + max((abs(v) for v in learned.by_kind.values()), default=0.0)
+    current_kinds = {
+        _kind_key(*k): max(-kind_reach, min(kind_reach, v)) for k, v in learned.by_kind.items()
+    }
     for key in set(old_kinds) | set(current_kinds):
         now_value = current_kinds.get(key, 0.0)
         if abs(now_value - old_kinds.get(key, 0.0)) > DRIFT_POINTS:
             agent, move_type = key.split("\t", 1)
             kinds.add((agent, move_type))
             old_kinds[key] = now_value
-    current_contacts = {str(k): v for k, v in learned.by_contact.items()}
+    current_contacts = {
+        str(k): max(-contact_reach, min(contact_reach, v)) for k, v in learned.by_contact.items()
+    }
     for key in set(old_contacts) | set(current_contacts):
         now_value = current_contacts.get(key, 0.0)
         if abs(now_value - old_contacts.get(key, 0.0)) > DRIFT_POINTS:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -587,22 +588,24 @@ def _sync(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
                     set_committed_value(move, attr, value)
 
 
-def today_parts(now: datetime, end_of_today: datetime) -> list[tuple[ColumnElement[bool], ...]]:
+def today_parts(now: datetime, end_of_today: datetime) -> list[ColumnElement[bool]]:
     """Today: pending moves due today or earlier, and snoozes whose time came.
 
-    A snooze that ended has its rescore_at passed too (see NEVER), so that half is found
-    through the (status, rescore_at) index, in two ranges.
+    A snooze that ended has its rescore_at passed too (see NEVER), so those are found
+    through the (status, rescore_at) index instead of by reading the wake-up time of every
+    snoozed move.
     """
-    ended = (Move.status == SNOOZED, Move.snoozed_until <= now)
+    ended = and_(Move.status == SNOOZED, Move.snoozed_until <= now)
     return [
-        (Move.status == PENDING, Move.due_at < end_of_today),
-        (*ended, Move.rescore_at <= now),
-        (*ended, Move.rescore_at.is_(None)),
+        and_(Move.status == PENDING, Move.due_at < end_of_today),
+        # Two parts, not one OR: SQLite only turns separate terms into index ranges.
+        and_(ended, Move.rescore_at <= now),
+        and_(ended, Move.rescore_at.is_(None)),
     ]
 
 
 def today_filter(now: datetime, end_of_today: datetime) -> ColumnElement[bool]:
-    return or_(*(and_(*part) for part in today_parts(now, end_of_today)))
+    return or_(*today_parts(now, end_of_today))
 
 
 async def today(
@@ -614,17 +617,31 @@ async def today(
     one OR that makes SQLite scan and sort the whole table. Pending moves come in rank order
     from (status, aps); ended snoozes are few, so they are found through (status,
     rescore_at) and sorted: `aps + 0` keeps the planner from walking every snoozed move in
-    rank order instead.
+    rank order instead. The counts are one statement; the score's inputs and breakdown,
+    which a list does not show, are not read.
     """
-    order = (Move.aps.desc(), Move.due_at.asc(), Move.id)
-    few_first = ((Move.aps + 0).desc(), Move.due_at.asc(), Move.id)
+    parts = today_parts(now, end_of_today)
+    counts = (
+        await session.execute(
+            select(
+                *(
+                    select(func.count()).select_from(Move).where(part).scalar_subquery()
+                    for part in parts
+                )
+            )
+        )
+    ).one()
     moves: list[Move] = []
-    total = 0
-    for n, cond in enumerate(today_parts(now, end_of_today)):
-        total += await session.scalar(select(func.count()).select_from(Move).where(*cond)) or 0
-        query = select(Move).where(*cond).order_by(*(order if n == 0 else few_first))
+    pending, *ended = parts
+    for part, order in [(pending, Move.aps.desc()), *((e, (Move.aps + 0).desc()) for e in ended)]:
+        query = (
+            select(Move)
+            .where(part)
+            .order_by(order, Move.due_at.asc(), Move.id)
+            .options(defer(Move.aps_breakdown), defer(Move.score_inputs))
+        )
         if limit:
             query = query.limit(limit)
         moves += (await session.scalars(query)).all()
     moves.sort(key=lambda m: (-m.aps, m.due_at, m.id))
-    return (moves[:limit] if limit else moves), int(total)
+    return (moves[:limit] if limit else moves), int(sum(counts))
