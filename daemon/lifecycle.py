@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import gc
 import logging
 import logging.handlers
 import os
@@ -136,6 +137,9 @@ async def serve(foreground: bool = True) -> int:
         clock=clock, workspaces=WorkspaceManager(), version=__version__, started_at=clock.now()
     )
     await open_active_workspace(state)
+    # Start-up objects (modules, mappings, schemas) live as long as the process; frozen, they
+    # are not walked by every full garbage collection, each of which pauses the event loop.
+    gc.freeze()
 
     server = Server(state)
     await server.start(str(sock_path))

@@ -62,19 +62,24 @@ def _signal(
     return row
 
 
+async def _unseen(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """The dedup keys no signal has yet: one query per IN_CHUNK keys."""
+    wanted = set(keys)
+    for chunk in chunks(sorted(wanted)):
+        wanted.difference_update(
+            await session.scalars(select(Signal.dedup_key).where(Signal.dedup_key.in_(chunk)))
+        )
+    return wanted
+
+
 async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) -> int:
     """Add the candidates whose dedup key no signal has yet, in order; returns how many."""
     rows = list(candidates)
-    keys = sorted({s["dedup_key"] for s in rows})
-    taken: set[str] = set()
-    for chunk in chunks(keys):
-        taken.update(
-            await session.scalars(select(Signal.dedup_key).where(Signal.dedup_key.in_(chunk)))
-        )
+    unseen = await _unseen(session, (s["dedup_key"] for s in rows))
     new = []
     for sig in rows:
-        if sig["dedup_key"] not in taken:
-            taken.add(sig["dedup_key"])
+        if sig["dedup_key"] in unseen:
+            unseen.discard(sig["dedup_key"])
             new.append(sig)
     # After a long time away there can be thousands: insert them in slices and let the
     # event loop serve clients in between.
@@ -272,16 +277,8 @@ async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
 async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
-    rows = await session.execute(
-        select(
-            CrmTask.id,
-            CrmTask.title,
-            CrmTask.due_at,
-            CrmTask.priority,
-            CrmTask.contact_id,
-            CrmTask.company_id,
-            CrmTask.deal_id,
-        )
+    due = await session.execute(
+        select(CrmTask.id, CrmTask.due_at)
         .where(
             CrmTask.status.not_in(TASK_CLOSED),
             CrmTask.due_at.is_not(None),
@@ -289,28 +286,54 @@ async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
         )
         .order_by(CrmTask.id)
     )
+    # Overdue tasks pile up in a CRM and were signalled long ago: only their keys are worked
+    # out on every pass, and only the new ones are read in full.
+    keys = {
+        task_id: f"{_task_kind(at, now)}:{task_id}:{at.isoformat()}"
+        for task_id, at in due
+        if at is not None
+    }
+    wanted = await _unseen(session, keys.values())
+    ids = [task_id for task_id, key in keys.items() if key in wanted]
     found = []
-    for task in rows:
-        assert task.due_at is not None
-        kind = "task.overdue" if task.due_at <= now else "task.due"
-        found.append(
-            _signal(
-                now,
-                kind,
-                f"{kind}:{task.id}:{task.due_at.isoformat()}",
-                min(now, task.due_at) if kind == "task.due" else task.due_at,
-                {
-                    "task_id": task.id,
-                    "title": task.title,
-                    "due_at": task.due_at.isoformat(),
-                    "priority": task.priority,
-                },
-                contact_id=task.contact_id,
-                company_id=task.company_id,
-                deal_id=task.deal_id,
+    for chunk in chunks(ids):
+        rows = await session.execute(
+            select(
+                CrmTask.id,
+                CrmTask.title,
+                CrmTask.due_at,
+                CrmTask.priority,
+                CrmTask.contact_id,
+                CrmTask.company_id,
+                CrmTask.deal_id,
             )
+            .where(CrmTask.id.in_(chunk))
+            .order_by(CrmTask.id)
         )
+        for task in rows:
+            kind = _task_kind(task.due_at, now)
+            found.append(
+                _signal(
+                    now,
+                    kind,
+                    keys[task.id],
+                    min(now, task.due_at) if kind == "task.due" else task.due_at,
+                    {
+                        "task_id": task.id,
+                        "title": task.title,
+                        "due_at": task.due_at.isoformat(),
+                        "priority": task.priority,
+                    },
+                    contact_id=task.contact_id,
+                    company_id=task.company_id,
+                    deal_id=task.deal_id,
+                )
+            )
     return await _add_new(session, found)
+
+
+def _task_kind(due_at: datetime, now: datetime) -> str:
+    return "task.overdue" if due_at <= now else "task.due"
 
 
 async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:

@@ -360,8 +360,12 @@ async def resolve(
                 match = or_(*(_starts_with(str(v), sqlite) for v in chunk))
             else:
                 match = getattr(Move, ref).in_(chunk)
-            query = select(Move).where(
-                Move.agent == agent, Move.move_type == move_type, Move.status == PENDING, match
+            query = (
+                select(Move)
+                .where(
+                    Move.agent == agent, Move.move_type == move_type, Move.status == PENDING, match
+                )
+                .options(defer(Move.aps_breakdown))
             )
             for move in (await session.scalars(query.order_by(Move.id))).all():
                 if ref == "dedup_key_prefix":
