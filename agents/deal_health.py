@@ -56,6 +56,7 @@ class DealHealth(Agent):
                         "urgency": {
                             "basis": "stage",
                             "days_in_stage": days,
+                            "since": entered.isoformat(),
                             "normal_days": sig.payload.get("stalled_days", 14),
                         },
                         "contact": contact.scoring() if contact else None,

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import gc
 import logging
 import logging.handlers
 import os
@@ -23,7 +24,7 @@ from daemon.workspaces import WorkspaceManager
 
 log = logging.getLogger("daemon")
 
-TICK_SECONDS = 60
+TICK_SECONDS = 60  # CASEYOS_TICK_SECONDS overrides it, e.g. to measure idle cost quickly
 
 
 class StartupError(Exception):
@@ -129,11 +130,11 @@ async def tick(state: DaemonState) -> None:
         state.ticks.add(task)
         task.add_done_callback(state.ticks.discard)
     try:
-        ws = state.workspaces.active()
-        if ws.name == demo.DEMO:
+        if state.workspaces.active_name == demo.DEMO:
             await demo.ensure_fresh(state)
-        if state.jobs.building(ws) is not None:
-            return  # the build ends with a pass of its own
+        # A rebuild replaces the workspace; wait until it is whole, then pass over it.
+        ws = state.workspaces.active()
+        await state.jobs.until_built(ws)
         report = await agent_pass.tick(state, ws)
         state.last_tick = {"at": state.clock.now().isoformat(), **report}
     except Exception:
@@ -167,6 +168,9 @@ async def serve(foreground: bool = True) -> int:
     # Wake-ups and expiry before the first answer, so no client sees yesterday's queue;
     # the agents' work on waiting signals comes after the socket listens.
     await startup_housekeeping(state)
+    # Start-up objects (modules, mappings, schemas) live as long as the process; frozen, they
+    # are not walked by every full garbage collection, each of which pauses the event loop.
+    gc.freeze()
 
     server = Server(state)
     await server.start(str(sock_path))
@@ -181,7 +185,7 @@ async def serve(foreground: bool = True) -> int:
     scheduler.add_job(
         tick,
         "interval",
-        seconds=TICK_SECONDS,
+        seconds=float(os.environ.get("CASEYOS_TICK_SECONDS") or TICK_SECONDS),
         args=[state],
         id="tick",
         misfire_grace_time=3600,

@@ -450,6 +450,18 @@ def business_days_between(start: datetime, end: datetime, tz: ZoneInfo) -> int:
     return _business_days_through(last) - _business_days_through(first)
 
 
+def next_business_day_start(instant: datetime, tz: ZoneInfo) -> datetime:
+    """The first instant of the first Mon-Fri local day after `instant`'s, as aware UTC.
+
+    `business_days_between(start, end)` grows exactly when `end` reaches one of these.
+    """
+    _require_aware(instant, "instant")
+    day = _local_today(instant, tz) + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return _localize(day, MIDNIGHT, tz)
+
+
 def end_of_next_working_day(now: datetime, tz: ZoneInfo) -> datetime:
     """The local midnight that ends the first Mon-Fri day after today, as aware UTC.
 

@@ -26,7 +26,8 @@ SIGNALS_PER_CHUNK = 200
 
 
 def _changed(report: dict[str, Any]) -> bool:
-    return any(v for k, v in report.items() if k not in ("rescored", "remaining"))
+    """Whether a step changed what a client shows (a rescore alone is not worth an event)."""
+    return any(v for k, v in _counts(report).items() if k != "rescored")
 
 
 def _announce(uow: UnitOfWork, workspace: str, report: dict[str, Any]) -> None:
@@ -64,6 +65,7 @@ async def _pass(
         report = await pipeline.housekeeping(uow.session, now)
         _announce(uow, workspace, report)
     total.update(_counts(report))
+    due = int(report.get("rescore_due", 0))
     done = 0
     while stop is None or not stop.is_set():
         async with chunk() as uow:
@@ -74,8 +76,18 @@ async def _pass(
         remaining = int(report.get("remaining", 0))
         if progress is not None:
             progress(done, done + remaining)
-        if remaining == 0 or not report.get("signals"):
+        # A failing agent leaves its chunk waiting for the next pass: never spin on it.
+        if remaining == 0 or not report.get("signals") or report.get("failed_agents"):
             break
+        await asyncio.sleep(0)
+    # Moves whose score came due beyond what one housekeeping step rescores.
+    while due and (stop is None or not stop.is_set()):
+        async with chunk() as uow:
+            step = await pipeline.rescore(uow.session, now)
+        total["rescored"] += int(step["rescored"])
+        if int(step["rescore_due"]) >= due:
+            break  # nothing more is due now
+        due = int(step["rescore_due"])
         await asyncio.sleep(0)
     return _counts(total)
 

@@ -1,19 +1,26 @@
 """Signals that come from the passing of time rather than from a connector.
 
-Run on every pipeline pass; each signal's dedup key makes repeated runs idempotent.
+Run on every pipeline pass; each signal's dedup key makes repeated runs idempotent. Every
+detector finds its candidates with one or two set queries and checks them against existing
+signals with one more, so an idle pass costs the same few queries however big the store is.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from daemon.domain import settings
 from daemon.domain.facts import CLOSED_STAGES, snippet
 from daemon.domain.ingest import TASK_CLOSED
+from daemon.domain.queue import chunks
 from daemon.store.models import (
     CrmTask,
     Deal,
@@ -27,103 +34,151 @@ from daemon.timeparse import add_business_days, end_of_day, end_of_next_working_
 
 NO_REPLY_WINDOW = timedelta(days=30)
 ENDED_WINDOW = timedelta(days=3)
+# A business day is at least a calendar day; DST can move a local clock time by an hour.
+DST_SLACK = timedelta(hours=2)
 
 
-async def _add(
-    session: AsyncSession,
+def _signal(
     now: datetime,
     kind: str,
     key: str,
     at: datetime,
     payload: dict[str, object],
     **refs: int | None,
-) -> bool:
-    if await session.scalar(select(Signal.id).where(Signal.dedup_key == key)) is not None:
-        return False
-    session.add(
-        Signal(
-            kind=kind,
-            source="clock",
-            occurred_at=at,
-            dedup_key=key,
-            payload=payload,
-            created_at=now,
-            **refs,
-        )
+) -> dict[str, Any]:
+    """A signal row; the columns a detector leaves out are NULL."""
+    row: dict[str, Any] = dict.fromkeys(
+        ("contact_id", "company_id", "deal_id", "thread_id", "meeting_id", "processed_at")
     )
-    return True
+    row.update(
+        kind=kind,
+        source="clock",
+        occurred_at=at,
+        dedup_key=key,
+        payload=payload,
+        created_at=now,
+        **refs,
+    )
+    return row
+
+
+async def _unseen(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """The dedup keys no signal has yet: one query per IN_CHUNK keys."""
+    wanted = set(keys)
+    for chunk in chunks(sorted(wanted)):
+        wanted.difference_update(
+            await session.scalars(select(Signal.dedup_key).where(Signal.dedup_key.in_(chunk)))
+        )
+    return wanted
+
+
+async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) -> int:
+    """Add the candidates whose dedup key no signal has yet, in order; returns how many."""
+    rows = list(candidates)
+    unseen = await _unseen(session, (s["dedup_key"] for s in rows))
+    new = []
+    for sig in rows:
+        if sig["dedup_key"] in unseen:
+            unseen.discard(sig["dedup_key"])
+            new.append(sig)
+    # After a long time away there can be thousands: insert them in slices and let the
+    # event loop serve clients in between.
+    for part in chunks(new):
+        await session.execute(insert(Signal), list(part))
+        await asyncio.sleep(0)
+    return len(new)
 
 
 async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+    """Our message is the last word in an external thread and N business days went by."""
     days = int(await settings.get(session, "no_reply_business_days"))
-    threads = (
-        await session.scalars(
-            select(Thread).where(
-                Thread.is_internal.is_(False), Thread.last_message_at >= now - NO_REPLY_WINDOW
-            )
+    last = aliased(Message)
+    latest = (
+        select(last.id)
+        .where(last.thread_id == Thread.id, last.is_draft.is_(False))
+        .order_by(last.sent_at.desc(), last.id.desc())
+        .limit(1)
+        .correlate(Thread)
+        .scalar_subquery()
+    )
+    key = literal("email.no_reply:") + Message.message_id
+    rows = await session.execute(
+        select(
+            Thread.id,
+            Message.message_id,
+            Message.subject,
+            Message.sent_at,
+            Message.to_addrs,
+            Message.body,
+            Message.labels,
+            Message.contact_id,
         )
-    ).all()
-    added = 0
-    for thread in threads:
-        last = await session.scalar(
-            select(Message)
-            .where(Message.thread_id == thread.id, Message.is_draft.is_(False))
-            .order_by(Message.sent_at.desc(), Message.id.desc())
-            .limit(1)
+        .select_from(Thread)
+        .join(Message, Message.id == latest)
+        .where(
+            Thread.is_internal.is_(False),
+            Thread.last_message_at >= now - NO_REPLY_WINDOW,
+            Message.direction == "outbound",
+            # Only a bound here; the exact due time is worked out below in the local zone.
+            Message.sent_at <= now - timedelta(days=days) + DST_SLACK,
+            ~exists().where(Signal.dedup_key == key),
         )
-        if last is None or last.direction != "outbound" or "automated" in (last.labels or []):
+        .order_by(Thread.id)
+    )
+    found = []
+    for thread_id, message_id, subject, sent_at, to_addrs, body, labels, contact_id in rows:
+        if "automated" in (labels or []):
             continue
-        due = add_business_days(last.sent_at, days, tz)
+        due = add_business_days(sent_at, days, tz)
         if due > now:
             continue
-        added += await _add(
-            session,
-            now,
-            "email.no_reply",
-            f"email.no_reply:{last.message_id}",
-            due,
-            {
-                "message_id": last.message_id,
-                "subject": last.subject,
-                "sent_at": last.sent_at.isoformat(),
-                "to": last.to_addrs,
-                "snippet": snippet(last.body),
-                "business_days": days,
-            },
-            contact_id=last.contact_id,
-            thread_id=thread.id,
+        found.append(
+            _signal(
+                now,
+                "email.no_reply",
+                f"email.no_reply:{message_id}",
+                due,
+                {
+                    "message_id": message_id,
+                    "subject": subject,
+                    "sent_at": sent_at.isoformat(),
+                    "to": to_addrs,
+                    "snippet": snippet(body),
+                    "business_days": days,
+                },
+                contact_id=contact_id,
+                thread_id=thread_id,
+            )
         )
-    return added
+    return await _add_new(session, found)
 
 
 async def _external_meetings(
     session: AsyncSession, start: datetime, end: datetime, column: str
-) -> list[tuple[Meeting, int | None]]:
+) -> list[tuple[Any, int]]:
+    """Confirmed meetings with `column` in [start, end] and the first attendee we know."""
     col = getattr(Meeting, column)
-    meetings = (
-        await session.scalars(
-            select(Meeting).where(Meeting.status == "confirmed", col >= start, col <= end)
-        )
-    ).all()
-    found: list[tuple[Meeting, int | None]] = []
-    for m in meetings:
-        contact_id = await session.scalar(
-            select(MeetingAttendee.contact_id)
-            .where(MeetingAttendee.meeting_id == m.id, MeetingAttendee.contact_id.is_not(None))
-            .order_by(MeetingAttendee.id)
-            .limit(1)
-        )
-        if contact_id is not None:
-            found.append((m, contact_id))
-    return found
+    first_contact = (
+        select(MeetingAttendee.contact_id)
+        .where(MeetingAttendee.meeting_id == Meeting.id, MeetingAttendee.contact_id.is_not(None))
+        .order_by(MeetingAttendee.id)
+        .limit(1)
+        .correlate(Meeting)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Meeting.id, Meeting.uid, Meeting.title, Meeting.start_at, Meeting.end_at)
+        .add_columns(first_contact.label("contact_id"))
+        .where(Meeting.status == "confirmed", col >= start, col <= end)
+        .order_by(Meeting.id)
+    )
+    return [(row, row.contact_id) for row in rows if row.contact_id is not None]
 
 
 async def meetings(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
-    added = 0
     horizon = end_of_next_working_day(now, tz)
-    for m, contact_id in await _external_meetings(session, now, horizon, "start_at"):
-        added += await _add(
-            session,
+    found = [
+        _signal(
             now,
             "meeting.upcoming",
             f"meeting.upcoming:{m.uid}",
@@ -132,9 +187,10 @@ async def meetings(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
             meeting_id=m.id,
             contact_id=contact_id,
         )
-    for m, contact_id in await _external_meetings(session, now - ENDED_WINDOW, now, "end_at"):
-        added += await _add(
-            session,
+        for m, contact_id in await _external_meetings(session, now, horizon, "start_at")
+    ]
+    found += [
+        _signal(
             now,
             "meeting.ended",
             f"meeting.ended:{m.uid}",
@@ -143,83 +199,141 @@ async def meetings(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
             meeting_id=m.id,
             contact_id=contact_id,
         )
-    return added
+        for m, contact_id in await _external_meetings(session, now - ENDED_WINDOW, now, "end_at")
+    ]
+    return await _add_new(session, found)
 
 
 async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     stalled_days = int(await settings.get(session, "stalled_days"))
-    added = 0
-    for deal in (await session.scalars(select(Deal))).all():
+    stalled = timedelta(days=stalled_days)
+    today = now.astimezone(tz).date()
+    entered_col = func.coalesce(Deal.stage_entered_at, Deal.created_at)
+    deal_id = cast(Deal.id, String)
+    stalled_key = literal("deal.stalled:") + deal_id + ":" + Deal.stage
+    late_key = literal("deal.close_date_passed:") + deal_id + ":" + cast(Deal.close_date, String)
+    rows = await session.execute(
+        select(
+            Deal.id,
+            Deal.name,
+            Deal.stage,
+            Deal.amount,
+            Deal.company_id,
+            Deal.close_date,
+            entered_col.label("entered"),
+        )
+        .where(
+            func.lower(Deal.stage).not_in(sorted(CLOSED_STAGES)),
+            # Only deals with a signal still to make; an idle pass finds none.
+            or_(
+                and_(
+                    entered_col <= now - stalled, ~exists().where(Signal.dedup_key == stalled_key)
+                ),
+                and_(Deal.close_date < today, ~exists().where(Signal.dedup_key == late_key)),
+            ),
+        )
+        .order_by(Deal.id)
+    )
+    found = []
+    for deal in rows:
         if deal.stage.lower() in CLOSED_STAGES:
             continue
         # Stalled = no stage change for N days. Emails alone do not move a deal forward, so
         # activity does not reset the clock; the move's why-now shows the last activity.
-        entered = deal.stage_entered_at or deal.created_at
-        if now - entered >= timedelta(days=stalled_days):
-            added += await _add(
-                session,
-                now,
-                "deal.stalled",
-                f"deal.stalled:{deal.id}:{deal.stage}",
-                entered + timedelta(days=stalled_days),
-                {
-                    "deal": deal.name,
-                    "stage": deal.stage,
-                    "amount": deal.amount,
-                    "stage_entered_at": entered.isoformat(),
-                    "stalled_days": stalled_days,
-                },
-                deal_id=deal.id,
-                company_id=deal.company_id,
+        entered = deal.entered
+        if now - entered >= stalled:
+            found.append(
+                _signal(
+                    now,
+                    "deal.stalled",
+                    f"deal.stalled:{deal.id}:{deal.stage}",
+                    entered + stalled,
+                    {
+                        "deal": deal.name,
+                        "stage": deal.stage,
+                        "amount": deal.amount,
+                        "stage_entered_at": entered.isoformat(),
+                        "stalled_days": stalled_days,
+                    },
+                    deal_id=deal.id,
+                    company_id=deal.company_id,
+                )
             )
-        today = now.astimezone(tz).date()
         if deal.close_date and deal.close_date < today:
-            added += await _add(
-                session,
-                now,
-                "deal.close_date_passed",
-                f"deal.close_date_passed:{deal.id}:{deal.close_date.isoformat()}",
-                now,
-                {"deal": deal.name, "close_date": deal.close_date.isoformat()},
-                deal_id=deal.id,
-                company_id=deal.company_id,
+            found.append(
+                _signal(
+                    now,
+                    "deal.close_date_passed",
+                    f"deal.close_date_passed:{deal.id}:{deal.close_date.isoformat()}",
+                    now,
+                    {"deal": deal.name, "close_date": deal.close_date.isoformat()},
+                    deal_id=deal.id,
+                    company_id=deal.company_id,
+                )
             )
-    return added
+    return await _add_new(session, found)
 
 
 async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
-    rows = (
-        await session.scalars(
-            select(CrmTask).where(
-                CrmTask.status.not_in(TASK_CLOSED),
-                CrmTask.due_at.is_not(None),
-                CrmTask.due_at < horizon,
+    due = await session.execute(
+        select(CrmTask.id, CrmTask.due_at)
+        .where(
+            CrmTask.status.not_in(TASK_CLOSED),
+            CrmTask.due_at.is_not(None),
+            CrmTask.due_at < horizon,
+        )
+        .order_by(CrmTask.id)
+    )
+    # Overdue tasks pile up in a CRM and were signalled long ago: only their keys are worked
+    # out on every pass, and only the new ones are read in full.
+    keys = {
+        task_id: f"{_task_kind(at, now)}:{task_id}:{at.isoformat()}"
+        for task_id, at in due
+        if at is not None
+    }
+    wanted = await _unseen(session, keys.values())
+    ids = [task_id for task_id, key in keys.items() if key in wanted]
+    found = []
+    for chunk in chunks(ids):
+        rows = await session.execute(
+            select(
+                CrmTask.id,
+                CrmTask.title,
+                CrmTask.due_at,
+                CrmTask.priority,
+                CrmTask.contact_id,
+                CrmTask.company_id,
+                CrmTask.deal_id,
             )
+            .where(CrmTask.id.in_(chunk))
+            .order_by(CrmTask.id)
         )
-    ).all()
-    added = 0
-    for task in rows:
-        assert task.due_at is not None
-        kind = "task.overdue" if task.due_at <= now else "task.due"
-        added += await _add(
-            session,
-            now,
-            kind,
-            f"{kind}:{task.id}:{task.due_at.isoformat()}",
-            min(now, task.due_at) if kind == "task.due" else task.due_at,
-            {
-                "task_id": task.id,
-                "title": task.title,
-                "due_at": task.due_at.isoformat(),
-                "priority": task.priority,
-            },
-            contact_id=task.contact_id,
-            company_id=task.company_id,
-            deal_id=task.deal_id,
-        )
-    return added
+        for task in rows:
+            kind = _task_kind(task.due_at, now)
+            found.append(
+                _signal(
+                    now,
+                    kind,
+                    keys[task.id],
+                    min(now, task.due_at) if kind == "task.due" else task.due_at,
+                    {
+                        "task_id": task.id,
+                        "title": task.title,
+                        "due_at": task.due_at.isoformat(),
+                        "priority": task.priority,
+                    },
+                    contact_id=task.contact_id,
+                    company_id=task.company_id,
+                    deal_id=task.deal_id,
+                )
+            )
+    return await _add_new(session, found)
+
+
+def _task_kind(due_at: datetime, now: datetime) -> str:
+    return "task.overdue" if due_at <= now else "task.due"
 
 
 async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:

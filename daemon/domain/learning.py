@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,21 +61,108 @@ async def load(session: AsyncSession, now: datetime) -> Learned:
     since = now - timedelta(days=WINDOW_DAYS)
     by_contact: dict[int, float] = defaultdict(float)
     by_kind: dict[tuple[str, str], float] = defaultdict(float)
-    rows = await session.execute(
-        select(Outcome.kind, Outcome.occurred_at, Move.contact_id, Move.agent, Move.move_type)
-        .join(Move, Move.id == Outcome.move_id)
-        .where(Outcome.occurred_at >= since)
-    )
-    for kind, at, contact_id, agent, move_type in rows:
+    # Outcomes and decisions first, then their moves by primary key: joined in one query,
+    # SQLite may walk every move to find the few that have an outcome.
+    outcomes = (
+        await session.execute(
+            select(Outcome.kind, Outcome.occurred_at, Outcome.move_id).where(
+                Outcome.occurred_at >= since
+            )
+        )
+    ).all()
+    decisions = (
+        await session.execute(
+            select(MoveEvent.to_status, MoveEvent.at, MoveEvent.move_id).where(
+                MoveEvent.at >= since, MoveEvent.to_status.in_(list(DECISION_POINTS))
+            )
+        )
+    ).all()
+    moves = await _moves(session, {r.move_id for r in outcomes} | {r.move_id for r in decisions})
+    for kind, at, move_id in outcomes:
+        if move_id not in moves:
+            continue
+        contact_id, agent, move_type = moves[move_id]
         points = OUTCOME_POINTS.get(kind, 0.0) * _decay(at, now)
         if contact_id is not None:
             by_contact[contact_id] += points
         by_kind[(agent, move_type)] += points / 2
-    decisions = await session.execute(
-        select(MoveEvent.to_status, MoveEvent.at, Move.agent, Move.move_type)
-        .join(Move, Move.id == MoveEvent.move_id)
-        .where(MoveEvent.at >= since, MoveEvent.to_status.in_(list(DECISION_POINTS)))
-    )
-    for status, at, agent, move_type in decisions:
-        by_kind[(agent, move_type)] += DECISION_POINTS[status] * _decay(at, now)
+    for status, at, move_id in decisions:
+        if move_id in moves:
+            _, agent, move_type = moves[move_id]
+            by_kind[(agent, move_type)] += DECISION_POINTS[status] * _decay(at, now)
     return Learned(dict(by_contact), dict(by_kind))
+
+
+async def _moves(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int | None, str, str]]:
+    found: dict[int, tuple[int | None, str, str]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        rows = await session.execute(
+            select(Move.id, Move.contact_id, Move.agent, Move.move_type).where(
+                Move.id.in_(ordered[start : start + 500])
+            )
+        )
+        for move_id, contact_id, agent, move_type in rows:
+            found[move_id] = (contact_id, agent, move_type)
+    return found
+
+
+# The learned nudge a stored score carries may lag the current one: it is only refreshed
+# when a value moved by more than this since the moves were last marked, so a move is at
+# most 2 * DRIFT_POINTS off per part (agent/move type, contact).
+DRIFT_POINTS = 0.125
+
+
+@dataclass
+class Drift:
+    """Which parts of the learned nudge moved enough to rescore their moves."""
+
+    kinds: set[tuple[str, str]]
+    contacts: set[int]
+    applied: dict[str, dict[str, float]]
+
+
+def _kind_key(agent: str, move_type: str) -> str:
+    return f"{agent}\t{move_type}"
+
+
+def drift(applied: dict[str, Any] | None, learned: Learned) -> Drift:
+    """Compare the nudges moves were last marked with (`applied`) with the current ones.
+
+    Outcomes, decisions and the passing of time (the decay) all show up here the same way.
+    The returned `applied` keeps old values where nothing moved enough, so small drifts add
+    up until they are worth acting on instead of being forgotten.
+    """
+    old_kinds: dict[str, float] = dict((applied or {}).get("kinds", {}))
+    old_contacts: dict[str, float] = dict((applied or {}).get("contacts", {}))
+    kinds: set[tuple[str, str]] = set()
+    contacts: set[int] = set()
+    # A move's nudge is clamp(kind + contact) to ±CAP, so a part beyond CAP plus the largest
+    # other part moves no score however it drifts; long histories decay far out there.
+    kind_reach = CAP + max((abs(v) for v in learned.by_contact.values()), default=0.0)
+    contact_reach = CAP + max((abs(v) for v in learned.by_kind.values()), default=0.0)
+    current_kinds = {
+        _kind_key(*k): max(-kind_reach, min(kind_reach, v)) for k, v in learned.by_kind.items()
+    }
+    for key in set(old_kinds) | set(current_kinds):
+        now_value = current_kinds.get(key, 0.0)
+        if abs(now_value - old_kinds.get(key, 0.0)) > DRIFT_POINTS:
+            agent, move_type = key.split("\t", 1)
+            kinds.add((agent, move_type))
+            old_kinds[key] = now_value
+    current_contacts = {
+        str(k): max(-contact_reach, min(contact_reach, v)) for k, v in learned.by_contact.items()
+    }
+    for key in set(old_contacts) | set(current_contacts):
+        now_value = current_contacts.get(key, 0.0)
+        if abs(now_value - old_contacts.get(key, 0.0)) > DRIFT_POINTS:
+            contacts.add(int(key))
+            old_contacts[key] = now_value
+    return Drift(
+        kinds,
+        contacts,
+        {
+            "kinds": {k: round(v, 4) for k, v in sorted(old_kinds.items()) if round(v, 4)},
+            "contacts": {k: round(v, 4) for k, v in sorted(old_contacts.items()) if round(v, 4)},
+        },
+    )

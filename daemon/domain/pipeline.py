@@ -1,22 +1,42 @@
-"""One pass from signals to moves: detect, resolve, propose, wake, expire, rescore."""
+"""One pass from signals to moves, in steps of bounded work.
+
+`housekeeping` derives time-based signals, wakes snoozes, expires moves and rescores the
+moves whose score is due; `process` resolves and proposes for a chunk of the oldest
+unprocessed signals; `run` does both until nothing is left, in the caller's transaction.
+`run_in_workspace` is the daemon's pass: each step its own short write transaction, with the
+event loop free in between, so clients are served while a large pass runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents import enabled_agents
-from agents.base import SignalView
+from agents.base import Agent, SignalView
+from connectors.base import OperatorIdentity
 from daemon.domain import detectors, learning, queue, settings
 from daemon.domain.facts import StoreFacts
 from daemon.domain.scoring import ScoringConfig, ScoringError
 from daemon.store.models import Signal
 
 log = logging.getLogger(__name__)
+
+
+# Sized so one step stays well under 100 ms of work on a 100k-move workspace.
+PROCESS_CHUNK = 200
+RESCORE_CHUNK = 400
+# What the stored scores were last brought in line with: scoring settings, learned nudges.
+SCORING_APPLIED = "scoring.applied"
+
+Cursor = tuple[datetime, int]
 
 
 def view(sig: Signal) -> SignalView:
@@ -42,44 +62,149 @@ async def scoring_config(session: AsyncSession) -> ScoringConfig:
     )
 
 
+def _config_key(cfg: ScoringConfig) -> dict[str, Any]:
+    return {
+        "weights": cfg.weights,
+        "typical_deal_size": cfg.typical_deal_size,
+        "icp": cfg.icp,
+        "tz": str(cfg.tz),
+    }
+
+
+async def mark_changed_scores(
+    session: AsyncSession, now: datetime, cfg: ScoringConfig, learned: learning.Learned
+) -> int:
+    """Make the moves whose score changed for reasons other than time due for rescoring.
+
+    A new scoring configuration (weights, deal size, ICP, time zone) touches every open
+    move; a learned nudge that moved (outcomes, decisions, decay) touches the moves of that
+    agent and move type, or of that contact. Returns how many moves were marked.
+    """
+    applied = await settings.get(session, SCORING_APPLIED)
+    config = _config_key(cfg)
+    drift = learning.drift(applied.get("learned") if applied else None, learned)
+    if applied is None or applied.get("config") != config:
+        marked = await queue.mark_for_rescore(session, now, everything=True)
+    else:
+        marked = await queue.mark_for_rescore(
+            session, now, kinds=drift.kinds, contacts=drift.contacts
+        )
+    current = {"config": config, "learned": drift.applied}
+    if current != applied:
+        await settings.put(session, SCORING_APPLIED, current)
+    return marked
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every step of a pass reads before it starts; loaded once per pass."""
+
+    cfg: ScoringConfig
+    learned: learning.Learned
+    operator: OperatorIdentity | None
+    agents: list[Agent]
+
+
+async def context(session: AsyncSession, now: datetime) -> Context:
+    disabled = set(await settings.get(session, "agents.disabled") or [])
+    return Context(
+        await scoring_config(session),
+        await learning.load(session, now),
+        await settings.operator(session),
+        enabled_agents(disabled),
+    )
+
+
 async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Time-based signals, snooze wake-ups, expiry and rescoring; the caller commits."""
+    """Time-based signals, snoozes that end, moves past their shelf life, and rescoring.
+
+    Rescores at most RESCORE_CHUNK moves; `rescore_due` says how many are still due
+    (`rescore` continues). The caller commits.
+    """
+    report, _ = await _housekeeping(session, now)
+    return report
+
+
+async def _housekeeping(session: AsyncSession, now: datetime) -> tuple[dict[str, Any], Context]:
     tz = await settings.timezone(session)
     detected = await detectors.detect(session, now, tz)
-    woken = len(await queue.wake(session, now))
-    expired = len(await queue.expire(session, now))
-    cfg = await scoring_config(session)
-    learned = await learning.load(session, now)
-    rescored = await queue.rescore(session, now, cfg, learned)
-    return {"detected": detected, "woken": woken, "expired": expired, "rescored": rescored}
+    woken = await queue.wake(session, now)
+    expired = await queue.expire(session, now)
+    # Read after expiry, which is one of the decisions the learned nudge counts.
+    ctx = await context(session, now)
+    await mark_changed_scores(session, now, ctx.cfg, ctx.learned)
+    step = await queue.rescore(session, now, ctx.cfg, ctx.learned, RESCORE_CHUNK)
+    report = {
+        "detected": detected,
+        "woken": woken,
+        "expired": expired,
+        "rescored": step.rescored,
+        "rescore_due": step.remaining,
+    }
+    return report, ctx
+
+
+async def rescore(
+    session: AsyncSession, now: datetime, limit: int = RESCORE_CHUNK
+) -> dict[str, Any]:
+    """Rescore up to `limit` more moves whose score is due; the caller commits."""
+    return await _rescore(session, now, limit, await context(session, now))
+
+
+async def _rescore(
+    session: AsyncSession, now: datetime, limit: int, ctx: Context
+) -> dict[str, Any]:
+    step = await queue.rescore(session, now, ctx.cfg, ctx.learned, limit)
+    return {"rescored": step.rescored, "rescore_due": step.remaining}
 
 
 async def process(session: AsyncSession, now: datetime, limit: int) -> dict[str, Any]:
-    """Resolve and propose for up to `limit` waiting signals, oldest first; the caller commits."""
-    rows = (
-        await session.scalars(
-            select(Signal)
-            .where(Signal.processed_at.is_(None))
-            .order_by(Signal.occurred_at, Signal.id)
-            .limit(limit)
+    """Resolve and propose for up to `limit` of the oldest unprocessed signals.
+
+    The report counts this call's work and `remaining`, the unprocessed signals left. When
+    an agent fails (`failed_agents`), this chunk's signals stay unprocessed for the next
+    pass, so a caller looping until `remaining` is 0 should stop there. The caller commits.
+    """
+    report, _ = await _process(session, now, limit, None, await context(session, now))
+    return report
+
+
+async def _process(
+    session: AsyncSession, now: datetime, limit: int, after: Cursor | None, ctx: Context
+) -> tuple[dict[str, Any], Cursor | None]:
+    """`process`, for signals after `after` in processing order; also returns the new cursor."""
+    query = select(Signal).where(Signal.processed_at.is_(None))
+    if after is not None:
+        at, sid = after
+        query = query.where(
+            or_(Signal.occurred_at > at, and_(Signal.occurred_at == at, Signal.id > sid))
         )
-    ).all()
+    rows = (await session.scalars(query.order_by(Signal.occurred_at, Signal.id).limit(limit))).all()
+    report = {"failed_agents": 0, "signals": len(rows), "proposed": 0, "updated": 0, "resolved": 0}
+    if rows:
+        report.update(await _apply(session, now, rows, ctx))
+    report["remaining"] = int(
+        await session.scalar(
+            select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
+        )
+        or 0
+    )
+    cursor = (rows[-1].occurred_at, rows[-1].id) if rows else after
+    return report, cursor
+
+
+async def _apply(
+    session: AsyncSession, now: datetime, rows: Sequence[Signal], ctx: Context
+) -> dict[str, int]:
     signals = [view(s) for s in rows]
-    disabled = set(await settings.get(session, "agents.disabled") or [])
-    agents = enabled_agents(disabled)
+    agents, cfg, learned = ctx.agents, ctx.cfg, ctx.learned
+    items = [(a.name, res, sig) for sig in signals for a in agents for res in a.resolutions(sig)]
+    resolved = len(await queue.resolve(session, items, now))
 
-    resolved = 0
-    for sig in signals:
-        for agent in agents:
-            for res in agent.resolutions(sig):
-                resolved += len(await queue.resolve(session, agent.name, res, sig, now))
-
-    cfg = await scoring_config(session)
-    learned = await learning.load(session, now)
-    tz = await settings.timezone(session)
-    facts = StoreFacts(session, now, tz, await settings.operator(session))
+    facts = StoreFacts(session, now, cfg.tz, ctx.operator)
+    await facts.prefetch(signals)
     created = updated = 0
-    failed: list[str] = []
+    failed: set[str] = set()
     for agent in agents:
         mine = [s for s in signals if s.kind in agent.consumes]
         if not mine:
@@ -89,42 +214,53 @@ async def process(session: AsyncSession, now: datetime, limit: int) -> dict[str,
             proposals = await agent.propose(mine, facts)
         except Exception:
             log.exception("agent %s failed; its signals are retried on the next run", agent.name)
-            failed.append(agent.name)
+            failed.add(agent.name)
             continue
+        scored = []
         for proposal in proposals:
             try:
-                _, is_new = await queue.upsert(session, agent.name, proposal, now, cfg, learned)
+                scored.append(queue.score_proposal(agent.name, proposal, now, cfg, learned))
             except ScoringError:
                 log.exception("agent %s proposed a move that cannot be scored", agent.name)
-                failed.append(agent.name)
-                continue
+                failed.add(agent.name)
+        for _, is_new in await queue.upsert_many(session, agent.name, scored, now):
             created += is_new
             updated += not is_new
+        await asyncio.sleep(0)  # long chunks of agent work must not starve the clients
     if not failed:
         for row in rows:
             row.processed_at = now
     await session.flush()
-    remaining = await session.scalar(
-        select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
-    )
     return {
-        "failed_agents": len(set(failed)),
-        "signals": len(signals),
+        "failed_agents": len(failed),
         "proposed": created,
         "updated": updated,
         "resolved": resolved,
-        # A failing agent keeps its chunk waiting; do not spin on it within one pass.
-        "remaining": int(remaining or 0) if not failed else 0,
     }
 
 
+COUNTS = ("failed_agents", "signals", "proposed", "updated", "resolved")
+
+
+def _merge(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for key in COUNTS:
+        total[key] = total.get(key, 0) + part[key]
+    total["remaining"] = part["remaining"]
+
+
 async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Housekeeping and every waiting signal, in one transaction the caller commits."""
-    report = await housekeeping(session, now)
+    """Housekeeping, then every unprocessed signal and every due rescore; the caller commits."""
+    report, ctx = await _housekeeping(session, now)
+    after: Cursor | None = None
     while True:
-        step = await process(session, now, 1000)
-        for key, value in step.items():
-            if key != "remaining":
-                report[key] = report.get(key, 0) + value
-        if not step["remaining"] or not step["signals"]:
-            return report
+        part, after = await _process(session, now, PROCESS_CHUNK, after, ctx)
+        _merge(report, part)
+        if part["signals"] < PROCESS_CHUNK:
+            break
+    while report["rescore_due"]:
+        step = await _rescore(session, now, RESCORE_CHUNK, ctx)
+        report["rescored"] += step["rescored"]
+        if step["rescore_due"] >= report["rescore_due"]:
+            break  # nothing more can be done now; never spin
+        report["rescore_due"] = step["rescore_due"]
+    return report

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from agents.base import Proposal, Resolution, SignalView
 from daemon.domain.learning import Learned
-from daemon.domain.scoring import ScoringConfig, ScoringError, score
+from daemon.domain.scoring import ScoringConfig, ScoringError, next_change, score
 from daemon.errors import Conflict, NotFound
 from daemon.store.models import Move, MoveEvent, MoveSignal
 
@@ -21,6 +39,24 @@ PENDING, ACCEPTED, DONE, DISMISSED = "pending", "accepted", "done", "dismissed"
 SNOOZED, FAILED, EXPIRED, RESOLVED = "snoozed", "failed", "expired", "resolved"
 
 OPEN = (PENDING, ACCEPTED, SNOOZED, FAILED)
+# `rescore_at` is when time alone next changes something about an open move: its score, or
+# the end of its shelf life (pending) or of its snooze (snoozed). So the moves to expire and
+# the snoozes that ended are ranges of the (status, rescore_at) index too, never a scan of
+# rows whose JSON has to be read past. NEVER when none of this happens; NULL is kept for
+# "not worked out yet" (rows from before migration 0005), which `rescore` picks up.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+# Values per IN (...) list: far below SQLite's limit on bound parameters.
+IN_CHUNK = 500
+# Moves scored between two yields to the event loop.
+YIELD_EVERY = 100
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING: frozenset({ACCEPTED, DISMISSED, SNOOZED, EXPIRED, RESOLVED}),
@@ -91,6 +127,53 @@ def expiry_for(move_type: str, created: datetime) -> datetime | None:
     return created + life if life is not None else None
 
 
+@dataclass(frozen=True)
+class Scored:
+    """A proposal with its score and when that score next needs refreshing."""
+
+    proposal: Proposal
+    aps: float
+    breakdown: dict[str, Any]
+    rescore_at: datetime
+
+
+def next_rescore(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> datetime:
+    return next_change(inputs, now, cfg) or NEVER
+
+
+def attention_at(
+    score_changes: datetime,
+    status: str,
+    expires_at: datetime | None,
+    snoozed_until: datetime | None = None,
+) -> datetime:
+    """`rescore_at` for a move: its next score change, unless its shelf life (pending) or
+    its snooze (snoozed) ends first."""
+    if status == PENDING and expires_at is not None:
+        return min(score_changes, expires_at)
+    if status == SNOOZED and snoozed_until is not None:
+        return min(score_changes, snoozed_until)
+    return score_changes
+
+
+def set_snooze(move: Move, until: datetime) -> None:
+    """Give a move that was just snoozed its wake-up time, keeping rescore_at no later."""
+    move.snoozed_until = until
+    if move.rescore_at is not None:
+        move.rescore_at = min(move.rescore_at, until)
+
+
+def score_proposal(
+    agent: str, proposal: Proposal, now: datetime, cfg: ScoringConfig, learned: Learned
+) -> Scored:
+    """Raises ScoringError when the inputs cannot be scored."""
+    inputs = proposal.score_inputs
+    aps, breakdown = score(
+        inputs, now, cfg, learned.for_move(agent, proposal.move_type, proposal.contact_id)
+    )
+    return Scored(proposal, aps, breakdown, next_rescore(inputs, now, cfg))
+
+
 async def upsert(
     session: AsyncSession,
     agent: str,
@@ -99,91 +182,228 @@ async def upsert(
     cfg: ScoringConfig,
     learned: Learned,
 ) -> tuple[Move, bool]:
-    """Add a proposal, or refresh the open move with the same dedup key.
-
-    A move the operator already decided (done, dismissed) or that closed is left alone:
-    re-proposing the same fact never resurrects it.
-    """
-    aps, breakdown = score(
-        proposal.score_inputs,
-        now,
-        cfg,
-        learned.for_move(agent, proposal.move_type, proposal.contact_id),
+    """Add a proposal, or refresh the open move with the same dedup key (see upsert_many)."""
+    [(move_id, created)] = await upsert_many(
+        session, agent, [score_proposal(agent, proposal, now, cfg, learned)], now
     )
-    move = await session.scalar(select(Move).where(Move.dedup_key == proposal.dedup_key))
-    created = move is None
-    if move is None:
-        move = Move(
-            dedup_key=proposal.dedup_key,
-            agent=agent,
-            move_type=proposal.move_type,
-            status=PENDING,
-            created_at=now,
-            expires_at=proposal.expires_at or expiry_for(proposal.move_type, now),
-        )
-        session.add(move)
-    elif move.status not in OPEN:
-        return move, False
-    move.title = proposal.title[:255]
-    move.why_now = proposal.why_now
-    move.due_at = proposal.due_at
-    move.score_inputs = proposal.score_inputs
-    move.aps, move.aps_breakdown = aps, breakdown
+    return await get(session, move_id), created
+
+
+def _refresh(item: Scored, now: datetime) -> dict[str, Any]:
+    """What a proposal sets on its move, new or refreshed."""
+    proposal = item.proposal
+    values: dict[str, Any] = {
+        "title": proposal.title[:255],
+        "why_now": proposal.why_now,
+        "due_at": proposal.due_at,
+        "score_inputs": proposal.score_inputs,
+        "aps": item.aps,
+        "aps_breakdown": item.breakdown,
+        "updated_at": now,
+    }
     for ref in ("contact_id", "company_id", "deal_id", "thread_id", "meeting_id"):
-        setattr(move, ref, getattr(proposal, ref))
+        values[ref] = getattr(proposal, ref)
     if proposal.prepared_action is not None:
-        move.prepared_action = proposal.prepared_action
+        values["prepared_action"] = proposal.prepared_action
     if proposal.expires_at is not None:
-        move.expires_at = proposal.expires_at
-    move.updated_at = now
-    await session.flush()
-    if created:
-        session.add(
-            MoveEvent(
-                move_id=move.id,
-                from_status=None,
-                to_status=PENDING,
-                reason=f"proposed by {agent}",
-                at=now,
+        values["expires_at"] = proposal.expires_at
+    return values
+
+
+@dataclass
+class _Known:
+    """What upserting needs to know about a move that exists."""
+
+    id: int
+    status: str
+    expires_at: datetime | None
+    snoozed_until: datetime | None = None
+    new: bool = False
+
+
+async def upsert_many(
+    session: AsyncSession, agent: str, items: Sequence[Scored], now: datetime
+) -> list[tuple[int, bool]]:
+    """Add scored proposals, or refresh the open moves with the same dedup keys.
+
+    Returns (move id, created) for each item, in order. A move the operator already decided
+    (done, dismissed) or that closed is left alone: re-proposing the same fact never
+    resurrects it. Proposals are applied in order, so a second proposal with the same key
+    refreshes the move the first one created. New moves are one multi-row INSERT, refreshed
+    ones one executemany UPDATE, whatever their number.
+    """
+    keys = sorted({item.proposal.dedup_key for item in items})
+    known: dict[str, _Known] = {}
+    for chunk in chunks(keys):
+        rows = await session.execute(
+            select(Move.id, Move.dedup_key, Move.status, Move.expires_at, Move.snoozed_until).where(
+                Move.dedup_key.in_(chunk)
             )
         )
-    if proposal.signal_ids:
-        linked = set(
-            (
-                await session.scalars(
-                    select(MoveSignal.signal_id).where(MoveSignal.move_id == move.id)
-                )
-            ).all()
+        for move_id, key, status, expires_at, snoozed_until in rows:
+            known[key] = _Known(move_id, status, expires_at, snoozed_until)
+    new_rows: dict[str, dict[str, Any]] = {}
+    refreshed: dict[int, dict[str, Any]] = {}
+    order: list[tuple[str, bool]] = []
+    for item in items:
+        key = item.proposal.dedup_key
+        move = known.get(key)
+        if move is None:
+            row = new_rows.get(key)
+            order.append((key, row is None))
+            if row is None:
+                row = new_rows[key] = {
+                    "dedup_key": key,
+                    "agent": agent,
+                    "move_type": item.proposal.move_type,
+                    "status": PENDING,
+                    "created_at": now,
+                    "expires_at": expiry_for(item.proposal.move_type, now),
+                    "snoozed_until": None,
+                    "status_reason": None,
+                }
+            row.update(_refresh(item, now))
+            row["rescore_at"] = attention_at(item.rescore_at, PENDING, row["expires_at"])
+            continue
+        order.append((key, False))
+        if move.status in OPEN:
+            values = refreshed.setdefault(move.id, {"_id": move.id})
+            values.update(_refresh(item, now))
+            move.expires_at = values.get("expires_at", move.expires_at)
+            values["rescore_at"] = attention_at(
+                item.rescore_at, move.status, move.expires_at, move.snoozed_until
+            )
+    if new_rows:
+        # Rows without a prepared action leave the JSON column SQL NULL, as the ORM would.
+        await session.execute(insert(Move), list(new_rows.values()))
+        for chunk in chunks(list(new_rows)):
+            ids = await session.execute(
+                select(Move.id, Move.dedup_key).where(Move.dedup_key.in_(chunk))
+            )
+            for move_id, key in ids:
+                known[key] = _Known(move_id, PENDING, new_rows[key]["expires_at"], new=True)
+        await session.execute(
+            insert(MoveEvent),
+            [
+                {
+                    "move_id": known[key].id,
+                    "from_status": None,
+                    "to_status": PENDING,
+                    "reason": f"proposed by {agent}",
+                    "at": now,
+                }
+                for key in new_rows
+            ],
         )
-        for sid in set(proposal.signal_ids) - linked:
-            session.add(MoveSignal(move_id=move.id, signal_id=sid))
-    return move, created
+    await _update_by_id(session, list(refreshed.values()))
+    await _link_signals(
+        session,
+        [(known[item.proposal.dedup_key], item.proposal) for item in items],
+    )
+    return [(known[key].id, is_new) for key, is_new in order]
+
+
+async def _update_by_id(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """One executemany UPDATE per set of columns; `_id` names the move."""
+    table = cast(Table, Move.__table__)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for change in changes:
+        groups[tuple(sorted(k for k in change if k != "_id"))].append(change)
+    for columns, batch in groups.items():
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(c, type_=table.c[c].type) for c in columns}),
+            batch,
+        )
+    _sync(session, changes)
+
+
+async def _link_signals(session: AsyncSession, pairs: list[tuple[_Known, Proposal]]) -> None:
+    """Link each open move to the signals behind its proposal that it is not linked to yet."""
+    wanted = [(m, p) for m, p in pairs if p.signal_ids and m.status in OPEN]
+    linked: set[tuple[int, int]] = set()
+    for chunk in chunks(sorted({m.id for m, _ in wanted if not m.new})):
+        rows = await session.execute(
+            select(MoveSignal.move_id, MoveSignal.signal_id).where(MoveSignal.move_id.in_(chunk))
+        )
+        linked.update((move_id, signal_id) for move_id, signal_id in rows)
+    links = []
+    for move, proposal in wanted:
+        for sid in sorted(set(proposal.signal_ids)):
+            if (move.id, sid) not in linked:
+                links.append({"move_id": move.id, "signal_id": sid})
+                linked.add((move.id, sid))
+    if links:
+        await session.execute(insert(MoveSignal), links)
 
 
 async def resolve(
-    session: AsyncSession, agent: str, res: Resolution, signal: SignalView, now: datetime
+    session: AsyncSession, items: Sequence[tuple[str, Resolution, SignalView]], now: datetime
 ) -> list[Move]:
-    """Close this agent's pending moves that `signal` made moot."""
-    if res.ref == "dedup_key_prefix":
-        match = Move.dedup_key.startswith(str(res.value), autoescape=True)
-    else:
-        match = getattr(Move, res.ref) == res.value
-    candidates = (
-        await session.scalars(
-            select(Move).where(
-                Move.agent == agent,
-                Move.move_type == res.move_type,
-                match,
-                Move.status == PENDING,
+    """Close the pending moves that signals made moot: (agent, resolution, signal) in order.
+
+    The candidates of all items are fetched with one query per agent, move type and
+    reference (per chunk of values), then each item is applied in turn, so the first signal
+    that makes a move moot closes it and is linked to it.
+    """
+    groups: dict[tuple[str, str, str], set[int | str]] = defaultdict(set)
+    for agent, res, _ in items:
+        groups[(agent, res.move_type, res.ref)].add(res.value)
+    found: dict[tuple[str, str, str], dict[int | str, list[Move]]] = {}
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    for group, values in groups.items():
+        agent, move_type, ref = group
+        by_value: dict[int | str, list[Move]] = defaultdict(list)
+        for chunk in chunks(sorted(values, key=str), 200):
+            if ref == "dedup_key_prefix":
+                match = or_(*(_starts_with(str(v), sqlite) for v in chunk))
+            else:
+                match = getattr(Move, ref).in_(chunk)
+            query = (
+                select(Move)
+                .where(
+                    Move.agent == agent, Move.move_type == move_type, Move.status == PENDING, match
+                )
+                .options(defer(Move.aps_breakdown))
             )
+            for move in (await session.scalars(query.order_by(Move.id))).all():
+                if ref == "dedup_key_prefix":
+                    for value in chunk:
+                        if move.dedup_key.startswith(str(value)):
+                            by_value[value].append(move)
+                else:
+                    by_value[getattr(move, ref)].append(move)
+        found[group] = by_value
+    closed: list[Move] = []
+    events: list[MoveEvent] = []
+    links: list[dict[str, int]] = []
+    for agent, res, signal in items:
+        for move in found[(agent, res.move_type, res.ref)].get(res.value, []):
+            # Only a later fact makes a move moot: importing old mail must not close today's.
+            if move.status == PENDING and _fact_at(move) < signal.occurred_at:
+                events.append(transition(move, RESOLVED, now, res.reason))
+                closed.append(move)
+                links.append({"move_id": move.id, "signal_id": signal.id})
+    if events:
+        await session.execute(
+            insert(MoveEvent),
+            [
+                {c: getattr(e, c) for c in ("move_id", "from_status", "to_status", "reason", "at")}
+                for e in events
+            ],
         )
-    ).all()
-    # Only a later fact makes a move moot: importing old mail must not close today's moves.
-    moves = [m for m in candidates if _fact_at(m) < signal.occurred_at]
-    for move in moves:
-        await change(session, move, RESOLVED, now, res.reason)
-        session.add(MoveSignal(move_id=move.id, signal_id=signal.id))
-    return moves
+        await session.execute(insert(MoveSignal), links)
+    return closed
+
+
+def _starts_with(prefix: str, sqlite: bool) -> ColumnElement[bool]:
+    like = Move.dedup_key.startswith(prefix, autoescape=True)
+    if not sqlite or not prefix:
+        return like
+    # SQLite's LIKE cannot use the dedup_key index; a range over binary-ordered text can.
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(Move.dedup_key >= prefix, Move.dedup_key < upper, like)
 
 
 def _fact_at(move: Move) -> datetime:
@@ -191,58 +411,205 @@ def _fact_at(move: Move) -> datetime:
     return datetime.fromisoformat(raw) if raw else move.created_at
 
 
-async def wake(session: AsyncSession, now: datetime) -> list[Move]:
-    moves = (
-        await session.scalars(select(Move).where(Move.status == SNOOZED, Move.snoozed_until <= now))
-    ).all()
-    for move in moves:
-        await change(session, move, PENDING, now, "snooze ended")
-    return list(moves)
-
-
-async def expire(session: AsyncSession, now: datetime) -> list[Move]:
-    moves = (
-        await session.scalars(
-            select(Move).where(
-                Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now
+async def _transition_all(
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    to: str,
+    reason: str,
+    now: datetime,
+    **also: Any,
+) -> int:
+    """`transition` for every move matching `where`: one query to find them, then two
+    statements for all of them (usually none: an idle pass stops after the first)."""
+    ids: list[int] = []
+    for condition in where:
+        ids += (await session.scalars(select(Move.id).where(condition).order_by(Move.id))).all()
+    for chunk in chunks(ids):
+        await session.execute(
+            insert(MoveEvent).from_select(
+                ["move_id", "from_status", "to_status", "reason", "at"],
+                select(
+                    Move.id,
+                    Move.status,
+                    literal(to, MoveEvent.to_status.type),
+                    literal(reason, MoveEvent.reason.type),
+                    literal(now, MoveEvent.at.type),
+                )
+                .where(Move.id.in_(chunk))
+                .order_by(Move.id),
             )
         )
-    ).all()
-    for move in moves:
-        await change(session, move, EXPIRED, now, "past its shelf life")
-    return list(moves)
+        await session.execute(
+            update(Move)
+            .where(Move.id.in_(chunk))
+            .values(status=to, status_reason=reason, updated_at=now, snoozed_until=None, **also)
+            .execution_options(synchronize_session="fetch")
+        )
+    return len(ids)
+
+
+async def wake(session: AsyncSession, now: datetime) -> int:
+    """Snoozes whose time came go back to pending; returns how many."""
+    return await _transition_all(
+        session,
+        [and_(Move.status == SNOOZED, Move.snoozed_until <= now)],
+        PENDING,
+        "snooze ended",
+        now,
+        # Pending again, it may be past its shelf life: due now, so `expire` sees it.
+        rescore_at=now,
+    )
+
+
+async def expire(session: AsyncSession, now: datetime) -> int:
+    """Pending moves past their shelf life expire; returns how many."""
+    late = (Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now)
+    # A pending move's rescore_at is never after its expiry (see NEVER), so only moves due
+    # for attention need looking at: two ranges of the (status, rescore_at) index.
+    return await _transition_all(
+        session,
+        [and_(*late, Move.rescore_at <= now), and_(*late, Move.rescore_at.is_(None))],
+        EXPIRED,
+        "past its shelf life",
+        now,
+    )
+
+
+@dataclass(frozen=True)
+class RescoreStep:
+    rescored: int
+    broken: int
+    remaining: int
 
 
 async def rescore(
-    session: AsyncSession, now: datetime, cfg: ScoringConfig, learned: Learned
-) -> int:
-    moves = (await session.scalars(select(Move).where(Move.status.in_(OPEN)))).all()
-    broken = 0
-    for move in moves:
-        try:
-            move.aps, move.aps_breakdown = score(
-                move.score_inputs,
-                now,
-                cfg,
-                learned.for_move(move.agent, move.move_type, move.contact_id),
+    session: AsyncSession, now: datetime, cfg: ScoringConfig, learned: Learned, limit: int
+) -> RescoreStep:
+    """Rescore up to `limit` open moves whose score is due; `remaining` are still due after.
+
+    Due means `rescore_at` has passed, oldest first, then moves never given a `rescore_at`
+    (rows from before migration 0005). A move whose inputs cannot be scored keeps its last
+    score and is not tried again until something marks it (see `mark_for_rescore`).
+    """
+    cols = (
+        Move.id,
+        Move.agent,
+        Move.move_type,
+        Move.contact_id,
+        Move.score_inputs,
+        Move.status,
+        Move.expires_at,
+        Move.snoozed_until,
+    )
+    open_ = Move.status.in_(OPEN)
+    rows = list(
+        (
+            await session.execute(
+                select(*cols)
+                .where(open_, Move.rescore_at <= now)
+                .order_by(Move.rescore_at, Move.id)
+                .limit(limit)
             )
+        ).all()
+    )
+    if len(rows) < limit:
+        rows += (
+            await session.execute(
+                select(*cols)
+                .where(open_, Move.rescore_at.is_(None))
+                .order_by(Move.id)
+                .limit(limit - len(rows))
+            )
+        ).all()
+    changes: list[dict[str, Any]] = []
+    broken = 0
+    for n, (move_id, agent, move_type, contact_id, inputs, *when) in enumerate(rows, 1):
+        if n % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # scoring is pure Python: let clients in between
+        try:
+            aps, breakdown = score(inputs, now, cfg, learned.for_move(agent, move_type, contact_id))
+            at = attention_at(next_rescore(inputs, now, cfg), *when)
         except ScoringError:
-            broken += 1  # keeps its last score; logged once per pass below
+            broken += 1  # keeps its last score; logged once per call below
+            changes.append({"_id": move_id, "rescore_at": attention_at(NEVER, *when)})
+            continue
+        changes.append({"_id": move_id, "aps": aps, "aps_breakdown": breakdown, "rescore_at": at})
     if broken:
         log.warning("%d moves could not be rescored and keep their last score", broken)
-    return len(moves) - broken
+    scored = [c for c in changes if "aps" in c]
+    await _update_by_id(session, changes)
+    remaining = 0
+    # Two counts, each a range of the (status, rescore_at) index; an OR would scan the table.
+    for due in (Move.rescore_at <= now, Move.rescore_at.is_(None)):
+        count = await session.scalar(select(func.count()).select_from(Move).where(open_, due))
+        remaining += int(count or 0)
+    return RescoreStep(len(scored), broken, remaining)
 
 
-def today_parts(now: datetime, end_of_today: datetime) -> list[tuple[ColumnElement[bool], ...]]:
-    """Today's two halves: pending moves due today or earlier, and snoozes whose time came."""
+async def mark_for_rescore(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    kinds: Iterable[tuple[str, str]] = (),
+    contacts: Iterable[int] = (),
+    everything: bool = False,
+) -> int:
+    """Make open moves due for rescoring now: those of these (agent, move type) pairs or
+    contacts, or all. Only `rescore_at` changes; `rescore` does the work in bounded steps."""
+    table = cast(Table, Move.__table__)
+    not_due = table.c.rescore_at > now  # NULL rows and passed times are due already
+    open_ = table.c.status.in_(OPEN)
+    conditions: list[ColumnElement[bool]] = []
+    if everything:
+        conditions.append(open_)
+    else:
+        pairs = sorted(set(kinds))
+        if pairs:
+            conditions.append(
+                and_(
+                    open_,
+                    or_(*(and_(table.c.agent == a, table.c.move_type == t) for a, t in pairs)),
+                )
+            )
+        for chunk in chunks(sorted(set(contacts))):
+            conditions.append(and_(open_, table.c.contact_id.in_(chunk)))
+    marked = 0
+    for condition in conditions:
+        result = await session.execute(
+            update(table).where(condition, not_due).values(rescore_at=now)
+        )
+        marked += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return marked
+
+
+def _sync(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """Give moves this session already holds the values a bulk UPDATE just wrote."""
+    for change in changes:
+        move = session.identity_map.get(identity_key(Move, change["_id"]))
+        if move is not None:
+            for attr, value in change.items():
+                if attr != "_id":
+                    set_committed_value(move, attr, value)
+
+
+def today_parts(now: datetime, end_of_today: datetime) -> list[ColumnElement[bool]]:
+    """Today: pending moves due today or earlier, and snoozes whose time came.
+
+    A snooze that ended has its rescore_at passed too (see NEVER), so those are found
+    through the (status, rescore_at) index instead of by reading the wake-up time of every
+    snoozed move.
+    """
+    ended = and_(Move.status == SNOOZED, Move.snoozed_until <= now)
     return [
-        (Move.status == PENDING, Move.due_at < end_of_today),
-        (Move.status == SNOOZED, Move.snoozed_until <= now),
+        and_(Move.status == PENDING, Move.due_at < end_of_today),
+        # Two parts, not one OR: SQLite only turns separate terms into index ranges.
+        and_(ended, Move.rescore_at <= now),
+        and_(ended, Move.rescore_at.is_(None)),
     ]
 
 
 def today_filter(now: datetime, end_of_today: datetime) -> ColumnElement[bool]:
-    return or_(*(and_(*part) for part in today_parts(now, end_of_today)))
+    return or_(*today_parts(now, end_of_today))
 
 
 async def today(
@@ -250,17 +617,35 @@ async def today(
 ) -> tuple[Sequence[Move], int]:
     """Today's moves by APS, then due time.
 
-    Each half is fetched by its own index-driven query (status, aps) and the two are merged,
-    instead of one OR that makes SQLite scan and sort the whole table.
+    Each part is fetched by its own index-driven query and the parts are merged, instead of
+    one OR that makes SQLite scan and sort the whole table. Pending moves come in rank order
+    from (status, aps); ended snoozes are few, so they are found through (status,
+    rescore_at) and sorted: `aps + 0` keeps the planner from walking every snoozed move in
+    rank order instead. The counts are one statement; the score's inputs and breakdown,
+    which a list does not show, are not read.
     """
-    order = (Move.aps.desc(), Move.due_at.asc(), Move.id)
+    parts = today_parts(now, end_of_today)
+    counts = (
+        await session.execute(
+            select(
+                *(
+                    select(func.count()).select_from(Move).where(part).scalar_subquery()
+                    for part in parts
+                )
+            )
+        )
+    ).one()
     moves: list[Move] = []
-    total = 0
-    for cond in today_parts(now, end_of_today):
-        total += await session.scalar(select(func.count()).select_from(Move).where(*cond)) or 0
-        query = select(Move).where(*cond).order_by(*order)
+    pending, *ended = parts
+    for part, order in [(pending, Move.aps.desc()), *((e, (Move.aps + 0).desc()) for e in ended)]:
+        query = (
+            select(Move)
+            .where(part)
+            .order_by(order, Move.due_at.asc(), Move.id)
+            .options(defer(Move.aps_breakdown), defer(Move.score_inputs))
+        )
         if limit:
             query = query.limit(limit)
         moves += (await session.scalars(query)).all()
     moves.sort(key=lambda m: (-m.aps, m.due_at, m.id))
-    return (moves[:limit] if limit else moves), int(total)
+    return (moves[:limit] if limit else moves), int(sum(counts))

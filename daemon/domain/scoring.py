@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from daemon.timeparse import business_days_between
+from daemon.timeparse import business_days_between, next_business_day_start
 
 BASE_EFFORT = {
     "reply": 0.3,
@@ -146,7 +146,14 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
             return _clamp(0.6 + 0.4 * min(1.0, hours / 168)), f"due {_span(hours)} ago"
         return _clamp(0.6 - 0.3 * min(1.0, -hours / 168), 0.3, 0.6), f"due in {_span(-hours)}"
     if basis == "stage":
-        in_stage = float(u.get("days_in_stage", 0))
+        # Moves that know when the deal entered its stage grow more urgent day by day; older
+        # ones carry the days counted when they were proposed.
+        entered = u.get("since")
+        in_stage = (
+            float(max(0, (now - datetime.fromisoformat(entered)).days))
+            if entered
+            else float(u.get("days_in_stage", 0))
+        )
         normal = float(u.get("normal_days", 14)) or 14.0
         ratio = in_stage / normal
         return (
@@ -154,6 +161,75 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
             f"{in_stage:.0f} days in stage vs {normal:.0f} normal",
         )
     return 0.3, "no time pressure known"
+
+
+# How far apart the moments are at which a climbing urgency is worth scoring again. Between
+# two of them the score drifts by well under a point (see tests/test_rescoring.py).
+REPLY_STEP = timedelta(hours=1)
+REPLY_FLAT_AFTER = timedelta(days=15)  # 1 - exp(-360/48): within 0.001 of its ceiling
+MEETING_FAR_STEP = timedelta(minutes=30)
+MEETING_NEAR_STEP = timedelta(minutes=15)
+MEETING_NEAR = timedelta(hours=4)
+DUE_STEP = timedelta(hours=1)
+DUE_RAMP = timedelta(hours=168)
+STAGE_STEP = timedelta(days=1)
+MEETING_FLOOR_HOURS = 48 * 0.8  # urgency 1 - h/48 sits at its 0.2 floor before this
+
+
+def _next_step(origin: datetime, now: datetime, step: timedelta) -> datetime:
+    """The first instant origin + k * step (k any integer) strictly after now."""
+    return origin + step * ((now - origin) // step + 1)
+
+
+def next_change(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> datetime | None:
+    """When the score of these inputs next changes with time alone; None if it never does.
+
+    Urgency is the only part that depends on `now` (the learned nudge decays too, but the
+    pipeline follows that separately). A continuous curve is sampled at steps small enough
+    that a move is never more than a fraction of a point away from its exact score.
+    """
+    try:
+        return _next_change(inputs.get("urgency") or {}, now, cfg)
+    except Exception as exc:
+        raise ScoringError(f"cannot schedule a {inputs.get('move_type')} move: {exc!r}") from exc
+
+
+def _next_change(u: dict[str, Any], now: datetime, cfg: ScoringConfig) -> datetime | None:
+    basis = u.get("basis")
+    if basis == "reply":
+        since = datetime.fromisoformat(u["since"])
+        if now - since >= REPLY_FLAT_AFTER:
+            return None
+        return since + REPLY_STEP if now < since else _next_step(since, now, REPLY_STEP)
+    if basis == "follow_up":
+        # Business days are counted in whole local days: the count moves at the start of
+        # each Mon-Fri day, and never settles while nobody answers.
+        since = datetime.fromisoformat(u["since"])
+        return next_business_day_start(max(now, since), cfg.tz)
+    if basis == "meeting":
+        start = datetime.fromisoformat(u["at"])
+        if now >= start:
+            return None
+        floor_until = start - timedelta(hours=MEETING_FLOOR_HOURS)
+        if now < floor_until:
+            return floor_until
+        step = MEETING_NEAR_STEP if start - now <= MEETING_NEAR else MEETING_FAR_STEP
+        return min(start, _next_step(start, now, step))
+    if basis == "due":
+        due = datetime.fromisoformat(u["at"])
+        if now - due >= DUE_RAMP:
+            return None
+        if due - now > DUE_RAMP:
+            return due - DUE_RAMP
+        return _next_step(due, now, DUE_STEP)
+    if basis == "stage" and u.get("since"):
+        since = datetime.fromisoformat(u["since"])
+        normal = float(u.get("normal_days", 14)) or 14.0
+        # 0.3 + 0.35 * (ratio - 1) reaches its ceiling of 1.0 at three times the normal stay.
+        if (now - since).days >= 3 * normal:
+            return None
+        return _next_step(since, now, STAGE_STEP)
+    return None
 
 
 PRIORITY_BONUS = {"HIGH": 0.25, "MEDIUM": 0.1}

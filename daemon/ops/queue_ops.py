@@ -259,8 +259,7 @@ async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
     if until <= now:
         raise InvalidParams(f"until: {p.until!r} is not in the future", field="until")
     result = await _change(ctx, p.id, queue.SNOOZED, f"snoozed until {until.isoformat()}")
-    move = await queue.get(ctx.session, p.id)
-    move.snoozed_until = until
+    queue.set_snooze(await queue.get(ctx.session, p.id), until)
     result.move.snoozed_until = until
     return result
 
