@@ -12,7 +12,7 @@ from pydantic import Field
 
 from daemon import event_types
 from daemon.context import OpContext
-from daemon.domain import pipeline
+from daemon.domain import agent_pass, pipeline
 from daemon.event_types import EVENTS, InvalidEvent, Payload, event
 from daemon.events import EventBus
 from daemon.store.engine import make_engine, migrate, sessionmaker
@@ -91,7 +91,9 @@ async def test_queue_changed_carries_the_pipeline_report(tmp_path: Path) -> None
     async with sessionmaker(engine)() as s, s.begin():
         report = await pipeline.run(s, NOW)
     await engine.dispose()
-    assert event_types.validate("queue.changed", {"workspace": "main", **report})
+    announced = {"workspace": "main", **agent_pass.counts(report)}
+    assert event_types.validate("queue.changed", announced)
+    assert set(announced) == set(event_types.EVENTS["queue.changed"].payload.model_fields)
 
 
 def test_declaring_an_event_follows_the_operation_rules() -> None:

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors.demo import build_demo
-from daemon.domain import importer, pipeline, settings
+from connectors.files import parse_file
+from daemon.domain import pipeline, settings
 from daemon.domain.facts import StoreFacts
+from daemon.domain.ingest import Ingest, write_chunk
 from daemon.store.models import Move, MoveEvent, MoveSignal, Signal
 from tests.store_fixtures import Store, add_contact, add_thread, hours
 
@@ -142,9 +144,9 @@ async def test_prefetched_facts_are_the_facts(tmp_path: Path, store: Store) -> N
     demo = build_demo(tmp_path / "demo", NOW)
     async with store.transaction() as s:
         await settings.put_operator(s, demo.operator)
+        job = Ingest(demo.operator, NOW, "files")
         for path in demo.files:
-            kind, sha, batch = await importer.parse(path, demo.operator, None, NOW)
-            await importer.write(s, path, kind, sha, batch, demo.operator, NOW)
+            await write_chunk(job, s, parse_file(path, demo.operator, now=NOW))
     async with store.transaction() as s:
         assert await pipeline.housekeeping(s, NOW)
         rows = (await s.scalars(select(Signal).where(Signal.processed_at.is_(None)))).all()

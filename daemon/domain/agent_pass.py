@@ -27,15 +27,16 @@ SIGNALS_PER_CHUNK = 200
 
 def _changed(report: dict[str, Any]) -> bool:
     """Whether a step changed what a client shows (a rescore alone is not worth an event)."""
-    return any(v for k, v in _counts(report).items() if k != "rescored")
+    return any(v for k, v in counts(report).items() if k != "rescored")
 
 
 def _announce(uow: UnitOfWork, workspace: str, report: dict[str, Any]) -> None:
     if _changed(report):
-        uow.emit("queue.changed", {"workspace": workspace, **_counts(report)})
+        uow.emit("queue.changed", {"workspace": workspace, **counts(report)})
 
 
-def _counts(report: dict[str, Any]) -> dict[str, int]:
+def counts(report: dict[str, Any]) -> dict[str, int]:
+    """The figures of a pass that `queue.changed` carries."""
     keys = (
         "failed_agents",
         "detected",
@@ -64,14 +65,14 @@ async def _pass(
     async with chunk() as uow:
         report = await pipeline.housekeeping(uow.session, now)
         _announce(uow, workspace, report)
-    total.update(_counts(report))
+    total.update(counts(report))
     due = int(report.get("rescore_due", 0))
     done = 0
     while stop is None or not stop.is_set():
         async with chunk() as uow:
             report = await pipeline.process(uow.session, now, SIGNALS_PER_CHUNK)
             _announce(uow, workspace, report)
-        total.update(_counts(report))
+        total.update(counts(report))
         done += int(report.get("signals", 0))
         remaining = int(report.get("remaining", 0))
         if progress is not None:
@@ -89,7 +90,7 @@ async def _pass(
             break  # nothing more is due now
         due = int(step["rescore_due"])
         await asyncio.sleep(0)
-    return _counts(total)
+    return counts(total)
 
 
 async def run_all(run: JobRun) -> dict[str, int]:
@@ -114,4 +115,4 @@ async def housekeeping(state: DaemonState, ws: Workspace) -> dict[str, int]:
     async with unit_of_work(ws, state.bus) as uow:
         report = await pipeline.housekeeping(uow.session, state.clock.now())
         _announce(uow, ws.name, report)
-    return _counts(report)
+    return counts(report)
