@@ -55,6 +55,9 @@ class JobRun:
     cancel_requested: asyncio.Event = field(default_factory=asyncio.Event)
     # Wall time spent in each phase, for `jobs show` and the benchmarks.
     seconds: dict[str, float] = field(default_factory=dict)
+    # The longest any one chunk held the writer (lock taken to commit done), in seconds.
+    longest_hold: float = 0.0
+    chunks: int = 0
     _last_event: float = 0.0
     _phase_started: float = field(default_factory=time.monotonic)
 
@@ -102,6 +105,7 @@ class JobRun:
         """One chunk of work: a unit of work that also records the job's progress."""
         self.check()
         async with unit_of_work(self.workspace, self.state.bus) as uow:
+            held = time.perf_counter()
             yield uow
             await uow.session.execute(
                 update(Job)
@@ -117,6 +121,8 @@ class JobRun:
             if now - self._last_event >= EVENT_INTERVAL:
                 self._last_event = now
                 uow.emit("job.updated", self.info())
+        self.longest_hold = max(self.longest_hold, time.perf_counter() - held)
+        self.chunks += 1
         # Let readers in between chunks even when the next chunk is ready at once.
         await asyncio.sleep(0)
 
@@ -201,7 +207,12 @@ class JobManager:
             self._live.pop(run.id, None)
             run._close_phase()
             if result is not None:
-                result = {**result, "seconds": run.seconds}
+                result = {
+                    **result,
+                    "seconds": run.seconds,
+                    "chunks": run.chunks,
+                    "longest_chunk_s": round(run.longest_hold, 3),
+                }
             await self._finish(run, status, error, result)
         log.info("job %s %s%s", run.id, status, f": {error}" if error else "")
 
