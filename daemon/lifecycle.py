@@ -140,6 +140,9 @@ async def serve(foreground: bool = True) -> int:
     # Start-up objects (modules, mappings, schemas) live as long as the process; frozen, they
     # are not walked by every full garbage collection, each of which pauses the event loop.
     gc.freeze()
+    # The loop hands every query to a database thread and back; a shorter GIL switch
+    # interval keeps each hand-off from waiting out another thread's 5 ms slice.
+    sys.setswitchinterval(0.001)
 
     server = Server(state)
     await server.start(str(sock_path))

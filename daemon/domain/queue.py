@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -351,13 +352,12 @@ async def resolve(
     for agent, res, _ in items:
         groups[(agent, res.move_type, res.ref)].add(res.value)
     found: dict[tuple[str, str, str], dict[int | str, list[Move]]] = {}
-    sqlite = session.get_bind().dialect.name == "sqlite"
     for group, values in groups.items():
         agent, move_type, ref = group
         by_value: dict[int | str, list[Move]] = defaultdict(list)
         for chunk in chunks(sorted(values, key=str), 200):
             if ref == "dedup_key_prefix":
-                match = or_(*(_starts_with(str(v), sqlite) for v in chunk))
+                match = Move.id.in_(await _ids_by_prefix(session, [str(v) for v in chunk]))
             else:
                 match = getattr(Move, ref).in_(chunk)
             query = (
@@ -397,13 +397,37 @@ async def resolve(
     return closed
 
 
-def _starts_with(prefix: str, sqlite: bool) -> ColumnElement[bool]:
-    like = Move.dedup_key.startswith(prefix, autoescape=True)
-    if not sqlite or not prefix:
-        return like
-    # SQLite's LIKE cannot use the dedup_key index; a range over binary-ordered text can.
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(Move.dedup_key >= prefix, Move.dedup_key < upper, like)
+# The moves of a key prefix are looked up by the dedup_key index alone: with a status
+# condition next to the ranges, SQLite would scan every pending move instead. It compares
+# text bytewise, so the keys starting with p are those in [p, p with its last character
+# incremented). A statement of a fixed number of ranges (padded by repetition) is compiled
+# once and reused, where a fresh OR of a few hundred terms costs more than the query.
+PREFIX_RANGES = 50
+_RANGES_SQL = text(
+    "SELECT id FROM moves WHERE "
+    + " OR ".join(f"(dedup_key >= :lo{i} AND dedup_key < :hi{i})" for i in range(PREFIX_RANGES))
+)
+
+
+async def _ids_by_prefix(session: AsyncSession, prefixes: list[str]) -> list[int]:
+    """Ids of the moves whose dedup key starts with one of `prefixes`."""
+    prefixes = [p for p in prefixes if p]
+    if not prefixes:
+        return []
+    if session.get_bind().dialect.name != "sqlite":
+        query = select(Move.id).where(
+            or_(*(Move.dedup_key.startswith(p, autoescape=True) for p in prefixes))
+        )
+        return list((await session.scalars(query)).all())
+    ids: list[int] = []
+    for chunk in chunks(prefixes, PREFIX_RANGES):
+        params: dict[str, str] = {}
+        for i in range(PREFIX_RANGES):
+            prefix = chunk[min(i, len(chunk) - 1)]
+            params[f"lo{i}"] = prefix
+            params[f"hi{i}"] = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        ids += (await session.scalars(_RANGES_SQL, params)).all()
+    return ids
 
 
 def _fact_at(move: Move) -> datetime:
@@ -636,8 +660,10 @@ async def today(
         )
     ).one()
     moves: list[Move] = []
-    pending, *ended = parts
-    for part, order in [(pending, Move.aps.desc()), *((e, (Move.aps + 0).desc()) for e in ended)]:
+    orders = [Move.aps.desc()] + [(Move.aps + 0).desc()] * (len(parts) - 1)
+    for part, order, count in zip(parts, orders, counts, strict=True):
+        if not count:
+            continue  # usually true of the ended snoozes: the pass wakes them every minute
         query = (
             select(Move)
             .where(part)
