@@ -109,6 +109,7 @@ class Context:
 
 
 async def context(session: AsyncSession, now: datetime) -> Context:
+    await settings.preload(session)
     disabled = set(await settings.get(session, "agents.disabled") or [])
     return Context(
         await scoring_config(session),
@@ -129,6 +130,7 @@ async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
 
 
 async def _housekeeping(session: AsyncSession, now: datetime) -> tuple[dict[str, Any], Context]:
+    await settings.preload(session)
     tz = await settings.timezone(session)
     detected = await detectors.detect(session, now, tz)
     woken = await queue.wake(session, now)
@@ -186,11 +188,16 @@ async def _process(
     report = {"failed_agents": 0, "signals": len(rows), "proposed": 0, "updated": 0, "resolved": 0}
     if rows:
         report.update(await _apply(session, now, rows, ctx))
-    report["remaining"] = int(
-        await session.scalar(
-            select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
+    # Nothing found from the start: nothing is left either (an idle pass ends here).
+    report["remaining"] = (
+        0
+        if not rows and after is None
+        else int(
+            await session.scalar(
+                select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
+            )
+            or 0
         )
-        or 0
     )
     cursor = (rows[-1].occurred_at, rows[-1].id) if rows else after
     return report, cursor

@@ -474,9 +474,11 @@ async def _transition_all(
 
 async def wake(session: AsyncSession, now: datetime) -> int:
     """Snoozes whose time came go back to pending; returns how many."""
+    ended = (Move.status == SNOOZED, Move.snoozed_until <= now)
+    # A snooze's end is never after its rescore_at (see NEVER): two index ranges, no scan.
     return await _transition_all(
         session,
-        [and_(Move.status == SNOOZED, Move.snoozed_until <= now)],
+        [and_(*ended, Move.rescore_at <= now), and_(*ended, Move.rescore_at.is_(None))],
         PENDING,
         "snooze ended",
         now,
@@ -563,6 +565,8 @@ async def rescore(
     scored = [c for c in changes if "aps" in c]
     await _update_by_id(session, changes)
     remaining = 0
+    if len(rows) < limit:
+        return RescoreStep(len(scored), broken, remaining)  # everything due was done
     # Two counts, each a range of the (status, rescore_at) index; an OR would scan the table.
     for due in (Move.rescore_at <= now, Move.rescore_at.is_(None)):
         count = await session.scalar(select(func.count()).select_from(Move).where(open_, due))
