@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,7 @@ RESCORE_CHUNK = 400
 SCORING_APPLIED = "scoring.applied"
 
 Cursor = tuple[datetime, int]
+T = TypeVar("T")
 
 
 def view(sig: Signal) -> SignalView:
@@ -252,28 +254,41 @@ async def _apply(
 COUNTS = ("failed_agents", "signals", "proposed", "updated", "resolved")
 
 
-def _merge(total: dict[str, Any], part: dict[str, Any]) -> None:
-    for key in COUNTS:
-        total[key] = total.get(key, 0) + part[key]
-    total["remaining"] = part["remaining"]
+class Step(Protocol):
+    """Runs one step of a pass in a transaction and returns what the step returned."""
+
+    async def __call__(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T: ...
+
+
+async def _drive(step: Step, now: datetime) -> dict[str, Any]:
+    """A whole pass: housekeeping, every unprocessed signal, every due rescore."""
+    report, ctx = await step(partial(_housekeeping, now=now))
+    after: Cursor | None = None
+    while True:
+        part, after = await step(
+            partial(_process, now=now, limit=PROCESS_CHUNK, after=after, ctx=ctx)
+        )
+        for key in COUNTS:
+            report[key] = report.get(key, 0) + part[key]
+        report["remaining"] = part["remaining"]
+        if part["signals"] < PROCESS_CHUNK:
+            break
+    while report["rescore_due"]:
+        more = await step(partial(_rescore, now=now, limit=RESCORE_CHUNK, ctx=ctx))
+        report["rescored"] += more["rescored"]
+        if more["rescore_due"] >= report["rescore_due"]:
+            break  # nothing more can be done now; never spin
+        report["rescore_due"] = more["rescore_due"]
+    return report
 
 
 async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
     """Housekeeping, then every unprocessed signal and every due rescore; the caller commits."""
-    report, ctx = await _housekeeping(session, now)
-    after: Cursor | None = None
-    while True:
-        part, after = await _process(session, now, PROCESS_CHUNK, after, ctx)
-        _merge(report, part)
-        if part["signals"] < PROCESS_CHUNK:
-            break
-    while report["rescore_due"]:
-        step = await _rescore(session, now, RESCORE_CHUNK, ctx)
-        report["rescored"] += step["rescored"]
-        if step["rescore_due"] >= report["rescore_due"]:
-            break  # nothing more can be done now; never spin
-        report["rescore_due"] = step["rescore_due"]
-    return report
+
+    async def step(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        return await work(session)
+
+    return await _drive(step, now)
 
 
 async def run_in_workspace(state: DaemonState, ws: Workspace) -> dict[str, Any]:
@@ -283,25 +298,13 @@ async def run_in_workspace(state: DaemonState, ws: Workspace) -> dict[str, Any]:
     every step reads first (settings, learned nudges) is read once, by the first step: a
     decision made meanwhile counts from the next pass on.
     """
-    now = state.clock.now()
-    async with ws.transaction() as session:
-        report, ctx = await _housekeeping(session, now)
-    after: Cursor | None = None
-    while True:
+
+    async def step(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         await asyncio.sleep(0)
         async with ws.transaction() as session:
-            part, after = await _process(session, now, PROCESS_CHUNK, after, ctx)
-        _merge(report, part)
-        if part["signals"] < PROCESS_CHUNK:
-            break
-    while report["rescore_due"]:
-        await asyncio.sleep(0)
-        async with ws.transaction() as session:
-            step = await _rescore(session, now, RESCORE_CHUNK, ctx)
-        report["rescored"] += step["rescored"]
-        if step["rescore_due"] >= report["rescore_due"]:
-            break
-        report["rescore_due"] = step["rescore_due"]
+            return await work(session)
+
+    report = await _drive(step, state.clock.now())
     changed = {k: v for k, v in report.items() if k not in QUIET and v}
     if changed:
         state.bus.publish("queue.changed", {"workspace": ws.name, **report})
