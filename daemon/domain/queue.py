@@ -527,7 +527,13 @@ async def rescore(
         Move.expires_at,
         Move.snoozed_until,
     )
-    open_ = Move.status.in_(OPEN)
+    # Moves waiting to expire or to wake are housekeeping's (`expire`, `wake`), not ours:
+    # left in, a backlog of them would fill every step and starve the rest.
+    waiting = or_(
+        and_(Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now),
+        and_(Move.status == SNOOZED, Move.snoozed_until.is_not(None), Move.snoozed_until <= now),
+    )
+    open_ = and_(Move.status.in_(OPEN), ~waiting)
     rows = list(
         (
             await session.execute(
