@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -609,10 +610,11 @@ async def mark_for_rescore(
             conditions.append(and_(open_, table.c.contact_id.in_(chunk)))
     marked = 0
     for condition in conditions:
-        result = await session.execute(
-            update(table).where(condition, not_due).values(rescore_at=now)
+        result = cast(
+            CursorResult[Any],
+            await session.execute(update(table).where(condition, not_due).values(rescore_at=now)),
         )
-        marked += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        marked += result.rowcount
     return marked
 
 
