@@ -37,7 +37,7 @@ class FollowUpDue(Agent):
                 why += f". {deal.name} ({money(deal.amount)}) is in {stage_label(deal.stage)}"
             proposals.append(
                 Proposal(
-                    dedup_key=f"follow_up:{sig.thread_id}:{last.message_id}",
+                    dedup_key=f"{thread_key(sig.thread_id)}{last.message_id}",
                     move_type="follow_up",
                     title=f"Follow up with {contact.display}",
                     why_now=why + ".",
@@ -72,10 +72,10 @@ class FollowUpDue(Agent):
     def resolutions(self, signal: SignalView) -> list[Resolution]:
         at = _short(signal.occurred_at)
         if signal.kind in ("email.received", "email.replied") and signal.thread_id is not None:
-            return [Resolution("follow_up", "thread_id", signal.thread_id, f"they answered ({at})")]
+            return [Resolution("follow_up", *by_thread(signal.thread_id), f"they answered ({at})")]
         if signal.kind == "email.sent" and signal.thread_id is not None:
             return [
-                Resolution("follow_up", "thread_id", signal.thread_id, f"you wrote again ({at})")
+                Resolution("follow_up", *by_thread(signal.thread_id), f"you wrote again ({at})")
             ]
         if signal.kind == "email.bounced" and signal.contact_id is not None:
             return [
@@ -84,6 +84,16 @@ class FollowUpDue(Agent):
                 )
             ]
         return []
+
+
+def thread_key(thread_id: int) -> str:
+    """How this agent's dedup keys start: a thread's moves are one range of the key index."""
+    return f"follow_up:{thread_id}:"
+
+
+def by_thread(thread_id: int) -> tuple[str, str]:
+    """A resolution's (ref, value) for this agent's moves about a thread."""
+    return "dedup_key_prefix", thread_key(thread_id)
 
 
 def _short(at: datetime) -> str:

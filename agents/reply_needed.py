@@ -54,7 +54,7 @@ class ReplyNeeded(Agent):
                 why += f". Open deal {deal.summary}"
             proposals.append(
                 Proposal(
-                    dedup_key=f"reply:{thread_id}:{last.message_id}",
+                    dedup_key=f"{thread_key(thread_id)}{last.message_id}",
                     move_type="reply",
                     title=f"Reply to {contact.display}",
                     why_now=why + ".",
@@ -87,12 +87,17 @@ class ReplyNeeded(Agent):
             return [
                 Resolution(
                     "reply",
-                    "thread_id",
-                    signal.thread_id,
+                    "dedup_key_prefix",
+                    thread_key(signal.thread_id),
                     f"you replied ({signal.occurred_at:%Y-%m-%d %H:%M} UTC)",
                 )
             ]
         return []
+
+
+def thread_key(thread_id: int) -> str:
+    """How this agent's dedup keys start: a thread's moves are one range of the key index."""
+    return f"reply:{thread_id}:"
 
 
 def _re(subject: str) -> str:

@@ -60,6 +60,9 @@ class Daemon:
         self.home = home
         self.log = home.parent / "daemon.out"
         self.proc: subprocess.Popen[bytes] | None = None
+        # Process spawn to the first answered `system.status`, and that answer.
+        self.startup_seconds = float("nan")
+        self.first_status: dict[str, Any] = {}
 
     def start(self, timeout: float = 90) -> Daemon:
         from caseyos_cli.client import Client, DaemonUnreachable
@@ -71,6 +74,7 @@ class Daemon:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        spawned = time.perf_counter()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -78,11 +82,26 @@ class Daemon:
                     f"daemon exited with {self.proc.returncode} during startup:\n{self.tail()}"
                 )
             try:
-                Client.connect().close()
+                with Client.connect() as client:
+                    self.first_status = client.call("system.status")
+                self.startup_seconds = time.perf_counter() - spawned
                 return self
             except DaemonUnreachable:
                 time.sleep(0.05)
         raise HarnessError(f"daemon did not answer within {timeout:.0f}s:\n{self.tail()}")
+
+    def wait_for_tick(self, timeout: float = 600) -> dict[str, Any]:
+        """The report of the daemon's first pipeline pass, which runs after it listens."""
+        from caseyos_cli.client import Client
+
+        deadline = time.monotonic() + timeout
+        with Client.connect(timeout=timeout) as client:
+            while time.monotonic() < deadline:
+                tick: dict[str, Any] = client.call("system.status")["last_tick"]
+                if tick:
+                    return tick
+                time.sleep(0.1)
+        raise HarnessError(f"the daemon's first tick did not finish within {timeout:.0f}s")
 
     @property
     def pid(self) -> int:

@@ -137,6 +137,8 @@ async def tick(state: DaemonState) -> None:
         await state.jobs.until_built(ws)
         report = await agent_pass.tick(state, ws)
         state.last_tick = {"at": state.clock.now().isoformat(), **report}
+    except agent_pass.Stopped:
+        log.info("scheduled pass stopped for shutdown; the next start picks it up")
     except Exception:
         log.exception("scheduled tick failed")
 
@@ -171,6 +173,9 @@ async def serve(foreground: bool = True) -> int:
     # Start-up objects (modules, mappings, schemas) live as long as the process; frozen, they
     # are not walked by every full garbage collection, each of which pauses the event loop.
     gc.freeze()
+    # The loop hands every query to a database thread and back; a shorter GIL switch
+    # interval keeps each hand-off from waiting out another thread's 5 ms slice.
+    sys.setswitchinterval(0.001)
 
     server = Server(state)
     await server.start(str(sock_path))

@@ -291,3 +291,19 @@ def test_drift_ignores_what_the_cap_hides_and_keeps_small_drifts_adding_up() -> 
     assert step.kinds == set() and step.contacts == set()
     more = learning.drift(step.applied, learning.Learned({7: 5.2}, {kind: 3.2}))
     assert more.kinds == {kind} and more.contacts == {7}
+
+
+async def test_moves_waiting_to_expire_do_not_fill_rescore_steps(store: Store) -> None:
+    async with store.transaction() as s:
+        cfg = await pipeline.scoring_config(s)
+        learned = await learning.load(s, NOW)
+        for n in range(6):
+            p = proposal("tester", n, {"basis": "reply", "since": NOW.isoformat()}, None)
+            p.expires_at = NOW + hours(1) if n < 4 else NOW + timedelta(days=3)
+            await queue.upsert(s, "tester", p, NOW, cfg, learned)
+    # Rescoring alone, later: the four past their shelf life are left for `expire`.
+    async with store.transaction() as s:
+        step = await pipeline.rescore(s, NOW + hours(2), limit=2)
+        assert step == {"rescored": 2, "rescore_due": 0}
+        report = await pipeline.housekeeping(s, NOW + hours(2))
+    assert report["expired"] == 4

@@ -2,7 +2,8 @@
 
 Run on every pipeline pass; each signal's dedup key makes repeated runs idempotent. Every
 detector finds its candidates with one or two set queries and checks them against existing
-signals with one more, so an idle pass costs the same few queries however big the store is.
+signals with one more (or, where the key can be spelled in SQL, inside the same one), so a
+pass costs the same few queries however many candidates there are.
 """
 
 from __future__ import annotations

@@ -94,8 +94,10 @@ class StoreFacts:
         contact_ids = {s.contact_id for s in signals if s.contact_id is not None}
         task_ids: set[int] = set()
         for sig in signals:
-            with contextlib.suppress(TypeError, ValueError):
-                task_ids.add(int(sig.payload.get("task_id")))  # type: ignore[arg-type]
+            task_id = sig.payload.get("task_id")
+            if task_id is not None:
+                with contextlib.suppress(TypeError, ValueError):
+                    task_ids.add(int(task_id))
         await self._load_threads(thread_ids)
         await self._load_meetings(meeting_ids)
         await self._load_tasks(task_ids)

@@ -62,7 +62,7 @@ async def load(session: AsyncSession, now: datetime) -> Learned:
     by_contact: dict[int, float] = defaultdict(float)
     by_kind: dict[tuple[str, str], float] = defaultdict(float)
     # Outcomes and decisions first, then their moves by primary key: joined in one query,
-    # SQLite may walk every move to find the few that have an outcome.
+    # SQLite may walk every move (statistics are only as fresh as the last start-up).
     outcomes = (
         await session.execute(
             select(Outcome.kind, Outcome.occurred_at, Outcome.move_id).where(
@@ -96,10 +96,11 @@ async def load(session: AsyncSession, now: datetime) -> Learned:
 async def _moves(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int | None, str, str]]:
     found: dict[int, tuple[int | None, str, str]] = {}
     ordered = sorted(ids)
-    for start in range(0, len(ordered), 500):
+    # Large slices: a decision history has thousands of moves, each found by its key.
+    for start in range(0, len(ordered), 5000):
         rows = await session.execute(
             select(Move.id, Move.contact_id, Move.agent, Move.move_type).where(
-                Move.id.in_(ordered[start : start + 500])
+                Move.id.in_(ordered[start : start + 5000])
             )
         )
         for move_id, contact_id, agent, move_type in rows:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +38,7 @@ RESCORE_CHUNK = 400
 SCORING_APPLIED = "scoring.applied"
 
 Cursor = tuple[datetime, int]
+T = TypeVar("T")
 
 
 def view(sig: Signal) -> SignalView:
@@ -106,6 +108,7 @@ class Context:
 
 
 async def context(session: AsyncSession, now: datetime) -> Context:
+    await settings.preload(session)
     disabled = set(await settings.get(session, "agents.disabled") or [])
     return Context(
         await scoring_config(session),
@@ -126,6 +129,7 @@ async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
 
 
 async def _housekeeping(session: AsyncSession, now: datetime) -> tuple[dict[str, Any], Context]:
+    await settings.preload(session)
     tz = await settings.timezone(session)
     detected = await detectors.detect(session, now, tz)
     woken = await queue.wake(session, now)
@@ -183,11 +187,16 @@ async def _process(
     report = {"failed_agents": 0, "signals": len(rows), "proposed": 0, "updated": 0, "resolved": 0}
     if rows:
         report.update(await _apply(session, now, rows, ctx))
-    report["remaining"] = int(
-        await session.scalar(
-            select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
+    # Nothing found from the start: nothing is left either (an idle pass ends here).
+    report["remaining"] = (
+        0
+        if not rows and after is None
+        else int(
+            await session.scalar(
+                select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
+            )
+            or 0
         )
-        or 0
     )
     cursor = (rows[-1].occurred_at, rows[-1].id) if rows else after
     return report, cursor
@@ -242,25 +251,48 @@ async def _apply(
 COUNTS = ("failed_agents", "signals", "proposed", "updated", "resolved")
 
 
-def _merge(total: dict[str, Any], part: dict[str, Any]) -> None:
-    for key in COUNTS:
-        total[key] = total.get(key, 0) + part[key]
-    total["remaining"] = part["remaining"]
+class Step(Protocol):
+    """Runs one step of a pass in a transaction and returns what the step returned."""
+
+    async def __call__(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T: ...
+
+
+async def drive(
+    step: Step, now: datetime, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
+    """A whole pass: housekeeping, every unprocessed signal, every due rescore.
+
+    `step` runs each step in a transaction of its choosing (one for all, or one each);
+    `progress` hears (signals done, signals in all) after each chunk of signals.
+    """
+    report, ctx = await step(partial(_housekeeping, now=now))
+    after: Cursor | None = None
+    done = 0
+    while True:
+        part, after = await step(
+            partial(_process, now=now, limit=PROCESS_CHUNK, after=after, ctx=ctx)
+        )
+        for key in COUNTS:
+            report[key] = report.get(key, 0) + part[key]
+        report["remaining"] = part["remaining"]
+        done += part["signals"]
+        if progress is not None:
+            progress(done, done + part["remaining"])
+        if part["signals"] < PROCESS_CHUNK:
+            break
+    while report["rescore_due"]:
+        more = await step(partial(_rescore, now=now, limit=RESCORE_CHUNK, ctx=ctx))
+        report["rescored"] += more["rescored"]
+        if more["rescore_due"] >= report["rescore_due"]:
+            break  # nothing more can be done now; never spin
+        report["rescore_due"] = more["rescore_due"]
+    return report
 
 
 async def run(session: AsyncSession, now: datetime) -> dict[str, Any]:
     """Housekeeping, then every unprocessed signal and every due rescore; the caller commits."""
-    report, ctx = await _housekeeping(session, now)
-    after: Cursor | None = None
-    while True:
-        part, after = await _process(session, now, PROCESS_CHUNK, after, ctx)
-        _merge(report, part)
-        if part["signals"] < PROCESS_CHUNK:
-            break
-    while report["rescore_due"]:
-        step = await _rescore(session, now, RESCORE_CHUNK, ctx)
-        report["rescored"] += step["rescored"]
-        if step["rescore_due"] >= report["rescore_due"]:
-            break  # nothing more can be done now; never spin
-        report["rescore_due"] = step["rescore_due"]
-    return report
+
+    async def step(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        return await work(session)
+
+    return await drive(step, now)

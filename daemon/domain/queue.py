@@ -20,8 +20,10 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -351,13 +353,12 @@ async def resolve(
     for agent, res, _ in items:
         groups[(agent, res.move_type, res.ref)].add(res.value)
     found: dict[tuple[str, str, str], dict[int | str, list[Move]]] = {}
-    sqlite = session.get_bind().dialect.name == "sqlite"
     for group, values in groups.items():
         agent, move_type, ref = group
         by_value: dict[int | str, list[Move]] = defaultdict(list)
         for chunk in chunks(sorted(values, key=str), 200):
             if ref == "dedup_key_prefix":
-                match = or_(*(_starts_with(str(v), sqlite) for v in chunk))
+                match = Move.id.in_(await _ids_by_prefix(session, [str(v) for v in chunk]))
             else:
                 match = getattr(Move, ref).in_(chunk)
             query = (
@@ -397,13 +398,37 @@ async def resolve(
     return closed
 
 
-def _starts_with(prefix: str, sqlite: bool) -> ColumnElement[bool]:
-    like = Move.dedup_key.startswith(prefix, autoescape=True)
-    if not sqlite or not prefix:
-        return like
-    # SQLite's LIKE cannot use the dedup_key index; a range over binary-ordered text can.
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(Move.dedup_key >= prefix, Move.dedup_key < upper, like)
+# The moves of a key prefix are looked up by the dedup_key index alone: with a status
+# condition next to the ranges, SQLite would scan every pending move instead. It compares
+# text bytewise, so the keys starting with p are those in [p, p with its last character
+# incremented). A statement of a fixed number of ranges (padded by repetition) is compiled
+# once and reused, where a fresh OR of a few hundred terms costs more than the query.
+PREFIX_RANGES = 50
+_RANGES_SQL = text(
+    "SELECT id FROM moves WHERE "
+    + " OR ".join(f"(dedup_key >= :lo{i} AND dedup_key < :hi{i})" for i in range(PREFIX_RANGES))
+)
+
+
+async def _ids_by_prefix(session: AsyncSession, prefixes: list[str]) -> list[int]:
+    """Ids of the moves whose dedup key starts with one of `prefixes`."""
+    prefixes = [p for p in prefixes if p]
+    if not prefixes:
+        return []
+    if session.get_bind().dialect.name != "sqlite":
+        query = select(Move.id).where(
+            or_(*(Move.dedup_key.startswith(p, autoescape=True) for p in prefixes))
+        )
+        return list((await session.scalars(query)).all())
+    ids: list[int] = []
+    for chunk in chunks(prefixes, PREFIX_RANGES):
+        params: dict[str, str] = {}
+        for i in range(PREFIX_RANGES):
+            prefix = chunk[min(i, len(chunk) - 1)]
+            params[f"lo{i}"] = prefix
+            params[f"hi{i}"] = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        ids += (await session.scalars(_RANGES_SQL, params)).all()
+    return ids
 
 
 def _fact_at(move: Move) -> datetime:
@@ -450,9 +475,11 @@ async def _transition_all(
 
 async def wake(session: AsyncSession, now: datetime) -> int:
     """Snoozes whose time came go back to pending; returns how many."""
+    ended = (Move.status == SNOOZED, Move.snoozed_until <= now)
+    # A snooze's end is never after its rescore_at (see NEVER): two index ranges, no scan.
     return await _transition_all(
         session,
-        [and_(Move.status == SNOOZED, Move.snoozed_until <= now)],
+        [and_(*ended, Move.rescore_at <= now), and_(*ended, Move.rescore_at.is_(None))],
         PENDING,
         "snooze ended",
         now,
@@ -501,7 +528,13 @@ async def rescore(
         Move.expires_at,
         Move.snoozed_until,
     )
-    open_ = Move.status.in_(OPEN)
+    # Moves waiting to expire or to wake are housekeeping's (`expire`, `wake`), not ours:
+    # left in, a backlog of them would fill every step and starve the rest.
+    waiting = or_(
+        and_(Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now),
+        and_(Move.status == SNOOZED, Move.snoozed_until.is_not(None), Move.snoozed_until <= now),
+    )
+    open_ = and_(Move.status.in_(OPEN), ~waiting)
     rows = list(
         (
             await session.execute(
@@ -539,6 +572,8 @@ async def rescore(
     scored = [c for c in changes if "aps" in c]
     await _update_by_id(session, changes)
     remaining = 0
+    if len(rows) < limit:
+        return RescoreStep(len(scored), broken, remaining)  # everything due was done
     # Two counts, each a range of the (status, rescore_at) index; an OR would scan the table.
     for due in (Move.rescore_at <= now, Move.rescore_at.is_(None)):
         count = await session.scalar(select(func.count()).select_from(Move).where(open_, due))
@@ -575,10 +610,11 @@ async def mark_for_rescore(
             conditions.append(and_(open_, table.c.contact_id.in_(chunk)))
     marked = 0
     for condition in conditions:
-        result = await session.execute(
-            update(table).where(condition, not_due).values(rescore_at=now)
+        result = cast(
+            CursorResult[Any],
+            await session.execute(update(table).where(condition, not_due).values(rescore_at=now)),
         )
-        marked += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        marked += result.rowcount
     return marked
 
 
@@ -636,8 +672,10 @@ async def today(
         )
     ).one()
     moves: list[Move] = []
-    pending, *ended = parts
-    for part, order in [(pending, Move.aps.desc()), *((e, (Move.aps + 0).desc()) for e in ended)]:
+    orders = [Move.aps.desc()] + [(Move.aps + 0).desc()] * (len(parts) - 1)
+    for part, order, count in zip(parts, orders, counts, strict=True):
+        if not count:
+            continue  # usually true of the ended snoozes: the pass wakes them every minute
         query = (
             select(Move)
             .where(part)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import OperatorIdentity
@@ -20,7 +21,24 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# Where `preload` keeps every setting for the rest of a session.
+_LOADED = "settings.loaded"
+
+
+async def preload(session: AsyncSession) -> None:
+    """Read all settings with one query; `get` answers from them for the rest of `session`.
+
+    For the pipeline, which reads a dozen settings per pass; a setting absent from the table
+    would otherwise cost a query every time it is asked for.
+    """
+    rows = (await session.scalars(select(Setting))).all()
+    session.info[_LOADED] = {row.key: row.value for row in rows}
+
+
 async def get(session: AsyncSession, key: str) -> Any:
+    loaded = session.info.get(_LOADED)
+    if loaded is not None:
+        return loaded[key] if key in loaded else DEFAULTS.get(key)
     row = await session.get(Setting, key)
     if row is None:
         return DEFAULTS.get(key)
@@ -33,6 +51,9 @@ async def put(session: AsyncSession, key: str, value: Any) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+    loaded = session.info.get(_LOADED)
+    if loaded is not None:
+        loaded[key] = value
 
 
 async def operator(session: AsyncSession) -> OperatorIdentity | None:

@@ -237,9 +237,9 @@ class Move(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    # Added by migration 0005: when the score next changes with time alone, or a pending
-    # move's shelf life ends if sooner; 9999-12-31 (queue.NEVER) when neither happens, NULL
-    # when not worked out yet (rows from before the migration).
+    # Added by migration 0005: when time alone next changes the move: its score, or sooner
+    # the end of its shelf life (pending) or snooze (snoozed); 9999-12-31 (queue.NEVER) when
+    # none of that happens, NULL when not worked out yet (rows from before the migration).
     rescore_at: Mapped[datetime | None]
 
 
