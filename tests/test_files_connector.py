@@ -24,9 +24,7 @@ def _emails(batches: list[SyncBatch]) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", ["contacts_csv", "mbox"])
-async def test_stream_hands_over_what_the_parser_finds_in_chunks(
-    tmp_path: Path, kind: str
-) -> None:
+async def test_stream_hands_over_what_the_parser_finds_in_chunks(tmp_path: Path, kind: str) -> None:
     path = tmp_path / ("c.csv" if kind == "contacts_csv" else "m.mbox")
     if kind == "contacts_csv":
         corpus.write_contacts_csv(path, 1000)
