@@ -47,6 +47,8 @@ def setup_logging(foreground: bool) -> None:
         root.addHandler(console)
     root.setLevel(os.environ.get("CASEYOS_LOG_LEVEL", "INFO").upper())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Its debug log is every statement with every parameter: far too much, even for debugging.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def take_pid_lock(pid_path: Path) -> IO[str]:

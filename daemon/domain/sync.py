@@ -8,6 +8,7 @@ about `TARGET_SECONDS`, letting reads and other writes interleave with a long im
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from daemon.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
     from daemon.jobs import JobRun
+
+log = logging.getLogger(__name__)
 
 TARGET_SECONDS = 0.05
 MIN_CHUNK, MAX_CHUNK = 20, 5000
@@ -103,9 +106,9 @@ async def write_stream(
                 row.updated_at = clock.now()
             report.counts.update(new.counts)
             report.batches += 1
-            connector.chunk_size = next_chunk_size(
-                connector.chunk_size, size, time.perf_counter() - started
-            )
+            spent = time.perf_counter() - started
+            log.debug("%s %s: %d items in %.1f ms", connector.name, stream, size, spent * 1000)
+            connector.chunk_size = next_chunk_size(connector.chunk_size, size, spent)
     except Exception as exc:
         if run.cancel_requested.is_set():
             raise
