@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -184,13 +184,35 @@ async def _refs(
     return out
 
 
-async def tasks(job: Ingest, s: AsyncSession, batch: Sequence[TaskRecord]) -> None:
-    if not batch:
-        return
+A = TypeVar("A", TaskRecord, NoteRecord)
+
+
+async def _activities(
+    job: Ingest,
+    s: AsyncSession,
+    entity: str,
+    table: Table,
+    batch: Sequence[A],
+    values: Callable[[A], dict[str, Any]],
+    keep: Sequence[str] = (),
+) -> tuple[list[A], dict[str, int], dict[str, dict[str, Any]]]:
+    """Tasks or notes: one per external id, linked to contact, company and deal, upserted."""
     recs = list({r.external_id: r for r in batch}.values())
     refs = await _refs(job, s, recs)
     rows = {
-        rec.external_id: {
+        rec.external_id: {**values(rec), **ref, "updated_at": job.now}
+        for rec, ref in zip(recs, refs, strict=True)
+    }
+    ids, before = await _upsert_linked(job, s, entity, table, rows, keep)
+    return recs, ids, before
+
+
+async def tasks(job: Ingest, s: AsyncSession, batch: Sequence[TaskRecord]) -> None:
+    if not batch:
+        return
+
+    def values(rec: TaskRecord) -> dict[str, Any]:
+        return {
             "title": rec.title,
             "status": rec.status,
             "priority": rec.priority,
@@ -198,13 +220,10 @@ async def tasks(job: Ingest, s: AsyncSession, batch: Sequence[TaskRecord]) -> No
             "owner": rec.owner,
             "due_at": rec.due_at,
             "completed_at": rec.completed_at,
-            **ref,
             "created_at": rec.created_at or job.now,
-            "updated_at": job.now,
         }
-        for rec, ref in zip(recs, refs, strict=True)
-    }
-    ids, before = await _upsert_linked(job, s, "task", TASKS, rows, ("status",))
+
+    recs, ids, before = await _activities(job, s, "task", TASKS, batch, values, ("status",))
     for rec in recs:
         old = before.get(rec.external_id)
         if old is not None and old["status"] != rec.status and rec.status in TASK_CLOSED:
@@ -225,16 +244,8 @@ async def tasks(job: Ingest, s: AsyncSession, batch: Sequence[TaskRecord]) -> No
 async def notes(job: Ingest, s: AsyncSession, batch: Sequence[NoteRecord]) -> None:
     if not batch:
         return
-    recs = list({r.external_id: r for r in batch}.values())
-    refs = await _refs(job, s, recs)
-    rows = {
-        rec.external_id: {
-            "body": rec.body,
-            "owner": rec.owner,
-            **ref,
-            "created_at": rec.created_at,
-            "updated_at": job.now,
-        }
-        for rec, ref in zip(recs, refs, strict=True)
-    }
-    await _upsert_linked(job, s, "note", NOTES, rows, ())
+
+    def values(rec: NoteRecord) -> dict[str, Any]:
+        return {"body": rec.body, "owner": rec.owner, "created_at": rec.created_at}
+
+    await _activities(job, s, "note", NOTES, batch, values)
