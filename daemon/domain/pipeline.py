@@ -128,10 +128,16 @@ async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
     return report
 
 
-async def _housekeeping(session: AsyncSession, now: datetime) -> tuple[dict[str, Any], Context]:
+async def _detect(session: AsyncSession, now: datetime) -> int:
     await settings.preload(session)
-    tz = await settings.timezone(session)
-    detected = await detectors.detect(session, now, tz)
+    return await detectors.detect(session, now, await settings.timezone(session))
+
+
+async def _housekeeping(
+    session: AsyncSession, now: datetime, *, detect: bool = True
+) -> tuple[dict[str, Any], Context]:
+    await settings.preload(session)
+    detected = await _detect(session, now) if detect else 0
     woken = await queue.wake(session, now)
     expired = await queue.expire(session, now)
     # Read after expiry, which is one of the decisions the learned nudge counts.
@@ -265,7 +271,10 @@ async def drive(
     `step` runs each step in a transaction of its choosing (one for all, or one each);
     `progress` hears (signals done, signals in all) after each chunk of signals.
     """
-    report, ctx = await step(partial(_housekeeping, now=now))
+    # Detection is a step of its own: after a large import it is the longest single piece.
+    detected = await step(partial(_detect, now=now))
+    report, ctx = await step(partial(_housekeeping, now=now, detect=False))
+    report["detected"] = detected
     after: Cursor | None = None
     done = 0
     while True:
