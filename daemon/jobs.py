@@ -148,10 +148,6 @@ class JobManager:
         """Every job running now, as `job.updated` shows a job."""
         return [entry.run.info() for entry in self._live.values()]
 
-    def live(self, job_id: str) -> JobRun | None:
-        entry = self._live.get(job_id)
-        return entry.run if entry else None
-
     async def start(
         self,
         kind: str,
@@ -248,26 +244,25 @@ class JobManager:
         entry.run.cancel_requested.set()
         return True
 
-    async def wait(self, job_id: str, timeout: float | None = None) -> bool:
-        """Wait for a job to end, at most `timeout` seconds; True once it is not running."""
+    async def wait(self, job_id: str, timeout: float | None = None) -> None:
+        """Wait for a job to end, at most `timeout` seconds."""
         entry = self._live.get(job_id)
-        if entry is None:
-            return True
-        done, _ = await asyncio.wait({entry.task}, timeout=timeout)
-        return bool(done)
+        if entry is not None:
+            await asyncio.wait({entry.task}, timeout=timeout)
+
+    def _builder(self, ws: Workspace) -> _Live | None:
+        return next((e for e in self._live.values() if e.builds and e.run.workspace is ws), None)
 
     def building(self, ws: Workspace) -> JobRun | None:
         """The job building this workspace right now, if any."""
-        for entry in self._live.values():
-            if entry.builds and entry.run.workspace is ws:
-                return entry.run
-        return None
+        entry = self._builder(ws)
+        return entry.run if entry else None
 
     async def until_built(self, ws: Workspace, timeout: float = 120.0) -> None:
         """Let a read or write of a workspace wait while the workspace is being built."""
-        for entry in list(self._live.values()):
-            if entry.builds and entry.run.workspace is ws:
-                await asyncio.wait({entry.task}, timeout=timeout)
+        entry = self._builder(ws)
+        if entry is not None:
+            await asyncio.wait({entry.task}, timeout=timeout)
 
     async def shutdown(self, grace: float = 5.0) -> None:
         """Stop every job: ask at the next chunk boundary, then cancel what is left."""

@@ -38,19 +38,15 @@ class StreamReport:
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
-    batches: int = 0
-
-
-async def sync_state(session: AsyncSession, connector: str, stream: str) -> SyncState | None:
-    return await session.scalar(
-        select(SyncState).where(SyncState.connector == connector, SyncState.stream == stream)
-    )
 
 
 async def _state_row(
     session: AsyncSession, connector: str, stream: str, now: datetime
 ) -> SyncState:
-    row = await sync_state(session, connector, stream)
+    """The stream's sync state, created on its first sync."""
+    row = await session.scalar(
+        select(SyncState).where(SyncState.connector == connector, SyncState.stream == stream)
+    )
     if row is None:
         row = SyncState(connector=connector, stream=stream, records=0, updated_at=now)
         session.add(row)
@@ -83,13 +79,11 @@ async def write_stream(
     """
     clock = run.state.clock
     report = StreamReport()
-    async with run.workspace.session() as s:
-        state = await sync_state(s, connector.name, stream)
-        cursor = state.cursor if state else None
     job = Ingest(operator, clock.now(), connector.name)
     async with run.chunk() as uow:
         row = await _state_row(uow.session, connector.name, stream, clock.now())
         row.last_attempt_at = clock.now()
+        cursor = row.cursor
     try:
         async for batch in connector.sync(stream, cursor):
             report.warning_count += len(batch.warnings)
@@ -105,7 +99,6 @@ async def write_stream(
                 row.records += sum(new.counts.values())
                 row.updated_at = clock.now()
             report.counts.update(new.counts)
-            report.batches += 1
             spent = time.perf_counter() - started
             log.debug("%s %s: %d items in %.1f ms", connector.name, stream, size, spent * 1000)
             connector.chunk_size = next_chunk_size(connector.chunk_size, size, spent)
