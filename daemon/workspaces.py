@@ -67,6 +67,11 @@ class Workspace:
         async with self.write_lock, self.session(write=True) as session, session.begin():
             yield session
 
+    async def refresh_statistics(self) -> None:
+        """Re-ANALYZE after a large write; ANALYZE writes, so it takes the writer's turn."""
+        async with self.write_lock:
+            await refresh_statistics(self.write_engine)
+
     def checked_out(self) -> int:
         total = 0
         for engine in (self.engine, self.write_engine):

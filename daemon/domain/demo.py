@@ -14,10 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from connectors.demo import build_demo
-from connectors.files.connector import FileConnector
-from daemon.domain import agent_pass, settings
-from daemon.domain.sync import write_stream
-from daemon.store.engine import refresh_statistics
+from daemon.domain import agent_pass, importer, settings
 from daemon.workspaces import DEMO
 
 if TYPE_CHECKING:
@@ -27,11 +24,19 @@ if TYPE_CHECKING:
 ANCHOR = "demo.anchor_date"
 
 
-async def anchor(state: DaemonState) -> str | None:
+async def _needs(state: DaemonState) -> str | None:
+    """Why the demo must be built: "missing", "stale" (dated for another day), or None.
+
+    One read, so a fresh demo costs the per-minute tick next to nothing.
+    """
     ws = await state.workspaces.open(DEMO)
     async with ws.session() as session:
-        value = await settings.get(session, ANCHOR)
-    return str(value) if value else None
+        built_for = await settings.get(session, ANCHOR)
+        tz = await settings.timezone(session)
+    if not built_for:
+        return "missing"
+    today = state.clock.now().astimezone(tz).date().isoformat()
+    return None if str(built_for) == today else "stale"
 
 
 async def _build(run: JobRun) -> dict[str, Any]:
@@ -45,18 +50,15 @@ async def _build(run: JobRun) -> dict[str, Any]:
                 await settings.put(uow.session, key, value)
         files = []
         for path in demo.files:
-            run.progress(phase=f"importing {path.name}")
-            connector = await FileConnector.open(path, demo.operator, now)
-            report = await write_stream(
-                run, connector, connector.stream, demo.operator, keep_cursor=False
+            connector, report = await importer.write_file(
+                run, path, demo.operator, phase=f"importing {path.name}"
             )
             files.append({"kind": connector.kind, "counts": dict(report.counts)})
     queue = await agent_pass.run_all(run)
     local_day = now.astimezone(ZoneInfo(demo.operator.timezone)).date().isoformat()
     async with run.chunk() as uow:
         await settings.put(uow.session, ANCHOR, local_day)
-    async with run.workspace.write_lock:
-        await refresh_statistics(run.workspace.write_engine)
+    await run.workspace.refresh_statistics()
     return {"workspace": DEMO, "anchor_date": local_day, "files": files, "queue": queue}
 
 
@@ -78,18 +80,11 @@ async def start_build(state: DaemonState, *, reset: bool) -> dict[str, Any]:
 async def load(state: DaemonState, *, reset: bool = False) -> dict[str, Any] | None:
     """Make the demo active; returns the build job when it has to be built first."""
     job = None
-    current = await anchor(state)
-    if reset or current is None or current != await _today(state):
-        job = await start_build(state, reset=reset or current is not None)
+    need = await _needs(state)
+    if reset or need:
+        job = await start_build(state, reset=reset or need == "stale")
     await state.workspaces.use(DEMO)
     return job
-
-
-async def _today(state: DaemonState) -> str:
-    ws = await state.workspaces.open(DEMO)
-    async with ws.session() as session:
-        tz = await settings.timezone(session)
-    return state.clock.now().astimezone(tz).date().isoformat()
 
 
 async def ensure_fresh(state: DaemonState) -> dict[str, Any] | None:
@@ -101,7 +96,5 @@ async def ensure_fresh(state: DaemonState) -> dict[str, Any] | None:
     ws = await state.workspaces.open(DEMO)
     if state.jobs.building(ws) is not None:
         return None
-    current = await anchor(state)
-    if current is None or current != await _today(state):
-        return await start_build(state, reset=current is not None)
-    return None
+    need = await _needs(state)
+    return await start_build(state, reset=need == "stale") if need else None

@@ -8,26 +8,33 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import ConnectorError, OperatorIdentity
 from connectors.files.connector import FileConnector
 from daemon.domain import agent_pass
-from daemon.domain.sync import write_stream
+from daemon.domain.sync import StreamReport, write_stream
 from daemon.errors import InvalidParams
-from daemon.store.engine import refresh_statistics
 from daemon.store.models import ImportRecord
 
 if TYPE_CHECKING:
     from daemon.jobs import JobRun
 
 
-async def open_file(
-    path: Path, operator: OperatorIdentity, run: JobRun, kind: str | None
-) -> FileConnector:
+async def write_file(
+    run: JobRun,
+    path: Path,
+    operator: OperatorIdentity,
+    kind: str | None = None,
+    phase: str = "importing",
+) -> tuple[FileConnector, StreamReport]:
+    """Write one file's records and signals through the files connector, in chunks."""
     if not path.is_file():
         raise InvalidParams(f"no such file: {path}", field="path")
     try:
-        return await FileConnector.open(path, operator, run.state.clock.now(), kind)
+        connector = await FileConnector.open(path, operator, run.state.clock.now(), kind)
+        run.progress(phase=phase)
+        report = await write_stream(run, connector, connector.stream, operator, keep_cursor=False)
     except ConnectorError as exc:
         raise InvalidParams(str(exc), field="path") from None
     except (OSError, UnicodeError) as exc:
         raise InvalidParams(f"cannot read {path}: {exc}", field="path") from None
+    return connector, report
 
 
 async def import_file(
@@ -35,12 +42,7 @@ async def import_file(
 ) -> dict[str, Any]:
     """Write one file's records and signals, then let the agents work through the signals."""
     run.progress(phase="reading")
-    connector = await open_file(path, operator, run, kind)
-    run.progress(phase="importing")
-    try:
-        report = await write_stream(run, connector, connector.stream, operator, keep_cursor=False)
-    except ConnectorError as exc:
-        raise InvalidParams(str(exc), field="path") from None
+    connector, report = await write_file(run, path, operator, kind)
     counts = dict(report.counts)
     async with run.chunk() as uow:
         uow.session.add(
@@ -53,8 +55,7 @@ async def import_file(
             )
         )
     queue = await agent_pass.run_all(run)
-    async with run.workspace.write_lock:
-        await refresh_statistics(run.workspace.write_engine)
+    await run.workspace.refresh_statistics()
     return {
         "path": str(path),
         "kind": connector.kind,
