@@ -20,7 +20,7 @@ from typing import IO
 from daemon import __version__, paths
 from daemon.clock import Clock
 from daemon.state import DaemonState
-from daemon.workspaces import WorkspaceManager
+from daemon.workspaces import OnOpen, Workspace, WorkspaceManager
 
 log = logging.getLogger("daemon")
 
@@ -100,25 +100,32 @@ def clear_stale_socket(sock_path: Path) -> None:
 async def open_active_workspace(state: DaemonState) -> None:
     """Open the remembered workspace; a fresh install starts on the demo workspace.
 
-    Jobs a previous daemon left running are marked interrupted in every workspace opened.
     A demo that needs building is built by a job, which operations on it wait for.
     """
-    from daemon.domain import demo, jobs
-    from daemon.unit_of_work import unit_of_work
+    from daemon.domain import demo
 
     manager = state.workspaces
     name = manager.remembered()
     if name is None:
         name = demo.DEMO if not manager.exists("main") else "main"
-    for existing in {name, *manager.names()}:
-        ws = await manager.open(existing)
-        async with unit_of_work(ws, state.bus) as uow:
-            stale = await jobs.mark_interrupted(uow.session, state.clock.now())
-        if stale:
-            log.info("%d job(s) in %s were interrupted by the last shutdown", stale, existing)
     await manager.use(name)
     if name == demo.DEMO:
         await demo.ensure_fresh(state)
+
+
+def interrupted_jobs_marker(state: DaemonState) -> OnOpen:
+    """What a workspace needs when this daemon first opens it: no job of this process runs
+    there yet, so any job row still `running` was left by a daemon that died."""
+    from daemon.domain import jobs
+    from daemon.unit_of_work import unit_of_work
+
+    async def mark(ws: Workspace) -> None:
+        async with unit_of_work(ws, state.bus) as uow:
+            stale = await jobs.mark_interrupted(uow.session, state.clock.now())
+        if stale:
+            log.info("%d job(s) in %s were interrupted by the last shutdown", stale, ws.name)
+
+    return mark
 
 
 async def tick(state: DaemonState) -> None:
@@ -168,6 +175,7 @@ async def serve(foreground: bool = True) -> int:
     state = DaemonState(
         clock=clock, workspaces=WorkspaceManager(), version=__version__, started_at=clock.now()
     )
+    state.workspaces.on_open = interrupted_jobs_marker(state)
     await open_active_workspace(state)
     # Wake-ups and expiry before the first answer, so no client sees yesterday's queue;
     # the agents' work on waiting signals comes after the socket listens.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,9 +84,14 @@ class Workspace:
         await self.write_engine.dispose()
 
 
+OnOpen = Callable[[Workspace], Awaitable[None]]
+
+
 class WorkspaceManager:
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, on_open: OnOpen | None = None):
         self.root = root or paths.workspaces_dir()
+        # Run once per workspace and process, when it is first opened (before anyone uses it).
+        self.on_open = on_open
         self._open: dict[str, Workspace] = {}
         self._active: str | None = None
         self._lock = asyncio.Lock()
@@ -118,8 +123,9 @@ class WorkspaceManager:
     def active(self) -> Workspace:
         return self._open[self.active_name]
 
-    def opened(self) -> list[Workspace]:
-        return [self._open[name] for name in sorted(self._open)]
+    async def every(self) -> list[Workspace]:
+        """Every workspace on this machine, opened."""
+        return [await self.open(name) for name in self.names()]
 
     async def open(self, name: str) -> Workspace:
         """Open (creating and migrating as needed) a workspace's database."""
@@ -137,6 +143,8 @@ class WorkspaceManager:
             await refresh_statistics(writer)
             reader = make_engine(url)
             ws = Workspace(name, path, reader, writer, sessionmaker(reader), sessionmaker(writer))
+            if self.on_open is not None:
+                await self.on_open(ws)
             self._open[name] = ws
             log.info("workspace %s open at %s", name, path)
             return ws

@@ -41,7 +41,7 @@ class JobsResult(BaseModel):
 )
 async def list_jobs(ctx: OpContext, p: JobsParams) -> JobsResult:
     found: list[JobOut] = []
-    for ws in ctx.state.workspaces.opened():
+    for ws in await ctx.state.workspaces.every():
         async with ws.session() as s:
             found += [_out(j, ws.name) for j in await jobs.recent(s, p.limit, p.status)]
     found.sort(key=lambda j: (j.created_at is not None, j.created_at), reverse=True)
@@ -57,7 +57,7 @@ class JobResult(BaseModel):
 
 
 async def _find(ctx: OpContext, job_id: str) -> JobOut:
-    for ws in ctx.state.workspaces.opened():
+    for ws in await ctx.state.workspaces.every():
         async with ws.session() as s:
             job = await jobs.get(s, job_id)
             if job is not None:
