@@ -110,13 +110,17 @@ class Client:
                 return reply.get("result")
             raise RemoteError.from_wire(reply.get("error") or {})
 
-    def events(self, since: int | None = None) -> Iterator[dict[str, Any]]:
-        """Subscribe on this connection; returns once the daemon confirmed the subscription.
+    def subscribe(self, since: int | None = None) -> None:
+        """Turn this connection into an event stream; returns once the daemon confirmed it.
 
-        The returned iterator yields events until the daemon stops.
+        Events may be far apart, so the connection stops timing out.
         """
         self.sock.settimeout(None)
         self.call("events.subscribe", {"since": since} if since is not None else {})
+
+    def events(self, since: int | None = None) -> Iterator[dict[str, Any]]:
+        """Subscribe, then yield events until the daemon stops."""
+        self.subscribe(since)
         return self._event_frames()
 
     def _event_frames(self) -> Iterator[dict[str, Any]]:

@@ -108,8 +108,7 @@ def start_and_follow(
         output.fail(str(exc), output.PROTOCOL)
     try:
         if watcher is not None:
-            watcher.sock.settimeout(None)
-            watcher.call("events.subscribe", {})
+            watcher.subscribe()
         result = output.call(op, params)
         job = job_of(result)
         if job is None or watcher is None:

@@ -86,8 +86,7 @@ def wait(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
     job = output.call("jobs.show", {"id": job_id})["job"]
     if job["status"] == "running":
         with connect() as watcher:
-            watcher.sock.settimeout(None)
-            watcher.call("events.subscribe", {})
+            watcher.subscribe()
             job = jobwatch.follow(watcher, job, job["title"])
     if as_json:
         output.print_json(job)
