@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -18,20 +18,17 @@ NOTES: Table = Note.__table__  # type: ignore[assignment]
 DEAL_CONTACTS: Table = DealContact.__table__  # type: ignore[assignment]
 
 
-async def _upsert_linked(
+async def _linked_rows(
     job: Ingest,
     s: AsyncSession,
     entity: str,
     table: Table,
-    rows: dict[str, dict[str, Any]],
+    external_ids: Iterable[str],
     keep: Sequence[str],
 ) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
-    """Insert or update rows this connector knows by external id.
-
-    Returns our id per external id, and for rows that existed, their `keep` columns as they
-    were before this write (to see what changed).
-    """
-    ids = await job.linked_ids(s, entity, rows)
+    """Rows this connector knows by external id: our id per external id, and for rows that
+    exist, their `keep` columns as stored now (to see what a write changes)."""
+    ids = await job.linked_ids(s, entity, external_ids)
     before: dict[str, dict[str, Any]] = {}
     by_id = {v: k for k, v in ids.items()}
     for part in chunks(sorted(by_id)):
@@ -40,6 +37,20 @@ async def _upsert_linked(
         )
         for row in result.mappings():
             before[by_id[row["id"]]] = dict(row)
+    return ids, before
+
+
+async def _write_linked(
+    job: Ingest,
+    s: AsyncSession,
+    entity: str,
+    table: Table,
+    rows: dict[str, dict[str, Any]],
+    ids: dict[str, int],
+    before: dict[str, dict[str, Any]],
+) -> dict[str, int]:
+    """Insert the rows not in `before`, update the others; returns our id per external id."""
+    ids = dict(ids)
     # An external id whose row was deleted locally is written anew.
     new_ext = [ext for ext in rows if ext not in before]
     if new_ext:
@@ -60,7 +71,7 @@ async def _upsert_linked(
             .values({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns}),
             [{"b_id": ids[ext], **{f"b_{c}": rows[ext][c] for c in columns}} for ext in old_ext],
         )
-    return ids, before
+    return ids
 
 
 async def _people(job: Ingest, s: AsyncSession, emails: set[str], domains: set[str | None]) -> None:
@@ -78,23 +89,17 @@ async def deals(job: Ingest, s: AsyncSession, batch: Sequence[DealRecord]) -> No
         {e.lower() for r in recs.values() for e in r.contact_emails},
         {r.company_domain for r in recs.values()},
     )
-    existing = await job.linked_ids(s, "deal", recs)
-    prior: dict[int, dict[str, Any]] = {}
-    for part in chunks(sorted(existing.values())):
-        result = await s.execute(
-            select(
-                Deal.id,
-                Deal.stage,
-                Deal.stage_entered_at,
-                Deal.created_at,
-                Deal.last_activity_at,
-                Deal.company_id,
-            ).where(Deal.id.in_(part))
-        )
-        prior.update({row.id: row._asdict() for row in result})
+    existing, prior = await _linked_rows(
+        job,
+        s,
+        "deal",
+        DEALS,
+        recs,
+        ("stage", "stage_entered_at", "created_at", "last_activity_at", "company_id"),
+    )
     rows: dict[str, dict[str, Any]] = {}
     for ext, rec in recs.items():
-        old = prior.get(existing.get(ext, -1))
+        old = prior.get(ext)
         company_id = None
         domain = job.company_domain(rec.company_domain)
         if domain:
@@ -136,7 +141,7 @@ async def deals(job: Ingest, s: AsyncSession, batch: Sequence[DealRecord]) -> No
                     company_domain=rec.company_domain,
                 )
             )
-    ids, _ = await _upsert_linked(job, s, "deal", DEALS, rows, ("stage",))
+    ids = await _write_linked(job, s, "deal", DEALS, rows, existing, prior)
     pairs = {
         (ids[ext], job.contacts[e.lower()].id)
         for ext, rec in recs.items()
@@ -203,8 +208,8 @@ async def _activities(
         rec.external_id: {**values(rec), **ref, "updated_at": job.now}
         for rec, ref in zip(recs, refs, strict=True)
     }
-    ids, before = await _upsert_linked(job, s, entity, table, rows, keep)
-    return recs, ids, before
+    ids, before = await _linked_rows(job, s, entity, table, rows, keep)
+    return recs, await _write_linked(job, s, entity, table, rows, ids, before), before
 
 
 async def tasks(job: Ingest, s: AsyncSession, batch: Sequence[TaskRecord]) -> None:

@@ -128,15 +128,19 @@ class Ingest:
         return rows
 
     async def linked_ids(
-        self, s: AsyncSession, entity: str, external_ids: Iterable[str | None]
+        self,
+        s: AsyncSession,
+        entity: str,
+        external_ids: Iterable[str | None],
+        connector: str | None = None,
     ) -> dict[str, int]:
-        """Our ids for records this connector knows by external id."""
+        """Our ids for records a connector (this one by default) knows by external id."""
         wanted = {e for e in external_ids if e}
         found: dict[str, int] = {}
         for part in chunks(sorted(wanted)):
             rows = await s.execute(
                 select(ExternalId.external_id, ExternalId.entity_id).where(
-                    ExternalId.connector == self.source,
+                    ExternalId.connector == (connector or self.source),
                     ExternalId.entity == entity,
                     ExternalId.external_id.in_(part),
                 )
@@ -156,15 +160,8 @@ class Ingest:
         known: set[tuple[str, str]] = set()
         for connector in {c for c, _, _ in wanted}:
             values = [v for c, v, _ in wanted if c == connector]
-            for part in chunks(sorted(set(values))):
-                rows = await s.execute(
-                    select(ExternalId.external_id).where(
-                        ExternalId.connector == connector,
-                        ExternalId.entity == entity,
-                        ExternalId.external_id.in_(part),
-                    )
-                )
-                known.update((connector, v) for v in rows.scalars())
+            found = await self.linked_ids(s, entity, values, connector)
+            known.update((connector, v) for v in found)
         new = []
         for connector, value, entity_id in wanted:
             if (connector, value) in known:
