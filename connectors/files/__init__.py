@@ -86,13 +86,18 @@ def detect_kind(path: Path) -> FileKind:
     raise ImportFormatError(f"cannot tell what this file is; {_SUPPORTED}", path=str(path))
 
 
-def probe(path: Path, kind: str | None = None) -> FileKind:
-    """The file's kind, checked against its first bytes; cheap, for refusing bad files early."""
+def _kind(path: Path, kind: str | None) -> FileKind:
+    """The kind asked for (which must be one we know), else the one the file shows."""
     if kind is not None and kind not in FILE_KINDS:
         raise ImportFormatError(
             f"unknown file kind {kind!r}; expected one of {', '.join(FILE_KINDS)}", path=str(path)
         )
-    resolved = cast(FileKind, kind) if kind is not None else detect_kind(path)
+    return cast(FileKind, kind) if kind is not None else detect_kind(path)
+
+
+def probe(path: Path, kind: str | None = None) -> FileKind:
+    """The file's kind, checked against its first bytes; cheap, for refusing bad files early."""
+    resolved = _kind(path, kind)
     if resolved == "mbox":
         check_mbox(path)
     return resolved
@@ -107,11 +112,7 @@ def parse_file(
 ) -> SyncBatch:
     """Parse one local file into a SyncBatch; `now` bounds the expansion of repeating meetings."""
     path = Path(path)
-    if kind is not None and kind not in FILE_KINDS:
-        raise ImportFormatError(
-            f"unknown file kind {kind!r}; expected one of {', '.join(FILE_KINDS)}", path=str(path)
-        )
-    resolved = cast(FileKind, kind) if kind is not None else detect_kind(path)
+    resolved = _kind(path, kind)
     if resolved == "mbox":
         return parse_mbox(path, operator)
     if resolved == "ics":
