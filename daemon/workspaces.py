@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from daemon import paths
+from daemon.store.checkpoint import WalCheckpointer
 from daemon.store.engine import (
     database_url,
     make_engine,
@@ -48,6 +49,8 @@ class Workspace:
     factory: async_sessionmaker[AsyncSession]
     write_factory: async_sessionmaker[AsyncSession]
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # SQLite only: folds the WAL into the database after writes, off the writer's path.
+    checkpointer: WalCheckpointer | None = None
 
     @asynccontextmanager
     async def session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
@@ -66,6 +69,8 @@ class Workspace:
         """The one writer: the lock, the write connection, one transaction."""
         async with self.write_lock, self.session(write=True) as session, session.begin():
             yield session
+        if self.checkpointer is not None:
+            self.checkpointer.wrote()
 
     async def refresh_statistics(self) -> None:
         """Re-ANALYZE after a large write; ANALYZE writes, so it takes the writer's turn."""
@@ -82,6 +87,8 @@ class Workspace:
     async def dispose(self) -> None:
         await self.engine.dispose()
         await self.write_engine.dispose()
+        if self.checkpointer is not None:
+            await self.checkpointer.close()
 
 
 OnOpen = Callable[[Workspace], Awaitable[None]]
@@ -138,11 +145,13 @@ class WorkspaceManager:
             self.root.mkdir(parents=True, exist_ok=True)
             path = self.db_path(name)
             url = database_url(path, shared=name == MAIN)
-            writer = make_engine(url, pool_size=1)
+            writer = make_engine(url, pool_size=1, writer=True)
             await migrate(writer)
             await refresh_statistics(writer)
             reader = make_engine(url)
             ws = Workspace(name, path, reader, writer, sessionmaker(reader), sessionmaker(writer))
+            if writer.dialect.name == "sqlite" and writer.url.database:
+                ws.checkpointer = WalCheckpointer(Path(writer.url.database), ws.write_lock)
             if self.on_open is not None:
                 await self.on_open(ws)
             self._open[name] = ws

@@ -8,9 +8,12 @@ about `TARGET_SECONDS`, letting reads and other writes interleave with a long im
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import Connector, OperatorIdentity
+from connectors.base import Connector, OperatorIdentity, SyncBatch
 from daemon.domain.ingest import Ingest, write_chunk
 from daemon.store.models import SyncState
 from daemon.unit_of_work import unit_of_work
@@ -53,6 +56,23 @@ async def _state_row(
     return row
 
 
+async def _read_ahead(batches: AsyncIterator[SyncBatch]) -> AsyncGenerator[SyncBatch, None]:
+    """Yield each batch while the next one is already being read (parsed from a file in a
+    worker thread, or fetched from a vendor's API), so reading overlaps writing."""
+    pending = asyncio.ensure_future(anext(batches, None))
+    try:
+        while (batch := await pending) is not None:
+            pending = asyncio.ensure_future(anext(batches, None))
+            yield batch
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pending
+        if isinstance(batches, AsyncGenerator):
+            await batches.aclose()
+
+
 def next_chunk_size(current: int, records: int, seconds: float) -> int:
     """The chunk size that makes the next write take about TARGET_SECONDS."""
     if records <= 0 or seconds <= 0:
@@ -62,6 +82,34 @@ def next_chunk_size(current: int, records: int, seconds: float) -> int:
     # Grow gently (a slow chunk may follow a fast one), shrink at once.
     wanted = min(wanted, current * 2)
     return max(MIN_CHUNK, min(MAX_CHUNK, wanted))
+
+
+async def _write_batch(
+    run: JobRun,
+    job: Ingest,
+    connector: Connector,
+    stream: str,
+    batch: SyncBatch,
+    report: StreamReport,
+) -> None:
+    """One batch and the stream's new cursor in one transaction; the next size adapts."""
+    clock = run.state.clock
+    report.warning_count += len(batch.warnings)
+    room = MAX_WARNINGS - len(report.warnings)
+    report.warnings += batch.warnings[: max(0, room)]
+    size = batch.size()
+    run.progress(done=batch.done, total=batch.total)
+    started = time.perf_counter()
+    async with run.chunk() as uow:
+        new = await write_chunk(job, uow.session, batch)
+        row = await _state_row(uow.session, connector.name, stream, clock.now())
+        row.cursor = batch.cursor
+        row.records += sum(new.counts.values())
+        row.updated_at = clock.now()
+    report.counts.update(new.counts)
+    spent = time.perf_counter() - started
+    log.debug("%s %s: %d items in %.1f ms", connector.name, stream, size, spent * 1000)
+    connector.chunk_size = next_chunk_size(connector.chunk_size, size, spent)
 
 
 async def write_stream(
@@ -85,23 +133,9 @@ async def write_stream(
         row.last_attempt_at = clock.now()
         cursor = row.cursor
     try:
-        async for batch in connector.sync(stream, cursor):
-            report.warning_count += len(batch.warnings)
-            room = MAX_WARNINGS - len(report.warnings)
-            report.warnings += batch.warnings[: max(0, room)]
-            size = batch.size()
-            run.progress(done=batch.done, total=batch.total)
-            started = time.perf_counter()
-            async with run.chunk() as uow:
-                new = await write_chunk(job, uow.session, batch)
-                row = await _state_row(uow.session, connector.name, stream, clock.now())
-                row.cursor = batch.cursor
-                row.records += sum(new.counts.values())
-                row.updated_at = clock.now()
-            report.counts.update(new.counts)
-            spent = time.perf_counter() - started
-            log.debug("%s %s: %d items in %.1f ms", connector.name, stream, size, spent * 1000)
-            connector.chunk_size = next_chunk_size(connector.chunk_size, size, spent)
+        async with contextlib.aclosing(_read_ahead(connector.sync(stream, cursor))) as batches:
+            async for batch in batches:
+                await _write_batch(run, job, connector, stream, batch, report)
     except Exception as exc:
         if run.cancel_requested.is_set():
             raise

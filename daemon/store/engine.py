@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from daemon.store.checkpoint import JOURNAL_SIZE_LIMIT, WRITER_AUTOCHECKPOINT
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -26,20 +29,34 @@ def database_url(path: Path, *, shared: bool = False) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+# The writer's page cache (KiB): a bulk write touches index pages all over the file.
+WRITER_CACHE_KIB = 16_000
 
 
-def make_engine(url: str, pool_size: int = 8) -> AsyncEngine:
+def _sqlite_pragmas(writer: bool) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        if writer:
+            # The WAL is folded back by `daemon.store.checkpoint`; this is the backstop.
+            cur.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT}")
+            # The connection that starts the WAL over cuts the file back to this size.
+            cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+            cur.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+        cur.close()
+
+    return on_connect
+
+
+def make_engine(url: str, pool_size: int = 8, *, writer: bool = False) -> AsyncEngine:
+    """An engine; `writer` marks the workspace's one write connection (SQLite settings)."""
     overflow = 8 if pool_size > 1 else 0
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=overflow, pool_timeout=30)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(writer))
     return engine
 
 

@@ -6,6 +6,7 @@ back tz-aware through `UTCDateTime`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -45,6 +46,45 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+    # SQLite keeps datetimes as text. SQLAlchemy would convert in two steps (this type, then
+    # DateTime's own formatting or regex parsing), several microseconds a value; a bulk
+    # import binds five per record. One C-level call each way writes and reads the very
+    # same text ("2026-11-25 15:00:00.000000").
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        # A bulk write binds the same instant (its clock's "now") on every row: remember the
+        # last conversion. One tuple, replaced whole, so threads never see half of one.
+        last: list[tuple[datetime | None, str | None]] = [(None, None)]
+
+        def to_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            seen, text = last[0]
+            if seen is value:
+                return text
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to the store; use the daemon clock")
+            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+            # "2026-11-25 15:00:00.000000+00:00" without its offset.
+            text = utc.isoformat(" ", "microseconds")[:26]
+            last[0] = (value, text)
+            return text
+
+        return to_text
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def from_text(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return from_text
 
 
 class Base(DeclarativeBase):

@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, case, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import CompanyRecord, ContactRecord, OperatorIdentity, SignalRecord
@@ -113,6 +115,9 @@ class Ingest:
         self.company_ids: dict[str, int] = {}
         self.contacts: dict[str, ContactRef] = {}
         self.thread_ids: dict[str, int] = {}
+        self._kept_domains: dict[str, str | None] = {}
+        # What this job last wrote to each company (name, industry, size, tier).
+        self._company_written: dict[str, tuple[Any, ...]] = {}
         # Signals that need what the store held before this write (a stage that changed).
         self.derived: list[SignalRecord] = []
 
@@ -149,34 +154,30 @@ class Ingest:
         return found
 
     async def link(self, s: AsyncSession, entity: str, pairs: dict[int, dict[str, str]]) -> None:
-        """Record external ids (connector -> id) for our rows, skipping those already known."""
-        wanted = [
-            (connector, value, entity_id)
-            for entity_id, ext in pairs.items()
-            for connector, value in ext.items()
-        ]
-        if not wanted:
-            return
-        known: set[tuple[str, str]] = set()
-        for connector in {c for c, _, _ in wanted}:
-            values = [v for c, v, _ in wanted if c == connector]
-            found = await self.linked_ids(s, entity, values, connector)
-            known.update((connector, v) for v in found)
-        new = []
-        for connector, value, entity_id in wanted:
-            if (connector, value) in known:
-                continue
-            known.add((connector, value))
-            new.append(
-                {
+        """Record external ids (connector -> id) for our rows, in one upsert.
+
+        An external id that already names another row (one deleted here, or a record that
+        moved to another email or domain at the vendor) names this one from now on.
+        """
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for entity_id, ext in pairs.items():
+            for connector, value in ext.items():
+                rows[(connector, value)] = {
                     "entity": entity,
                     "entity_id": entity_id,
                     "connector": connector,
                     "external_id": value,
                 }
-            )
-        if new:
-            await s.execute(insert(EXTERNAL_IDS), new)
+        if not rows:
+            return
+        stmt = upsert_into(s, EXTERNAL_IDS)
+        await s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["connector", "entity", "external_id"],
+                set_={"entity_id": stmt.excluded.entity_id},
+            ),
+            list(rows.values()),
+        )
 
     # -- companies ------------------------------------------------------------------------
 
@@ -184,10 +185,15 @@ class Ingest:
         """The domain a company is kept under, or None for free mail and our own domains."""
         if not domain:
             return None
-        domain = domain.lower()
-        if domain in FREE_MAIL or self.op.is_internal(f"x@{domain}"):
-            return None
-        return domain
+        try:
+            return self._kept_domains[domain]
+        except KeyError:
+            pass
+        kept: str | None = domain.lower()
+        if kept in FREE_MAIL or self.op.is_internal(f"x@{kept}"):
+            kept = None
+        self._kept_domains[domain] = kept
+        return kept
 
     async def companies(
         self,
@@ -235,26 +241,48 @@ class Ingest:
                 }
             )
         if new:
-            await s.execute(insert(COMPANIES), new)
-            self.report.counts["companies"] += len(new)
-            for cid, domain in await self._select_in(
-                s, [Company.id, Company.domain], Company.domain, [n["domain"] for n in new]
-            ):
+            inserted = await s.execute(
+                insert(COMPANIES).returning(COMPANIES.c.id, COMPANIES.c.domain), new
+            )
+            for cid, domain in inserted.all():
                 self.company_ids[domain] = cid
+            self.report.counts["companies"] += len(new)
         created = {n["domain"] for n in new}
+        for row in new:
+            self._company_written[str(row["domain"])] = (
+                row["name"],
+                row["industry"],
+                row["size"],
+                row["tier"],
+            )
         updates = []
         for domain in sorted(domains - created):
             given = explicit.get(domain)
             name = (given.name if given else None) or named.get(domain)
             if given is None and name is None:
                 continue
+            fields = (
+                name,
+                given.industry if given else None,
+                given.size if given else None,
+                given.tier if given else None,
+            )
+            # A company that every row of a contacts export names again is written once.
+            written = self._company_written.get(domain)
+            if written is not None and all(
+                v is None or v == w for v, w in zip(fields, written, strict=True)
+            ):
+                continue
+            self._company_written[domain] = tuple(
+                w if v is None else v for v, w in zip(fields, written or fields, strict=True)
+            )
             updates.append(
                 {
                     "b_id": self.company_ids[domain],
-                    "b_name": name,
-                    "b_industry": given.industry if given else None,
-                    "b_size": given.size if given else None,
-                    "b_tier": given.tier if given else None,
+                    "b_name": fields[0],
+                    "b_industry": fields[1],
+                    "b_size": fields[2],
+                    "b_tier": fields[3],
                     "b_now": self.now,
                 }
             )
@@ -318,9 +346,15 @@ class Ingest:
                     ref.company_id = company_id
                 ref.has_name = ref.has_name or bool(rec.name)
         if new:
-            await s.execute(insert(CONTACTS), new)
+            inserted = await s.execute(
+                insert(CONTACTS).returning(
+                    CONTACTS.c.id, CONTACTS.c.email, CONTACTS.c.company_id, CONTACTS.c.name
+                ),
+                new,
+            )
+            for cid, email, company_id, name in inserted.all():
+                self.contacts[email] = ContactRef(cid, company_id, bool(name))
             self.report.counts["contacts"] += len(new)
-            await self._load_contacts(s, [str(n["email"]) for n in new])
         if updates:
             await _update_where_given(
                 s,
@@ -455,6 +489,16 @@ class Ingest:
         await s.execute(insert(SIGNALS), rows)
         self.report.counts["signals"] += len(rows)
         return len(rows)
+
+
+def upsert_into(s: AsyncSession, table: Table) -> Any:
+    """An INSERT that can say ON CONFLICT, in the session's SQL dialect."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
+        return sqlite_insert(table)
+    if dialect == "postgresql":
+        return postgresql_insert(table)
+    raise NotImplementedError(f"no upsert for the {dialect} dialect")
 
 
 def _guess_name(domain: str) -> str:
