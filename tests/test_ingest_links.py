@@ -49,9 +49,7 @@ async def test_a_deal_deleted_here_comes_back_once_and_its_external_id_follows(
     async with store.transaction() as s:
         assert await s.scalar(select(func.count()).select_from(Deal)) == stats.rows
         linked = set(
-            (
-                await s.scalars(select(ExternalId.entity_id).where(ExternalId.entity == "deal"))
-            ).all()
+            (await s.scalars(select(ExternalId.entity_id).where(ExternalId.entity == "deal"))).all()
         )
         assert gone not in linked
         assert linked == set((await s.scalars(select(Deal.id))).all())

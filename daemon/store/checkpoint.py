@@ -84,6 +84,11 @@ class WalCheckpointer:
         self.runs += 1
         return int(busy), int(log_pages), int(done)
 
+    async def settle(self) -> None:
+        """Wait until the checkpoints asked for so far have run."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
     async def close(self) -> None:
         """Stop, fold in what is left (readers are gone by now) and close the connection."""
         if self._task is not None:
