@@ -568,7 +568,12 @@ def main() -> int:
     big.add_argument("--moves", type=int, default=100_000)
     big.add_argument("--tick-seconds", type=float, default=2, help="CASEYOS_TICK_SECONDS")
     big.add_argument("--idle-seconds", type=float, default=20)
-    big.add_argument("--readers", type=int, default=4, help="clients reading during the pass")
+    big.add_argument(
+        "--readers",
+        type=int,
+        default=2,
+        help="clients reading during the pass (2: a dashboard and a shell)",
+    )
     big.add_argument("--inbound", type=int, default=1500, help="new inbound mails in the sync")
     big.add_argument("--outbound", type=int, default=500, help="new replies in the sync")
     args = ap.parse_args()

@@ -14,6 +14,8 @@ import signal
 import socket
 import stat
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -25,6 +27,7 @@ from daemon.workspaces import OnOpen, Workspace, WorkspaceManager
 log = logging.getLogger("daemon")
 
 TICK_SECONDS = 60  # CASEYOS_TICK_SECONDS overrides it, e.g. to measure idle cost quickly
+GC_PAUSE_LOG_MS = 20
 
 
 class StartupError(Exception):
@@ -160,6 +163,23 @@ async def startup_housekeeping(state: DaemonState) -> None:
         await agent_pass.housekeeping(state, ws)
 
 
+def _gc_pause_logger() -> Callable[[str, dict[str, int]], None]:
+    """Log, at debug level, full garbage collections long enough to delay clients."""
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        pause = (time.perf_counter() - started[0]) * 1000
+        if pause >= GC_PAUSE_LOG_MS:
+            log.debug("full garbage collection: %.0f ms, %d collected", pause, info["collected"])
+
+    return on_gc
+
+
 async def serve(foreground: bool = True) -> int:
     from daemon.server import Server
 
@@ -183,6 +203,7 @@ async def serve(foreground: bool = True) -> int:
     # Start-up objects (modules, mappings, schemas) live as long as the process; frozen, they
     # are not walked by every full garbage collection, each of which pauses the event loop.
     gc.freeze()
+    gc.callbacks.append(_gc_pause_logger())
     # The loop hands every query to a database thread and back; a shorter GIL switch
     # interval keeps each hand-off from waiting out another thread's 5 ms slice.
     sys.setswitchinterval(0.001)

@@ -73,7 +73,7 @@ async def test_no_reply_counts_business_days_across_a_weekend(store: Store) -> N
         (datetime(2026, 11, 25, 21, tzinfo=UTC), 1),  # Wednesday 16:00: due
     ):
         async with store.transaction() as s:
-            assert await detectors.no_reply(s, now, NY) == expected
+            assert len(await detectors.no_reply(s, now, NY)) == expected
 
 
 async def test_meetings_tasks_and_deals(store: Store) -> None:

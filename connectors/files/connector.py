@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
-import itertools
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -186,4 +185,13 @@ def _fill(pieces: Iterator[SyncBatch], batch: SyncBatch, size: int, *, skip: int
 
 
 def _take(messages: Iterator[ParsedMessage], n: int) -> list[ParsedMessage]:
-    return list(itertools.islice(messages, n))
+    """Messages until they carry `n` items (a message and its signals), as `SyncBatch.size`
+    counts them: the chunk size a write asks for is in those units."""
+    taken: list[ParsedMessage] = []
+    items = 0
+    for item in messages:
+        taken.append(item)
+        items += (item.message is not None) + len(item.signals)
+        if items >= n:
+            break
+    return taken

@@ -9,6 +9,8 @@ once, with `queue.changed`, after its last commit.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from daemon.state import DaemonState
     from daemon.workspaces import Workspace
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 Chunk = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 COUNTS = (
@@ -54,7 +57,7 @@ def changed(report: dict[str, Any]) -> bool:
 
 async def _pass(
     state: DaemonState,
-    workspace: str,
+    ws: Workspace,
     chunk: Chunk,
     progress: Callable[[int, int], None] | None = None,
     *,
@@ -64,14 +67,25 @@ async def _pass(
         # A job stops through its own chunks (cancel, shutdown); a scheduled pass here.
         if stop_with_daemon and state.stop_requested.is_set():
             raise Stopped
+        started = time.perf_counter()
         async with chunk() as uow:
             result = await work(uow.session)
+        log.debug(
+            "%s pass step %s: %.1f ms",
+            ws.name,
+            getattr(work, "func", work).__name__,
+            (time.perf_counter() - started) * 1000,
+        )
         await asyncio.sleep(0)  # clients between steps, however fast the next one is ready
         return result
 
-    report = counts(await pipeline.drive(step, state.clock.now(), progress))
+    async def read(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with ws.session() as session:
+            return await work(session)
+
+    report = counts(await pipeline.drive(step, state.clock.now(), progress, read))
     if changed(report):
-        publish(state.bus, [("queue.changed", {"workspace": workspace, **report})])
+        publish(state.bus, [("queue.changed", {"workspace": ws.name, **report})])
     return report
 
 
@@ -82,12 +96,12 @@ async def run_all(run: JobRun) -> dict[str, int]:
     def progress(done: int, total: int) -> None:
         run.progress(done=done, total=total)
 
-    return await _pass(run.state, run.workspace.name, run.chunk, progress)
+    return await _pass(run.state, run.workspace, run.chunk, progress)
 
 
 async def tick(state: DaemonState, ws: Workspace) -> dict[str, int]:
     """The scheduler's pass: like a job's, without a job row (it runs every minute)."""
-    return await _pass(state, ws.name, lambda: unit_of_work(ws, state.bus), stop_with_daemon=True)
+    return await _pass(state, ws, lambda: unit_of_work(ws, state.bus), stop_with_daemon=True)
 
 
 async def housekeeping(state: DaemonState, ws: Workspace) -> dict[str, int]:

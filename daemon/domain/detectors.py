@@ -90,7 +90,7 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
     return len(new)
 
 
-async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Our message is the last word in an external thread and N business days went by."""
     days = int(await settings.get(session, "no_reply_business_days"))
     last = aliased(Message)
@@ -151,7 +151,7 @@ async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
                 thread_id=thread_id,
             )
         )
-    return await _add_new(session, found)
+    return found
 
 
 async def _external_meetings(
@@ -176,7 +176,7 @@ async def _external_meetings(
     return [(row, row.contact_id) for row in rows if row.contact_id is not None]
 
 
-async def meetings(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+async def meetings(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     horizon = end_of_next_working_day(now, tz)
     found = [
         _signal(
@@ -202,10 +202,10 @@ async def meetings(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
         )
         for m, contact_id in await _external_meetings(session, now - ENDED_WINDOW, now, "end_at")
     ]
-    return await _add_new(session, found)
+    return found
 
 
-async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     stalled_days = int(await settings.get(session, "stalled_days"))
     stalled = timedelta(days=stalled_days)
     today = now.astimezone(tz).date()
@@ -272,10 +272,10 @@ async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
                     company_id=deal.company_id,
                 )
             )
-    return await _add_new(session, found)
+    return found
 
 
-async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
     due = await session.execute(
@@ -330,17 +330,31 @@ async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
                     deal_id=task.deal_id,
                 )
             )
-    return await _add_new(session, found)
+    return found
 
 
 def _task_kind(due_at: datetime, now: datetime) -> str:
     return "task.overdue" if due_at <= now else "task.due"
 
 
-async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
-    total = await no_reply(session, now, tz)
-    total += await tasks(session, now, tz)
-    total += await meetings(session, now, tz)
-    total += await deals(session, now, tz)
+async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Every signal the clock calls for now that no signal stands for yet. Reads only, so a
+    pass runs it outside the write transaction; `add` checks again as it writes."""
+    found = await no_reply(session, now, tz)
+    found += await tasks(session, now, tz)
+    found += await meetings(session, now, tz)
+    found += await deals(session, now, tz)
+    return found
+
+
+async def add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
+    """Write the candidates no signal stands for yet (another writer may have added some
+    since `find`); returns how many were new."""
+    total = await _add_new(session, candidates)
     await session.flush()
     return total
+
+
+async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+    """`find` and `add` in one session."""
+    return await add(session, await find(session, now, tz))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,13 +26,14 @@ from agents.base import Agent, SignalView
 from connectors.base import OperatorIdentity
 from daemon.domain import detectors, learning, queue, settings
 from daemon.domain.facts import StoreFacts
+from daemon.domain.pacing import next_chunk_size
 from daemon.domain.scoring import ScoringConfig, ScoringError
 from daemon.store.models import Signal
 
 log = logging.getLogger(__name__)
 
 
-# Sized so one step stays well under 100 ms of work on a 100k-move workspace.
+# The first chunk of signals in a pass; later ones are sized by `pacing` to the time they take.
 PROCESS_CHUNK = 200
 RESCORE_CHUNK = 400
 # What the stored scores were last brought in line with: scoring settings, learned nudges.
@@ -131,6 +133,15 @@ async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
 async def _detect(session: AsyncSession, now: datetime) -> int:
     await settings.preload(session)
     return await detectors.detect(session, now, await settings.timezone(session))
+
+
+async def _find(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    await settings.preload(session)
+    return await detectors.find(session, now, await settings.timezone(session))
+
+
+async def _add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
+    return await detectors.add(session, candidates)
 
 
 async def _housekeeping(
@@ -264,22 +275,34 @@ class Step(Protocol):
 
 
 async def drive(
-    step: Step, now: datetime, progress: Callable[[int, int], None] | None = None
+    step: Step,
+    now: datetime,
+    progress: Callable[[int, int], None] | None = None,
+    read: Step | None = None,
 ) -> dict[str, Any]:
     """A whole pass: housekeeping, every unprocessed signal, every due rescore.
 
     `step` runs each step in a transaction of its choosing (one for all, or one each);
+    `read`, when given, runs the steps that only read (outside any write transaction);
     `progress` hears (signals done, signals in all) after each chunk of signals.
     """
-    # Detection is a step of its own: after a large import it is the longest single piece.
-    detected = await step(partial(_detect, now=now))
+    # Detection reads the whole recent history (after a large import, the longest single
+    # piece of a pass), so it looks outside the writer's turn and only writes what it found.
+    candidates = await (read or step)(partial(_find, now=now))
+    detected = await step(partial(_add, candidates=candidates))
     report, ctx = await step(partial(_housekeeping, now=now, detect=False))
     report["detected"] = detected
     after: Cursor | None = None
     done = 0
+    limit = PROCESS_CHUNK
     while True:
-        part, after = await step(
-            partial(_process, now=now, limit=PROCESS_CHUNK, after=after, ctx=ctx)
+        started = time.perf_counter()
+        part, after = await step(partial(_process, now=now, limit=limit, after=after, ctx=ctx))
+        asked, limit = (
+            limit,
+            next_chunk_size(
+                limit, part["signals"], time.perf_counter() - started, low=20, high=2000
+            ),
         )
         for key in COUNTS:
             report[key] = report.get(key, 0) + part[key]
@@ -287,7 +310,7 @@ async def drive(
         done += part["signals"]
         if progress is not None:
             progress(done, done + part["remaining"])
-        if part["signals"] < PROCESS_CHUNK:
+        if part["signals"] < asked:
             break
     while report["rescore_due"]:
         more = await step(partial(_rescore, now=now, limit=RESCORE_CHUNK, ctx=ctx))

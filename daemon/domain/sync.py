@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import Connector, OperatorIdentity, SyncBatch
 from daemon.domain.ingest import Ingest, write_chunk
+from daemon.domain.pacing import next_chunk_size
 from daemon.store.models import SyncState
 from daemon.unit_of_work import unit_of_work
 
@@ -31,9 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TARGET_SECONDS = 0.05
 MIN_CHUNK, MAX_CHUNK = 20, 5000
 MAX_WARNINGS = 200
+FIRST_STATISTICS, STATISTICS_GROWTH = 2000, 8
 
 
 @dataclass
@@ -41,6 +42,8 @@ class StreamReport:
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
+    # Records written when the planner's statistics are next refreshed.
+    next_statistics: int = FIRST_STATISTICS
 
 
 async def _state_row(
@@ -73,17 +76,6 @@ async def _read_ahead(batches: AsyncIterator[SyncBatch]) -> AsyncGenerator[SyncB
             await batches.aclose()
 
 
-def next_chunk_size(current: int, records: int, seconds: float) -> int:
-    """The chunk size that makes the next write take about TARGET_SECONDS."""
-    if records <= 0 or seconds <= 0:
-        return current
-    per_record = seconds / records
-    wanted = int(TARGET_SECONDS / per_record)
-    # Grow gently (a slow chunk may follow a fast one), shrink at once.
-    wanted = min(wanted, current * 2)
-    return max(MIN_CHUNK, min(MAX_CHUNK, wanted))
-
-
 async def _write_batch(
     run: JobRun,
     job: Ingest,
@@ -108,8 +100,16 @@ async def _write_batch(
         row.updated_at = clock.now()
     report.counts.update(new.counts)
     spent = time.perf_counter() - started
+    written = sum(report.counts.values())
+    if written >= report.next_statistics:
+        # Into an empty workspace the planner starts without statistics and may walk a
+        # whole index that has since grown; tell it the sizes as they grow (8x apart).
+        report.next_statistics = written * STATISTICS_GROWTH
+        await run.workspace.refresh_statistics()
     log.debug("%s %s: %d items in %.1f ms", connector.name, stream, size, spent * 1000)
-    connector.chunk_size = next_chunk_size(connector.chunk_size, size, spent)
+    connector.chunk_size = next_chunk_size(
+        connector.chunk_size, size, spent, low=MIN_CHUNK, high=MAX_CHUNK
+    )
 
 
 async def write_stream(

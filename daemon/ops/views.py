@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Float, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daemon.store.models import Company, Contact, Deal, Move, Signal
@@ -85,24 +85,49 @@ class SignalOut(BaseModel):
     processed: bool
 
 
-async def _by_id(session: AsyncSession, model: Any, ids: set[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    rows = (await session.scalars(select(model).where(model.id.in_(ids)))).all()
-    return {r.id: r for r in rows}
+async def _refs(
+    session: AsyncSession, moves: Sequence[Move]
+) -> tuple[dict[int, ContactRef], dict[int, CompanyRef], dict[int, DealRef]]:
+    """The contacts, companies and deals a list of moves names, in one statement."""
+    no_amount = cast(null(), Float)
+    parts = []
+    if ids := {m.contact_id for m in moves if m.contact_id}:
+        parts.append(
+            select(literal("contact"), Contact.id, Contact.name, Contact.email, no_amount).where(
+                Contact.id.in_(ids)
+            )
+        )
+    if ids := {m.company_id for m in moves if m.company_id}:
+        parts.append(
+            select(literal("company"), Company.id, Company.name, Company.domain, no_amount).where(
+                Company.id.in_(ids)
+            )
+        )
+    if ids := {m.deal_id for m in moves if m.deal_id}:
+        parts.append(
+            select(literal("deal"), Deal.id, Deal.name, Deal.stage, Deal.amount).where(
+                Deal.id.in_(ids)
+            )
+        )
+    contacts: dict[int, ContactRef] = {}
+    companies: dict[int, CompanyRef] = {}
+    deals: dict[int, DealRef] = {}
+    if not parts:
+        return contacts, companies, deals
+    for kind, rid, name, detail, amount in (await session.execute(union_all(*parts))).all():
+        if kind == "contact":
+            contacts[rid] = ContactRef(id=rid, name=name, email=detail)
+        elif kind == "company":
+            companies[rid] = CompanyRef(id=rid, name=name, domain=detail)
+        else:
+            deals[rid] = DealRef(id=rid, name=name, stage=detail, amount=amount)
+    return contacts, companies, deals
 
 
 async def move_views(session: AsyncSession, moves: Sequence[Move]) -> list[MoveOut]:
-    contacts = await _by_id(session, Contact, {m.contact_id for m in moves if m.contact_id})
-    companies = await _by_id(session, Company, {m.company_id for m in moves if m.company_id})
-    deals = await _by_id(session, Deal, {m.deal_id for m in moves if m.deal_id})
+    contacts, companies, deals = await _refs(session, moves)
     out = []
     for m in moves:
-        c, co, d = (
-            contacts.get(m.contact_id or 0),
-            companies.get(m.company_id or 0),
-            deals.get(m.deal_id or 0),
-        )
         out.append(
             MoveOut(
                 id=m.id,
@@ -115,9 +140,9 @@ async def move_views(session: AsyncSession, moves: Sequence[Move]) -> list[MoveO
                 due_at=m.due_at,
                 snoozed_until=m.snoozed_until,
                 expires_at=m.expires_at,
-                contact=ContactRef(id=c.id, name=c.name, email=c.email) if c else None,
-                company=CompanyRef(id=co.id, name=co.name, domain=co.domain) if co else None,
-                deal=DealRef(id=d.id, name=d.name, stage=d.stage, amount=d.amount) if d else None,
+                contact=contacts.get(m.contact_id or 0),
+                company=companies.get(m.company_id or 0),
+                deal=deals.get(m.deal_id or 0),
                 thread_id=m.thread_id,
                 meeting_id=m.meeting_id,
                 prepared_action=m.prepared_action,

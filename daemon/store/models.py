@@ -232,7 +232,11 @@ class MeetingAttendee(Base):
 
 class Signal(Base):
     __tablename__ = "signals"
-    __table_args__ = (Index("ix_signals_kind_occurred", "kind", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_signals_kind_occurred", "kind", "occurred_at"),
+        # Added by migration 0006: the answers in the threads an import touched.
+        Index("ix_signals_thread_id", "thread_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(32))

@@ -127,8 +127,10 @@ async def _threads(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord]) 
         if key in job.thread_ids
     ]
     if new:
-        await s.execute(insert(THREADS), new)
-        await job.load_threads(s, [n["thread_key"] for n in new])
+        inserted = await s.execute(
+            insert(THREADS).returning(THREADS.c.id, THREADS.c.thread_key), new
+        )
+        job.thread_ids.update({key: tid for tid, key in inserted.all()})
     if changed:
         await s.execute(
             update(THREADS)
