@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 Direction = Literal["inbound", "outbound", "internal"]
@@ -44,15 +45,21 @@ class OperatorIdentity:
     internal_domains: tuple[str, ...] = ()
     timezone: str = "UTC"
 
+    # Asked for every address of every record an import writes: the sets are built once.
+    @cached_property
+    def _own_addresses(self) -> frozenset[str]:
+        return frozenset(e.lower() for e in self.emails)
+
+    @cached_property
+    def _own_domains(self) -> frozenset[str]:
+        return frozenset(d.lower() for d in self.internal_domains)
+
     def is_operator(self, address: str) -> bool:
-        return address.strip().lower() in {e.lower() for e in self.emails}
+        return address.strip().lower() in self._own_addresses
 
     def is_internal(self, address: str) -> bool:
         addr = address.strip().lower()
-        if self.is_operator(addr):
-            return True
-        domain = addr.rpartition("@")[2]
-        return domain in {d.lower() for d in self.internal_domains}
+        return addr in self._own_addresses or addr.rpartition("@")[2] in self._own_domains
 
 
 @dataclass
@@ -242,6 +249,10 @@ class Connector(Protocol):
     # What credentials it needs ("hubspot", "google", ...), or None for local sources.
     auth: str | None
     chunk_size: int
+    # Whether the daemon should fetch the next batch while it writes this one: yes where
+    # reading mostly waits on the network; no where reading is Python work (parsing a
+    # file), which would only take turns with the writer for the interpreter lock.
+    read_ahead: bool
 
     def streams(self) -> Sequence[str]: ...
 

@@ -59,21 +59,28 @@ async def _state_row(
     return row
 
 
-async def _read_ahead(batches: AsyncIterator[SyncBatch]) -> AsyncGenerator[SyncBatch, None]:
-    """Yield each batch while the next one is already being read (parsed from a file in a
-    worker thread, or fetched from a vendor's API), so reading overlaps writing."""
-    pending = asyncio.ensure_future(anext(batches, None))
+async def _batches(
+    source: AsyncIterator[SyncBatch], read_ahead: bool
+) -> AsyncGenerator[SyncBatch, None]:
+    """The connector's batches; with `read_ahead`, the next one is fetched while the caller
+    writes this one (see `Connector.read_ahead`). The source is closed however this ends."""
+    pending: asyncio.Future[SyncBatch | None] | None = None
     try:
-        while (batch := await pending) is not None:
-            pending = asyncio.ensure_future(anext(batches, None))
-            yield batch
+        if not read_ahead:
+            async for batch in source:
+                yield batch
+            return
+        pending = asyncio.ensure_future(anext(source, None))
+        while (fetched := await pending) is not None:
+            pending = asyncio.ensure_future(anext(source, None))
+            yield fetched
     finally:
-        if not pending.done():
+        if pending is not None and not pending.done():
             pending.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pending
-        if isinstance(batches, AsyncGenerator):
-            await batches.aclose()
+        if isinstance(source, AsyncGenerator):
+            await source.aclose()
 
 
 async def _write_batch(
@@ -133,7 +140,8 @@ async def write_stream(
         row.last_attempt_at = clock.now()
         cursor = row.cursor
     try:
-        async with contextlib.aclosing(_read_ahead(connector.sync(stream, cursor))) as batches:
+        source = _batches(connector.sync(stream, cursor), connector.read_ahead)
+        async with contextlib.aclosing(source) as batches:
             async for batch in batches:
                 await _write_batch(run, job, connector, stream, batch, report)
     except Exception as exc:
