@@ -301,7 +301,7 @@ async def drive(
         asked, limit = (
             limit,
             next_chunk_size(
-                limit, part["signals"], time.perf_counter() - started, low=20, high=2000
+                limit, part["signals"], time.perf_counter() - started, low=100, high=2000
             ),
         )
         for key in COUNTS:
