@@ -23,6 +23,9 @@ from daemon.protocol import ErrorCode, RemoteError
 
 AUTOSTART_WAIT = float(os.environ.get("CASEYOS_AUTOSTART_WAIT", "60"))
 CALL_TIMEOUT = float(os.environ.get("CASEYOS_TIMEOUT", "120"))
+# A daemon answers hello from its event loop at once; a socket that stays silent is not ours
+# or is wedged, and a command should say so rather than wait for the call timeout.
+HELLO_TIMEOUT = float(os.environ.get("CASEYOS_HELLO_TIMEOUT", "10"))
 
 
 class DaemonUnreachable(Exception):
@@ -77,24 +80,71 @@ class Client:
             raise DaemonUnreachable(f"cannot connect to {path}: {exc}") from None
         client = cls(sock, path)
         try:
-            hello = client.call("hello", {"protocol": protocol.PROTOCOL_VERSION})
+            hello = client._hello()
         except RemoteError as exc:
             client.close()
             if exc.code == ErrorCode.UNAUTHORIZED:
                 raise DaemonUnreachable(f"the daemon at {path} refused us: {exc.message}") from None
-            raise
+            raise ProtocolMismatch(_not_ours(path, f"it answered hello with {exc.code}")) from None
+        except protocol.ProtocolError as exc:
+            client.close()
+            raise ProtocolMismatch(_not_ours(path, exc.message)) from None
+        except TimeoutError:
+            client.close()
+            raise DaemonUnreachable(
+                f"{path} accepted the connection but sent no hello within {HELLO_TIMEOUT:.0f}s"
+            ) from None
         except (ConnectionError, OSError) as exc:
             client.close()
             raise DaemonUnreachable(f"the daemon at {path} hung up during hello: {exc}") from None
+        sock.settimeout(timeout)
         if hello.get("protocol") != protocol.PROTOCOL_VERSION:
             client.close()
             raise ProtocolMismatch(
-                f"the daemon speaks protocol {hello.get('protocol')} (version "
+                f"the daemon at {path} speaks protocol {hello.get('protocol')} (version "
                 f"{hello.get('version')}), this client speaks {protocol.PROTOCOL_VERSION}; "
                 "restart it with `caseyos daemon restart`"
             )
         client.server = hello
         return client
+
+    def _hello(self) -> dict[str, Any]:
+        """Say hello; anything but a CaseyOS hello in answer raises ProtocolError.
+
+        The first bytes back decide: a server of another kind (HTTP, a shell, a CaseyOS of
+        an older wire format) answers with something that is not our frame, and what it
+        said is quoted so the operator can tell what sits on the socket.
+        """
+        self.sock.settimeout(HELLO_TIMEOUT)
+        req_id = self._next_id
+        self._next_id += 1
+        hello = {"protocol": protocol.PROTOCOL_VERSION}
+        self.sock.sendall(protocol.encode({"id": req_id, "op": "hello", "params": hello}))
+        head = _recv_some(self.sock, protocol.HEADER.size)
+        if len(head) < protocol.HEADER.size:
+            if not head:
+                raise ConnectionError("it closed the connection")
+            raise protocol.ProtocolError(ErrorCode.BAD_FRAME, f"it answered {_quote(head)}")
+        (length,) = protocol.HEADER.unpack(head)
+        if length > protocol.MAX_FRAME:
+            more = _recv_some(self.sock, 60, wait=False)
+            raise protocol.ProtocolError(ErrorCode.BAD_FRAME, f"it answered {_quote(head + more)}")
+        body = _recv_some(self.sock, length)
+        try:
+            reply = protocol.decode_body(body)
+        except protocol.ProtocolError:
+            raise protocol.ProtocolError(
+                ErrorCode.BAD_FRAME, f"it answered {_quote(head + body)}"
+            ) from None
+        if not reply.get("ok"):
+            error = reply.get("error")
+            if isinstance(error, dict) and "code" in error:
+                raise RemoteError.from_wire(error)
+            raise protocol.ProtocolError(ErrorCode.BAD_FRAME, "its answer to hello is not ours")
+        result = reply.get("result")
+        if not isinstance(result, dict) or "protocol" not in result:
+            raise protocol.ProtocolError(ErrorCode.BAD_FRAME, "its answer to hello has no protocol")
+        return result
 
     def call(self, op: str, params: dict[str, Any] | None = None) -> Any:
         req_id = self._next_id
@@ -141,6 +191,38 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _recv_some(sock: socket.socket, n: int, *, wait: bool = True) -> bytes:
+    """Up to n bytes: all of them unless the peer closes first (or, without wait, stalls)."""
+    data = bytearray()
+    if not wait:
+        sock.settimeout(0.2)
+    while len(data) < n:
+        try:
+            chunk = sock.recv(n - len(data))
+        except TimeoutError:
+            if wait:
+                raise
+            break
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def _quote(raw: bytes) -> str:
+    """The start of what a foreign server said, on one line."""
+    text = raw.decode("utf-8", errors="replace").splitlines()[0] if raw.strip() else ""
+    text = "".join(c if c.isprintable() else "?" for c in text)[:40]
+    return repr(text) if text else f"{len(raw)} bytes that are not a CaseyOS frame"
+
+
+def _not_ours(path: Path, what: str) -> str:
+    return (
+        f"{path} is not a CaseyOS daemon ({what}); "
+        "point CASEYOS_SOCKET at the daemon's socket or unset it"
+    )
 
 
 def autostart_disabled() -> bool:

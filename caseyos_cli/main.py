@@ -73,4 +73,14 @@ def run(argv: list[str] | None = None) -> None:
     only = first if not completing and (first in NOUNS or first in TOP_LEVEL) else None
     # A fixed name keeps help text and the completion variable (_CASEYOS_COMPLETE) the same
     # whether we run as the console script or as `python -m caseyos_cli`.
-    build_app(only)(args, prog_name="caseyos")
+    try:
+        build_app(only)(args, prog_name="caseyos")
+    except Exception as exc:
+        # Whatever command met a socket that is not a CaseyOS daemon, the operator hears it
+        # in one line with exit 6, not as a traceback from deep inside the client.
+        from caseyos_cli.client import ProtocolMismatch
+
+        if not isinstance(exc, ProtocolMismatch):
+            raise
+        print(f"caseyos: {exc}", file=sys.stderr)
+        raise SystemExit(6) from None
