@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import output, paging
 
 app = typer.Typer(
     help="Jobs: imports, demo builds and agent passes running in the daemon.",
@@ -28,11 +28,15 @@ def list_(
     status: list[str] = typer.Option(
         [], "--status", help="running, succeeded, failed, cancelled or interrupted (repeat)."
     ),
-    limit: int = typer.Option(20, "--limit", "-n", min=1, max=500, help="Show at most N."),
+    limit: int = paging.limit_option(20, "jobs"),
+    everything: bool = paging.ALL,
+    cursor: str | None = paging.CURSOR,
     as_json: bool = JSON,
 ) -> None:
     """Recent jobs, newest first."""
-    result = output.call("jobs.list", {"status": status, "limit": limit})
+    result = paging.fetch(
+        "jobs.list", {"status": status}, "jobs", limit=limit, everything=everything, cursor=cursor
+    )
     if as_json:
         output.print_json(result)
         return
@@ -47,6 +51,7 @@ def list_(
     for job in result["jobs"]:
         table.add_row(job["id"], job["status"], job["title"], _progress(job), job["workspace"])
     output.console().print(table)
+    paging.say_if_cut(result, "jobs", "jobs")
 
 
 @app.command()

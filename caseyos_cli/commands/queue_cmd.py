@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import output, paging
 
 app = typer.Typer(help="Today's Moves: ranked, explained, worked.", no_args_is_help=True)
 
@@ -42,11 +42,15 @@ def moves_table(moves: list[dict[str, Any]], now: str, tz: str, *, status: bool 
 
 @app.command()
 def today(
-    limit: int = typer.Option(25, "--limit", "-n", min=1, max=1000, help="Show at most N."),
+    limit: int = paging.limit_option(25, "moves"),
+    everything: bool = paging.ALL,
+    cursor: str | None = paging.CURSOR,
     as_json: bool = JSON,
 ) -> None:
     """Today's Moves, ranked by APS: move, who, why now, due."""
-    result = output.call("queue.today", {"limit": limit})
+    result = paging.fetch(
+        "queue.today", {}, "moves", limit=limit, everything=everything, cursor=cursor
+    )
     if as_json:
         output.print_json(result)
         return
@@ -55,14 +59,10 @@ def today(
         print("Nothing due today. New moves appear as signals arrive (`caseyos signals list`).")
         return
     moves_table(moves, result["now"], result["timezone"])
-    shown = len(moves)
-    tail = f"{shown} of {result['total']}" if result["total"] > shown else f"{shown}"
-    demo = (
-        "  (demo workspace: `caseyos init` to use your own)"
-        if result["workspace"] == "demo"
-        else ""
-    )
-    output.note(f"{tail} moves due today.{demo}")
+    if not paging.say_if_cut(result, "moves", "moves due today"):
+        output.note(f"{len(moves)} move{'' if len(moves) == 1 else 's'} due today.")
+    if result["workspace"] == "demo":
+        output.note("This is the demo workspace: `caseyos init` to use your own.")
     output.note("Next: caseyos queue explain ID | accept ID | snooze ID --until 'mon 9am'")
 
 
@@ -75,11 +75,15 @@ def list_(
         help="Only this status (repeatable): pending, accepted, "
         "done, dismissed, snoozed, failed, expired, resolved.",
     ),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, max=1000),
+    limit: int = paging.limit_option(50, "moves"),
+    everything: bool = paging.ALL,
+    cursor: str | None = paging.CURSOR,
     as_json: bool = JSON,
 ) -> None:
-    """All moves, newest first."""
-    result = output.call("queue.list", {"status": status, "limit": limit})
+    """All moves, most recently changed first."""
+    result = paging.fetch(
+        "queue.list", {"status": status}, "moves", limit=limit, everything=everything, cursor=cursor
+    )
     if as_json:
         output.print_json(result)
         return
@@ -89,6 +93,7 @@ def list_(
     from datetime import UTC, datetime
 
     moves_table(result["moves"], datetime.now(UTC).isoformat(), result["timezone"], status=True)
+    paging.say_if_cut(result, "moves", "moves")
 
 
 def _breakdown(b: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import output, paging
 
 app = typer.Typer(help="Signals: things that happened, with a time.", no_args_is_help=True)
 
@@ -16,13 +16,22 @@ SINCE = typer.Option("7d", "--since", help="How far back: 7d, 24h, yesterday, a 
 def list_(
     since: str = SINCE,
     kind: str = typer.Option(None, "--kind", "-k", help="Only this kind, e.g. email.replied."),
-    limit: int = typer.Option(100, "--limit", "-n", min=1, max=5000),
+    limit: int = paging.limit_option(100, "signals"),
+    everything: bool = paging.ALL,
+    cursor: str | None = paging.CURSOR,
     as_json: bool = JSON,
 ) -> None:
     """Signals since a time, newest first."""
     from caseyos_cli import timefmt
 
-    result = output.call("signals.list", {"since": since, "kind": kind, "limit": limit})
+    result = paging.fetch(
+        "signals.list",
+        {"since": since, "kind": kind},
+        "signals",
+        limit=limit,
+        everything=everything,
+        cursor=cursor,
+    )
     if as_json:
         output.print_json(result)
         return
@@ -43,6 +52,7 @@ def list_(
             str(s["id"]), timefmt.local(s["occurred_at"], result["timezone"]), s["kind"], str(about)
         )
     output.console().print(table)
+    paging.say_if_cut(result, "signals", "signals")
 
 
 @app.command()

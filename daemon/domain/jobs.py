@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daemon.domain import paging
 from daemon.store.models import Job
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
@@ -32,11 +33,15 @@ def info(job: Job, workspace: str) -> dict[str, Any]:
     }
 
 
-async def recent(session: AsyncSession, limit: int, status: Sequence[str] = ()) -> Sequence[Job]:
-    query = select(Job).order_by(Job.created_at.desc(), Job.id).limit(limit)
+async def recent(
+    session: AsyncSession, limit: int, status: Sequence[str] = ()
+) -> tuple[Sequence[Job], int]:
+    """The newest `limit` jobs (with these statuses), and how many there are in all."""
+    query = select(Job)
     if status:
         query = query.where(Job.status.in_(list(status)))
-    return (await session.scalars(query)).all()
+    newest = query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
+    return (await session.scalars(newest)).all(), await paging.count(session, query)
 
 
 async def get(session: AsyncSession, job_id: str) -> Job | None:

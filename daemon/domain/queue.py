@@ -649,7 +649,11 @@ def today_filter(now: datetime, end_of_today: datetime) -> ColumnElement[bool]:
 
 
 async def today(
-    session: AsyncSession, now: datetime, end_of_today: datetime, limit: int | None
+    session: AsyncSession,
+    now: datetime,
+    end_of_today: datetime,
+    limit: int | None,
+    offset: int = 0,
 ) -> tuple[Sequence[Move], int]:
     """Today's moves by APS, then due time.
 
@@ -683,7 +687,7 @@ async def today(
             .options(defer(Move.aps_breakdown), defer(Move.score_inputs))
         )
         if limit:
-            query = query.limit(limit)
+            query = query.limit(offset + limit)
         moves += (await session.scalars(query)).all()
     moves.sort(key=lambda m: (-m.aps, m.due_at, m.id))
-    return (moves[:limit] if limit else moves), int(sum(counts))
+    return (moves[offset : offset + limit] if limit else moves[offset:]), int(sum(counts))

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from daemon.context import OpContext
-from daemon.domain import jobs
+from daemon.domain import jobs, paging
+from daemon.domain.paging import PAGE_MAX
 from daemon.errors import Conflict, NotFound
+from daemon.ops import pages
+from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, Params, operation
 from daemon.store.models import Job
@@ -21,12 +24,12 @@ def _out(job: Job, workspace: str) -> JobOut:
     )
 
 
-class JobsParams(Params):
+class JobsParams(PageParams):
     status: list[str] = Field(default_factory=list, description="Only jobs with these statuses.")
-    limit: int = Field(20, ge=1, le=500, description="At most this many jobs, newest first.")
+    limit: int = Field(20, ge=1, le=PAGE_MAX, description="At most this many jobs, newest first.")
 
 
-class JobsResult(BaseModel):
+class JobsResult(PageInfo):
     jobs: list[JobOut]
 
 
@@ -40,12 +43,20 @@ class JobsResult(BaseModel):
     expose=EVERYWHERE,
 )
 async def list_jobs(ctx: OpContext, p: JobsParams) -> JobsResult:
+    # Merged from every workspace's table, so paged by place in the merged order.
+    start, scope_id = pages.offset("jobs.list", p)
     found: list[JobOut] = []
+    total = 0
     for ws in await ctx.state.workspaces.every():
         async with ws.session() as s:
-            found += [_out(j, ws.name) for j in await jobs.recent(s, p.limit, p.status)]
-    found.sort(key=lambda j: (j.created_at is not None, j.created_at), reverse=True)
-    return JobsResult(jobs=found[: p.limit])
+            recent, count = await jobs.recent(s, start + p.limit, p.status)
+            found += [_out(j, ws.name) for j in recent]
+            total += count
+    found.sort(key=lambda j: (j.created_at is not None, j.created_at, j.id), reverse=True)
+    shown = found[start : start + p.limit]
+    return JobsResult(
+        jobs=shown, total=total, next_cursor=paging.next_offset(start, len(shown), total, scope_id)
+    )
 
 
 class JobId(Params):

@@ -12,11 +12,14 @@ from sqlalchemy import func, select
 
 from agents.base import Proposal
 from daemon.context import OpContext
-from daemon.domain import queue, settings
+from daemon.domain import paging, queue, settings
 from daemon.domain.facts import StoreFacts
 from daemon.domain.learning import load as load_learned
+from daemon.domain.paging import PAGE_MAX, Key
 from daemon.domain.pipeline import scoring_config
 from daemon.errors import InvalidParams, NotFound
+from daemon.ops import pages
+from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.views import MoveOut, SignalOut, move_view, move_views, signal_view
 from daemon.registry import EVERYWHERE, Params, operation
 from daemon.store.models import Contact, Move, MoveEvent, MoveSignal, Outcome, Signal
@@ -33,13 +36,12 @@ class MoveResult(BaseModel):
     timezone: str = Field("UTC", description="The operator's zone, for showing times.")
 
 
-class TodayParams(Params):
-    limit: int = Field(25, ge=1, le=1000, description="At most this many moves.")
+class TodayParams(PageParams):
+    limit: int = Field(25, ge=1, le=PAGE_MAX, description="At most this many moves.")
 
 
-class TodayResult(BaseModel):
+class TodayResult(PageInfo):
     moves: list[MoveOut]
-    total: int = Field(description="All moves due today, before the limit.")
     now: datetime
     timezone: str
     workspace: str
@@ -57,24 +59,30 @@ class TodayResult(BaseModel):
 async def today(ctx: OpContext, p: TodayParams) -> TodayResult:
     now = ctx.now()
     tz = await settings.timezone(ctx.session)
-    moves, total = await queue.today(ctx.session, now, end_of_day(now, tz), p.limit)
+    # Ranked lists move as scores change: a page is found by its place in today's order.
+    start, scope_id = pages.offset("queue.today", p)
+    moves, total = await queue.today(ctx.session, now, end_of_day(now, tz), p.limit, start)
     return TodayResult(
         moves=await move_views(ctx.session, moves),
         total=total,
+        next_cursor=paging.next_offset(start, len(moves), total, scope_id),
         now=now,
         timezone=str(tz),
         workspace=ctx.workspace.name,
     )
 
 
-class ListParams(Params):
+class ListParams(PageParams):
     status: list[MoveStatus] = Field(default_factory=list, description="Only these statuses.")
-    limit: int = Field(50, ge=1, le=1000, description="At most this many moves.")
+    limit: int = Field(50, ge=1, le=PAGE_MAX, description="At most this many moves.")
 
 
-class ListResult(BaseModel):
+class ListResult(PageInfo):
     moves: list[MoveOut]
     timezone: str
+
+
+RECENTLY_CHANGED = (Key(Move.updated_at, descending=True), Key(Move.id, descending=True))
 
 
 @operation(
@@ -86,12 +94,17 @@ class ListResult(BaseModel):
     expose=EVERYWHERE,
 )
 async def list_moves(ctx: OpContext, p: ListParams) -> ListResult:
-    query = select(Move).order_by(Move.updated_at.desc(), Move.id.desc()).limit(p.limit)
+    query = select(Move)
     if p.status:
         query = query.where(Move.status.in_(p.status))
-    moves = (await ctx.session.scalars(query)).all()
+    page = await pages.keyset(ctx.session, "queue.list", query, RECENTLY_CHANGED, p)
     tz = await settings.timezone(ctx.session)
-    return ListResult(moves=await move_views(ctx.session, moves), timezone=str(tz))
+    return ListResult(
+        moves=await move_views(ctx.session, page.rows),
+        timezone=str(tz),
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )
 
 
 class HistoryItem(BaseModel):

@@ -9,7 +9,10 @@ from sqlalchemy import func, select
 
 from daemon.context import OpContext
 from daemon.domain import settings
+from daemon.domain.paging import PAGE_MAX, Key
 from daemon.errors import InvalidParams
+from daemon.ops import pages
+from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.views import SignalOut, signal_view
 from daemon.registry import EVERYWHERE, Params, operation
 from daemon.store.models import Signal
@@ -27,12 +30,15 @@ async def _since(ctx: OpContext, text: str) -> datetime:
         raise InvalidParams(str(exc), field="since") from None
 
 
-class ListParams(SinceParams):
+NEWEST_FIRST = (Key(Signal.occurred_at, descending=True), Key(Signal.id, descending=True))
+
+
+class ListParams(SinceParams, PageParams):
     kind: str | None = Field(None, description="Only this kind, e.g. email.replied.")
-    limit: int = Field(100, ge=1, le=5000, description="At most this many signals.")
+    limit: int = Field(100, ge=1, le=PAGE_MAX, description="At most this many signals.")
 
 
-class ListResult(BaseModel):
+class ListResult(PageInfo):
     signals: list[SignalOut]
     since: datetime
     timezone: str
@@ -48,19 +54,16 @@ class ListResult(BaseModel):
 )
 async def list_signals(ctx: OpContext, p: ListParams) -> ListResult:
     since = await _since(ctx, p.since)
-    query = (
-        select(Signal)
-        .where(Signal.occurred_at >= since, Signal.occurred_at <= ctx.now())
-        .order_by(Signal.occurred_at.desc(), Signal.id.desc())
-        .limit(p.limit)
-    )
+    query = select(Signal).where(Signal.occurred_at >= since, Signal.occurred_at <= ctx.now())
     if p.kind:
         query = query.where(Signal.kind == p.kind)
-    rows = (await ctx.session.scalars(query)).all()
+    page = await pages.keyset(ctx.session, "signals.list", query, NEWEST_FIRST, p)
     return ListResult(
-        signals=[signal_view(s) for s in rows],
+        signals=[signal_view(s) for s in page.rows],
         since=since,
         timezone=str(await settings.timezone(ctx.session)),
+        total=page.total,
+        next_cursor=page.next_cursor,
     )
 
 
