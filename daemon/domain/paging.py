@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
@@ -74,6 +74,8 @@ def _decode(cursor: str, kind: str, scope_id: str) -> Any:
 def _wire(value: Any) -> Any:
     if isinstance(value, datetime):
         return {"d": value.isoformat()}
+    if isinstance(value, date):
+        return {"D": value.isoformat()}
     if value is None or isinstance(value, int | float | str):
         return value
     raise TypeError(f"cannot put {type(value).__name__} in a cursor")
@@ -82,6 +84,8 @@ def _wire(value: Any) -> Any:
 def _unwire(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"d"}:
         return datetime.fromisoformat(value["d"])
+    if isinstance(value, dict) and set(value) == {"D"}:
+        return date.fromisoformat(value["D"])
     if value is None or isinstance(value, int | float | str):
         return value
     raise BadCursor("that cursor is not one this daemon gave out")

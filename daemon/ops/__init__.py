@@ -1,6 +1,9 @@
 """Every operation module; importing this package fills the registry."""
 
 from daemon.ops import (  # noqa: F401
+    activity_ops,
+    contacts_ops,
+    deals_ops,
     jobs_ops,
     outcomes_ops,
     queue_ops,

@@ -17,12 +17,13 @@ from daemon.domain.facts import StoreFacts
 from daemon.domain.learning import load as load_learned
 from daemon.domain.paging import PAGE_MAX, Key
 from daemon.domain.pipeline import scoring_config
-from daemon.errors import InvalidParams, NotFound
-from daemon.ops import pages
+from daemon.domain.records import people
+from daemon.errors import InvalidParams
+from daemon.ops import lookups, pages
 from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.views import MoveOut, SignalOut, move_view, move_views, signal_view
 from daemon.registry import EVERYWHERE, Params, operation
-from daemon.store.models import Contact, Move, MoveEvent, MoveSignal, Outcome, Signal
+from daemon.store.models import Move, MoveEvent, MoveSignal, Outcome, Signal
 from daemon.timeparse import TimeParseError, end_of_day, parse_when
 from daemon.vocabulary import MoveStatus
 
@@ -302,7 +303,9 @@ class AddParams(Params):
         min_length=1, max_length=255, description="What to do, as it shows in the queue."
     )
     contact: str | None = Field(
-        None, description="Email address of a contact in this workspace the move is about."
+        None,
+        max_length=320,
+        description="The contact the move is about: an id, an email, or a name only one has.",
     )
     due: str = Field(
         "today", description="When it is due: 'tomorrow', 'fri 3pm', ... (operator's time zone)."
@@ -329,14 +332,8 @@ async def add(ctx: OpContext, p: AddParams) -> MoveResult:
         raise InvalidParams(str(exc), field="due") from None
     contact = None
     if p.contact:
-        email = p.contact.strip().lower()
-        if "@" not in email:
-            raise InvalidParams(f"contact: {p.contact!r} is not an email address", field="contact")
-        contact = await s.scalar(select(Contact).where(Contact.email == email))
-        if contact is None:
-            raise NotFound(
-                f"no contact {email}; import contacts first or leave --contact out", field="contact"
-            )
+        with lookups.record("contact"):
+            contact = await people.find_contact(s, p.contact)
     facts: dict[str, Any] | None = None
     if contact is not None:
         cf = await StoreFacts(s, now, tz, None).contact(contact.id)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from daemon.store.checkpoint import JOURNAL_SIZE_LIMIT, WRITER_AUTOCHECKPOINT
+from daemon.store.fold import FOLD_FUNCTION, fold
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -40,6 +41,8 @@ def _sqlite_pragmas(writer: bool) -> Callable[[Any, Any], None]:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Search folds case and accents the same way on both sides (records.search).
+        dbapi_conn.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
         if writer:
             # The WAL is folded back by `daemon.store.checkpoint`; this is the backstop.
             cur.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT}")

@@ -22,11 +22,16 @@ def test_read_tools_answer_what_their_output_schema_promises(daemon: DaemonProce
         if "id" in op.params.model_fields:
             is_job = op.params.model_fields["id"].annotation is str
             params = {"id": job_id if is_job else move_id}
+        if "ref" in op.params.model_fields:
+            params = {"ref": "1"}  # the first record of its kind in the demo
         result = daemon.call(op.name, params)
         errors = list(Draft202012Validator(tools.output_schema(op)).iter_errors(result))
         assert not errors, f"{op.name}: {errors[0].message} at {list(errors[0].path)}"
         checked.append(op.name)
     assert {"queue.today", "queue.show", "signals.list", "api.events", "jobs.show"} <= set(checked)
+    assert {
+        f"{kind}.show" for kind in ("contacts", "companies", "deals", "meetings", "threads")
+    } <= set(checked)
 
 
 def test_api_events_from_the_cli(daemon: DaemonProcess) -> None:
