@@ -12,10 +12,12 @@ from daemon.ops import lookups, pages
 from daemon.ops.contacts_ops import Ref
 from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.record_views import (
+    Clock,
     LinkedOut,
     MeetingOut,
     MessageOut,
     ThreadOut,
+    clock,
     contact_ref,
     linked_out,
     meeting_out,
@@ -40,9 +42,8 @@ class MeetingsParams(PageParams):
     limit: int = Field(50, ge=1, le=PAGE_MAX, description="At most this many meetings.")
 
 
-class MeetingsResult(PageInfo):
+class MeetingsResult(PageInfo, Clock):
     meetings: list[MeetingOut]
-    timezone: str
 
 
 @operation(
@@ -67,15 +68,14 @@ async def list_meetings(ctx: OpContext, p: MeetingsParams) -> MeetingsResult:
     attendees = await activity.attendees(s, [m.id for m in page.rows])
     return MeetingsResult(
         meetings=[meeting_out(m, attendees[m.id]) for m in page.rows],
-        timezone=str(tz),
+        **await clock(ctx),
         total=page.total,
         next_cursor=page.next_cursor,
     )
 
 
-class MeetingShow(LinkedOut):
+class MeetingShow(LinkedOut, Clock):
     meeting: MeetingOut
-    timezone: str
 
 
 @operation(
@@ -94,7 +94,7 @@ async def show_meeting(ctx: OpContext, p: Ref) -> MeetingShow:
     linked = await linked_out(s, await links.linked(s, "meeting_id", meeting.id))
     return MeetingShow(
         meeting=meeting_out(meeting, attendees[meeting.id]),
-        timezone=str(await settings.timezone(s)),
+        **await clock(ctx),
         **linked.model_dump(),
     )
 
@@ -108,9 +108,8 @@ class ThreadsParams(PageParams):
     limit: int = Field(50, ge=1, le=PAGE_MAX, description="At most this many threads.")
 
 
-class ThreadsResult(PageInfo):
+class ThreadsResult(PageInfo, Clock):
     threads: list[ThreadOut]
-    timezone: str
 
 
 @operation(
@@ -132,17 +131,16 @@ async def list_threads(ctx: OpContext, p: ThreadsParams) -> ThreadsResult:
     counts = await activity.thread_counts(s, [t.id for t in page.rows])
     return ThreadsResult(
         threads=[thread_out(t, counts) for t in page.rows],
-        timezone=str(await settings.timezone(s)),
+        **await clock(ctx),
         total=page.total,
         next_cursor=page.next_cursor,
     )
 
 
-class ThreadShow(LinkedOut):
+class ThreadShow(LinkedOut, Clock):
     thread: ThreadOut
     people: list[ContactRef] = Field(description="The contacts who wrote or were written to.")
     last_messages: list[MessageOut] = Field(description="The latest messages, oldest first.")
-    timezone: str
 
 
 @operation(
@@ -176,6 +174,6 @@ async def show_thread(ctx: OpContext, p: Ref) -> ThreadShow:
             )
             for m in messages
         ],
-        timezone=str(await settings.timezone(s)),
+        **await clock(ctx),
         **linked.model_dump(),
     )

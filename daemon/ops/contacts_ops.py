@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import Field
 
 from daemon.context import OpContext
-from daemon.domain import settings
 from daemon.domain.paging import PAGE_MAX
 from daemon.domain.records import links, people
 from daemon.ops import lookups, pages
 from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.record_views import (
+    Clock,
     CompanyOut,
     ContactOut,
     DealOut,
@@ -18,6 +18,7 @@ from daemon.ops.record_views import (
     MeetingOut,
     TaskOut,
     ThreadOut,
+    clock,
     companies_of,
     company_out,
     contact_out,
@@ -46,7 +47,7 @@ class ContactsParams(PageParams):
     limit: int = Field(50, ge=1, le=PAGE_MAX, description="At most this many contacts.")
 
 
-class ContactsResult(PageInfo):
+class ContactsResult(PageInfo, Clock):
     contacts: list[ContactOut]
 
 
@@ -66,6 +67,7 @@ async def list_contacts(ctx: OpContext, p: ContactsParams) -> ContactsResult:
     page = await pages.keyset(s, "contacts.list", query, people.contact_order(s), p)
     companies = await companies_of(s, {c.company_id for c in page.rows})
     return ContactsResult(
+        **await clock(ctx),
         contacts=[contact_out(c, companies) for c in page.rows],
         total=page.total,
         next_cursor=page.next_cursor,
@@ -78,13 +80,12 @@ class Ref(Params):
     )
 
 
-class ContactShow(LinkedOut):
+class ContactShow(LinkedOut, Clock):
     contact: ContactOut
     deals: list[DealOut]
     threads: list[ThreadOut] = Field(description="Their latest mail threads.")
     meetings: list[MeetingOut] = Field(description="Their latest meetings, newest first.")
     tasks: list[TaskOut] = Field(description="Open CRM tasks about them.")
-    timezone: str
 
 
 @operation(
@@ -114,7 +115,7 @@ async def show_contact(ctx: OpContext, p: Ref) -> ContactShow:
         threads=[thread_out(t, counts) for t in context.threads],
         meetings=[meeting_out(m, attendees[m.id]) for m in context.meetings],
         tasks=[task_out(t) for t in context.tasks],
-        timezone=str(await settings.timezone(s)),
+        **await clock(ctx),
         **linked.model_dump(),
     )
 
@@ -127,7 +128,7 @@ class CompaniesParams(PageParams):
     limit: int = Field(50, ge=1, le=PAGE_MAX, description="At most this many companies.")
 
 
-class CompaniesResult(PageInfo):
+class CompaniesResult(PageInfo, Clock):
     companies: list[CompanyOut]
 
 
@@ -144,19 +145,19 @@ async def list_companies(ctx: OpContext, p: CompaniesParams) -> CompaniesResult:
     query = people.companies(s, text=p.query, tier=p.tier)
     page = await pages.keyset(s, "companies.list", query, people.company_order(s), p)
     return CompaniesResult(
+        **await clock(ctx),
         companies=[company_out(c) for c in page.rows],
         total=page.total,
         next_cursor=page.next_cursor,
     )
 
 
-class CompanyShow(LinkedOut):
+class CompanyShow(LinkedOut, Clock):
     company: CompanyOut
     contacts: list[ContactOut] = Field(description="Its people, latest to write first.")
     contacts_total: int
     deals: list[DealOut]
     open_pipeline: float = Field(description="Sum of the amounts of its open deals.")
-    timezone: str
 
 
 @operation(
@@ -180,6 +181,6 @@ async def show_company(ctx: OpContext, p: Ref) -> CompanyShow:
         contacts_total=context.contacts_total,
         deals=[deal_out(d, own) for d in context.deals],
         open_pipeline=context.open_pipeline,
-        timezone=str(await settings.timezone(s)),
+        **await clock(ctx),
         **linked.model_dump(),
     )

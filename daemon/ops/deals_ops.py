@@ -14,10 +14,12 @@ from daemon.ops import lookups, pages
 from daemon.ops.contacts_ops import Ref
 from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.record_views import (
+    Clock,
     ContactOut,
     DealOut,
     LinkedOut,
     TaskOut,
+    clock,
     companies_of,
     contact_out,
     deal_out,
@@ -44,9 +46,8 @@ class DealsParams(PageParams):
     limit: int = Field(50, ge=1, le=PAGE_MAX, description="At most this many deals.")
 
 
-class DealsResult(PageInfo):
+class DealsResult(PageInfo, Clock):
     deals: list[DealOut]
-    timezone: str
 
 
 @operation(
@@ -73,18 +74,17 @@ async def list_deals(ctx: OpContext, p: DealsParams) -> DealsResult:
     companies = await companies_of(s, {d.company_id for d in page.rows})
     return DealsResult(
         deals=[deal_out(d, companies) for d in page.rows],
-        timezone=str(tz),
+        **await clock(ctx),
         total=page.total,
         next_cursor=page.next_cursor,
     )
 
 
-class DealShow(LinkedOut):
+class DealShow(LinkedOut, Clock):
     deal: DealOut
     contacts: list[ContactOut]
     tasks: list[TaskOut] = Field(description="Open CRM tasks on the deal.")
     notes: list[str] = Field(description="The latest CRM notes on the deal, newest first.")
-    timezone: str
 
 
 @operation(
@@ -108,7 +108,7 @@ async def show_deal(ctx: OpContext, p: Ref) -> DealShow:
         contacts=[contact_out(c, companies) for c in context.contacts],
         tasks=[task_out(t) for t in context.tasks],
         notes=[n.body for n in context.notes],
-        timezone=str(await settings.timezone(s)),
+        **await clock(ctx),
         **linked.model_dump(),
     )
 
@@ -124,9 +124,8 @@ class TasksParams(PageParams):
     limit: int = Field(50, ge=1, le=PAGE_MAX, description="At most this many tasks.")
 
 
-class TasksResult(PageInfo):
+class TasksResult(PageInfo, Clock):
     tasks: list[TaskOut]
-    timezone: str
 
 
 @operation(
@@ -145,7 +144,7 @@ async def list_tasks(ctx: OpContext, p: TasksParams) -> TasksResult:
     page = await pages.keyset(s, "tasks.list", query, pipeline_records.TASK_ORDER, p)
     return TasksResult(
         tasks=[task_out(t) for t in page.rows],
-        timezone=str(await settings.timezone(s)),
+        **await clock(ctx),
         total=page.total,
         next_cursor=page.next_cursor,
     )

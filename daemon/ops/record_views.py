@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.base import stage_label
+from daemon.context import OpContext
+from daemon.domain import settings
 from daemon.domain.records.links import Linked
 from daemon.ops.views import CompanyRef, ContactRef, MoveOut, SignalOut, move_views, signal_view
 from daemon.store.models import (
@@ -110,6 +113,17 @@ class MessageOut(BaseModel):
     to: list[str]
     subject: str
     body: str = Field(description="Plain text, quoted replies removed.")
+
+
+class Clock(BaseModel):
+    """The daemon's now and the operator's zone, for showing the record's times."""
+
+    now: datetime
+    timezone: str
+
+
+async def clock(ctx: OpContext) -> dict[str, Any]:
+    return {"now": ctx.now(), "timezone": str(await settings.timezone(ctx.session))}
 
 
 class LinkedOut(BaseModel):
