@@ -83,6 +83,8 @@ def install(shell: str | None = SHELL) -> None:
         if typer.confirm(f"Add it to {target.rc_file}?", default=False):
             completions.add_rc_line(target)
             print(f"Added to {target.rc_file}; open a new shell to use it.")
-            return
+        else:
+            print(f"{target.rc_file} is unchanged; add the line yourself when you like.")
+        return
     print(f"To load it in every new {target.shell}, add this line to {target.rc_file}:")
     print(f"  {target.rc_line}")
