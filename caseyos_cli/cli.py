@@ -19,7 +19,6 @@ printed, never on the way to running a command.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
@@ -46,16 +45,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DOC = "_caseyos_doc"
 
 
-@dataclass(frozen=True)
 class Doc:
     """What a command shows beyond its parameters: examples and its daemon operation.
 
     An example is one command line as typed; a string starting with "# " is a comment
-    printed above the example that follows it.
+    printed above the example that follows it. (A plain class: every command module
+    makes these at import, on the way to running any command.)
     """
 
-    examples: tuple[str, ...] = ()
-    op: str | None = None
+    __slots__ = ("examples", "op")
+
+    def __init__(self, examples: Sequence[str] = (), op: str | None = None) -> None:
+        self.examples = tuple(examples)
+        self.op = op
 
     @property
     def commands(self) -> list[str]:
@@ -70,7 +72,7 @@ def doc_of(command: _click.Command) -> Doc:
 
 def document(f: F, examples: Sequence[str] = (), op: str | None = None) -> F:
     """Attach examples and an operation name to a command function."""
-    setattr(f, _DOC, Doc(tuple(examples), op))
+    setattr(f, _DOC, Doc(examples, op))
     return f
 
 
