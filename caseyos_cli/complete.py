@@ -60,6 +60,22 @@ def move_ids(*statuses: str) -> Callable[..., Candidates]:
     return complete
 
 
+def job_ids(*statuses: str) -> Callable[..., Candidates]:
+    """Ids of recent jobs (in these statuses, if any), each with its title and status."""
+
+    def complete(incomplete: str) -> Candidates:
+        result = ask("jobs.list", {"status": list(statuses), "limit": 50})
+        if not isinstance(result, dict):
+            return []
+        return [
+            (j["id"], f"{j['title']} ({j['status']})")
+            for j in result.get("jobs", [])
+            if j["id"].startswith(incomplete)
+        ]
+
+    return complete
+
+
 def workspaces(incomplete: str) -> Candidates:
     result = ask("workspace.list", {})
     if not isinstance(result, dict):

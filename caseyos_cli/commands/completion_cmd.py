@@ -46,7 +46,10 @@ def _shell(given: str | None) -> str:
     ],
 )
 def script(shell: str | None = SHELL) -> None:
-    """Print the completion script for a shell, to load or install it yourself."""
+    """Print the completion script for a shell.
+
+    Load it yourself, or let `caseyos completion install` put it where your shell looks.
+    """
     from caseyos_cli import completions
 
     sys.stdout.write(completions.script(_shell(shell)))
@@ -59,7 +62,7 @@ def script(shell: str | None = SHELL) -> None:
     ]
 )
 def install(shell: str | None = SHELL) -> None:
-    """Install completion for your shell; asks before it touches ~/.bashrc or ~/.zshrc.
+    """Install completion for your shell (asks before editing ~/.bashrc or ~/.zshrc).
 
     The script goes where the shell looks for it (bash: ~/.local/share/bash-completion,
     zsh: ~/.zfunc, fish: ~/.config/fish/completions). Bash and zsh also need a line in

@@ -15,7 +15,19 @@ app = cli.App(
 STATUSES = ("running", "succeeded", "failed", "cancelled", "interrupted")
 
 JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field names).")
-JOB_ID = typer.Argument(..., metavar="ID", help="The job's id (from `caseyos jobs list`).")
+
+
+def job_id(*statuses: str) -> Any:
+    """The ID argument; completion offers recent jobs in these statuses (any, if none)."""
+    return typer.Argument(
+        ...,
+        metavar="ID",
+        help="The job's id (from `caseyos jobs list`).",
+        autocompletion=complete.job_ids(*statuses),
+    )
+
+
+JOB_ID = job_id()
 
 
 def _progress(job: dict[str, Any]) -> str:
@@ -65,7 +77,7 @@ def list_(
 
 
 @app.command(
-    examples=["caseyos jobs show 3f2a9c", "caseyos jobs show 3f2a9c --json"], op="jobs.show"
+    examples=["caseyos jobs show 3f2a9c1e", "caseyos jobs show 3f2a9c1e --json"], op="jobs.show"
 )
 def show(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
     """One job: status, progress, and its result or error."""
@@ -96,7 +108,7 @@ def _describe(job: dict[str, Any]) -> None:
 
 @app.command(
     examples=[
-        "caseyos jobs wait 3f2a9c",
+        "caseyos jobs wait 3f2a9c1e",
         "# Start an import, then wait for it in a script",
         'caseyos jobs wait "$(caseyos import mail.mbox --no-wait)" --json',
     ],
@@ -119,8 +131,8 @@ def wait(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
     jobwatch.check_ended_well(job, f"job {job_id}")
 
 
-@app.command(examples=["caseyos jobs cancel 3f2a9c"], op="jobs.cancel")
-def cancel(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
+@app.command(examples=["caseyos jobs cancel 3f2a9c1e"], op="jobs.cancel")
+def cancel(job_id: str = job_id("running"), as_json: bool = JSON) -> None:
     """Stop a running job after its current chunk; what it wrote so far stays."""
     job = output.call("jobs.cancel", {"id": job_id})["job"]
     if as_json:

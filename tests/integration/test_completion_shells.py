@@ -8,6 +8,7 @@ them. fish: `complete -C`, fish's own "what would TAB offer".
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -159,6 +160,15 @@ def test_values_offered_by_the_protocol(demo_env: dict[str, str]) -> None:
     kinds = offered("signals", "list", "--kind", "email.")
     assert "email.replied" in kinds and all(k.startswith("email.") for k in kinds)
     assert offered("import", "") == [":files"]
+    jobs = subprocess.run(
+        [sys.executable, "-m", "caseyos_cli", "jobs", "list", "--json"],
+        env=demo_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    oldest = json.loads(jobs.stdout)["jobs"][-1]["id"]  # the demo build or the first pass
+    assert oldest in offered("jobs", "show", oldest[:3])
 
     # Verbs offer the moves they can act on; show and explain offer every move.
     first = demo_env["MOVE_IDS"].split(",")[0]
