@@ -2,7 +2,8 @@
 
 Only the noun being run is imported and built: Typer turns every sub-app into Click
 commands up front, and on the hot path (`caseyos queue today --json`) that work for the
-other seven nouns is pure start-up cost.
+other nouns is pure start-up cost. Shell completion builds only what the words typed so
+far need, too (`complete.respond`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 
 import typer
 
+from caseyos_cli import cli
+
 NOUNS = {
     "queue": "queue_cmd",
     "signals": "signals_cmd",
@@ -22,23 +25,47 @@ NOUNS = {
     "agents": "agents_cmd",
     "api": "api_cmd",
     "jobs": "jobs_cmd",
+    "completion": "completion_cmd",
 }
 TOP_LEVEL = ("init", "demo", "import")
+# Commands main.py defines itself (no module to import).
+OWN = ("version",)
+COMPLETE_VAR = "_CASEYOS_COMPLETE"
 
 
 def _module(name: str) -> object:
     return importlib.import_module(f"caseyos_cli.commands.{name}")
 
 
+def _print_version() -> None:
+    from daemon import __version__
+
+    print(f"caseyos {__version__}")
+
+
 def _root(
     ctx: typer.Context,
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", "-V", help="Print the version and exit.", is_eager=True
+    ),
+    install_completion: bool = typer.Option(
+        False, "--install-completion", hidden=True, help="Same as `caseyos completion install`."
+    ),
+    show_completion: bool = typer.Option(
+        False, "--show-completion", hidden=True, help="Same as `caseyos completion script`."
+    ),
 ) -> None:
     """With no command: a short status (daemon, moves due today, last sync)."""
     if version:
-        from daemon import __version__
+        _print_version()
+        raise typer.Exit()
+    if install_completion or show_completion:
+        from caseyos_cli.commands import completion_cmd
 
-        print(f"caseyos {__version__}")
+        if install_completion:
+            completion_cmd.install(None)
+        else:
+            completion_cmd.script(None)
         raise typer.Exit()
     if ctx.invoked_subcommand is None:
         from caseyos_cli.commands import daemon_cmd
@@ -46,12 +73,31 @@ def _root(
         daemon_cmd.short_status()
 
 
+cli.document(
+    _root,
+    examples=[
+        "# What is going on: daemon, moves due today, last sync",
+        "caseyos",
+        "# Today's moves, then what one is about",
+        "caseyos queue today",
+        "caseyos queue show 7",
+        "# Bring your own data in",
+        "caseyos init --name 'Casey Morgan' --email casey@example.com",
+        "caseyos import contacts.csv",
+    ],
+)
+
+
+def version() -> None:
+    """Print the version (as `caseyos --version` and `caseyos -V` do)."""
+    _print_version()
+
+
 def build_app(only: str | None = None) -> typer.Typer:
     """The command tree; with `only`, just that noun (the others are never imported)."""
-    app = typer.Typer(
+    app = cli.App(
         name="caseyos",
         help="CaseyOS: your go-to-market operating system, in the terminal.",
-        add_completion=True,
         no_args_is_help=False,
         invoke_without_command=True,
         pretty_exceptions_enable=False,
@@ -60,21 +106,36 @@ def build_app(only: str | None = None) -> typer.Typer:
     app.callback()(_root)
     for noun, module in NOUNS.items():
         if only in (None, noun):
-            app.add_typer(_module(module).app, name=noun)  # type: ignore[attr-defined]
+            sub = _module(module).app  # type: ignore[attr-defined]
+            app.add_typer(sub, name=noun, rich_help_panel=getattr(sub, "panel", cli.OTHER))
     if only is None or only in TOP_LEVEL:
         _module("setup_cmd").register(app)  # type: ignore[attr-defined]
+    if only is None or only in OWN:
+        app.command(
+            examples=["caseyos version"],
+            rich_help_panel=cli.OTHER,
+        )(version)
     return app
+
+
+def _only(args: list[str]) -> str | None:
+    first = args[0] if args else None
+    return first if first in NOUNS or first in TOP_LEVEL or first in OWN else None
 
 
 def run(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    completing = "_CASEYOS_COMPLETE" in os.environ
-    first = args[0] if args else None
-    only = first if not completing and (first in NOUNS or first in TOP_LEVEL) else None
+    request = os.environ.get(COMPLETE_VAR)
+    if request:
+        from caseyos_cli import complete
+
+        # Only the words before the one being completed choose what to build.
+        complete.respond(request, args, lambda: build_app(_only(args[:-1])))
+        return
     # A fixed name keeps help text and the completion variable (_CASEYOS_COMPLETE) the same
     # whether we run as the console script or as `python -m caseyos_cli`.
     try:
-        build_app(only)(args, prog_name="caseyos")
+        build_app(_only(args))(args, prog_name="caseyos")
     except Exception as exc:
         # Whatever command met a socket that is not a CaseyOS daemon, the operator hears it
         # in one line with exit 6, not as a traceback from deep inside the client.

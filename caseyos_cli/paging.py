@@ -16,18 +16,30 @@ from caseyos_cli import output
 PAGE_MAX = 1000  # what the daemon returns per request (daemon.domain.paging.PAGE_MAX)
 
 
+PANEL = "Paging flags"
+
+
 def limit_option(default: int, what: str) -> Any:
     return typer.Option(
-        default, "--limit", "-n", min=1, metavar="N", help=f"Show at most N {what}."
+        default,
+        "--limit",
+        "-n",
+        min=1,
+        metavar="N",
+        help=f"Show at most N {what}.",
+        rich_help_panel=PANEL,
     )
 
 
-ALL = typer.Option(False, "--all", "-a", help="Show every one (follows the pages for you).")
+ALL = typer.Option(
+    False, "--all", "-a", help="Show every one (follows the pages for you).", rich_help_panel=PANEL
+)
 CURSOR = typer.Option(
     None,
     "--cursor",
     metavar="CURSOR",
-    help="Continue a list where an earlier page ended (next_cursor in --json).",
+    help="Continue where an earlier page ended (next_cursor in --json).",
+    rich_help_panel=PANEL,
 )
 
 

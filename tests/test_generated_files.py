@@ -1,4 +1,4 @@
-"""Generated files stay current: docs/API.md and the shell completions."""
+"""Generated files stay current: docs/API.md, docs/CLI.md and the shell completions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from caseyos_cli import completions
+from caseyos_cli import clidoc, completions
 from daemon import apidoc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_api_doc_is_current() -> None:
     current = (ROOT / "docs" / "API.md").read_text()
     assert current == apidoc.render(), "regenerate: python -m daemon.apidoc > docs/API.md"
+
+
+def test_cli_doc_is_current() -> None:
+    current = (ROOT / "docs" / "CLI.md").read_text()
+    assert current == clidoc.render(), "regenerate: python -m caseyos_cli.clidoc > docs/CLI.md"
 
 
 def test_api_doc_lists_every_operation() -> None:

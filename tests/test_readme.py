@@ -25,3 +25,10 @@ def test_exactly_two_setup_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert setup_commands()[1] in ci.splitlines()
+
+
+def test_ci_installs_the_completion_test_shells_before_testing() -> None:
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    install = next(i for i, line in enumerate(lines) if "apt-get install" in line)
+    assert "zsh fish" in lines[install]
+    assert install < lines.index(setup_commands()[1])

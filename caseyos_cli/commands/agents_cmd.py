@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import cli, output
 
-app = typer.Typer(help="Agents: they turn signals into moves.", no_args_is_help=True)
+app = cli.App(help="Agents: they turn signals into moves.", panel=cli.DAEMON)
+
+JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field names).")
 
 
-@app.command("list")
-def list_(as_json: bool = typer.Option(False, "--json")) -> None:
+@app.command(
+    "list",
+    examples=["caseyos agents list", "caseyos agents list --json"],
+    op="agents.list",
+)
+def list_(as_json: bool = JSON) -> None:
     """The agents, what they consume and whether they are on."""
     result = output.call("agents.list", {})
     if as_json:
@@ -22,22 +28,27 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
         print(f"    consumes: {', '.join(a['consumes'])}")
 
 
-@app.command()
-def enable(name: str = typer.Argument(..., help="The agent's name.")) -> None:
+AGENT = typer.Argument(
+    ..., metavar="NAME", help="The agent's name, as `caseyos agents list` shows it."
+)
+
+
+@app.command(examples=["caseyos agents enable deal_health"], op="agents.configure")
+def enable(name: str = AGENT) -> None:
     """Turn an agent on."""
     output.call("agents.configure", {"name": name, "enabled": True})
     print(f"{name} is on.")
 
 
-@app.command()
-def disable(name: str = typer.Argument(..., help="The agent's name.")) -> None:
+@app.command(examples=["caseyos agents disable meeting_prep"], op="agents.configure")
+def disable(name: str = AGENT) -> None:
     """Turn an agent off; its open moves stay, it proposes no new ones."""
     output.call("agents.configure", {"name": name, "enabled": False})
     print(f"{name} is off.")
 
 
-@app.command()
-def run(as_json: bool = typer.Option(False, "--json")) -> None:
+@app.command(examples=["caseyos agents run", "caseyos agents run --json"], op="agents.run")
+def run(as_json: bool = JSON) -> None:
     """Run the pipeline now (it also runs every minute on its own)."""
     from caseyos_cli import jobwatch
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import cli, output
 
-app = typer.Typer(
-    help="The daemon's API (the one registry of operations and events).", no_args_is_help=True
+app = cli.App(
+    help="The daemon's API (the one registry of operations and events).", panel=cli.DAEMON
 )
 
 WIDTH = 80
@@ -54,8 +54,18 @@ def render_events(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-@app.command("list")
-def list_(as_json: bool = typer.Option(False, "--json", help="Full JSON Schemas.")) -> None:
+@app.command(
+    "list",
+    examples=[
+        "caseyos api list",
+        "# Every operation's name",
+        "caseyos api list --json | jq -r '.operations[].name'",
+    ],
+    op="api.list",
+)
+def list_(
+    as_json: bool = typer.Option(False, "--json", help="Print the full JSON Schemas."),
+) -> None:
     """Every operation the daemon offers: effect, tool name, who may call it, parameters."""
     result = output.call("api.list", {})
     if as_json:
@@ -64,8 +74,12 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Full JSON Schemas.
     print("\n".join(render_operations(result)))
 
 
-@app.command("events")
-def events(as_json: bool = typer.Option(False, "--json", help="Full JSON Schemas.")) -> None:
+@app.command(
+    "events", examples=["caseyos api events", "caseyos api events --json"], op="api.events"
+)
+def events(
+    as_json: bool = typer.Option(False, "--json", help="Print the full JSON Schemas."),
+) -> None:
     """Every event the daemon publishes (events.subscribe), with its data fields."""
     result = output.call("api.events", {})
     if as_json:

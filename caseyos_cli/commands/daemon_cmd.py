@@ -11,12 +11,10 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import cli, output
 from daemon import paths
 
-app = typer.Typer(
-    help="The CaseyOS daemon (it starts by itself when needed).", no_args_is_help=True
-)
+app = cli.App(help="The CaseyOS daemon (it starts by itself when needed).", panel=cli.DAEMON)
 
 
 def _status(autostart: bool = False) -> dict[str, Any] | None:
@@ -66,8 +64,12 @@ def short_status() -> None:
         print(f"job:       {job['id']} {job['title']}: {job['phase']} {done}")
 
 
-@app.command()
-def status(as_json: bool = typer.Option(False, "--json")) -> None:
+@app.command(examples=["caseyos daemon status", "caseyos daemon status --json"], op="system.status")
+def status(
+    as_json: bool = typer.Option(
+        False, "--json", help="Print JSON for scripts (stable field names)."
+    ),
+) -> None:
     """Whether the daemon runs, and how it is doing."""
     s = _status()
     if s is None:
@@ -98,7 +100,13 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
     print(f"served    {s['requests_served']} requests")
 
 
-@app.command()
+@app.command(
+    examples=[
+        "caseyos daemon start",
+        "# A daemon of its own for a separate data directory",
+        "CASEYOS_HOME=~/caseyos-test caseyos daemon start",
+    ]
+)
 def start() -> None:
     """Start the daemon in the background (no-op when it already runs)."""
     from caseyos_cli.client import DaemonUnreachable, connect
@@ -146,22 +154,24 @@ def _stop(quiet: bool = False) -> bool:
     output.fail(f"the daemon (pid {pid}) did not stop within 20s; sent SIGTERM")
 
 
-@app.command()
+@app.command(examples=["caseyos daemon stop"], op="system.stop")
 def stop() -> None:
     """Stop the daemon after its running operations finish."""
     _stop()
 
 
-@app.command()
+@app.command(examples=["caseyos daemon restart"])
 def restart() -> None:
     """Stop the daemon if it runs, then start it."""
     _stop(quiet=True)
     start()
 
 
-@app.command()
+@app.command(
+    examples=["caseyos daemon logs", "caseyos daemon logs -n 200", "caseyos daemon logs -f"]
+)
 def logs(
-    lines: int = typer.Option(50, "--lines", "-n", min=1, help="How many lines."),
+    lines: int = typer.Option(50, "--lines", "-n", min=1, metavar="N", help="How many lines."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
 ) -> None:
     """The daemon's log."""
@@ -186,7 +196,13 @@ def logs(
             return
 
 
-@app.command()
+@app.command(
+    examples=[
+        "caseyos daemon run",
+        "# With a fixed clock, as the tests and benchmarks do",
+        "CASEYOS_NOW=2026-11-25T15:00:00Z caseyos daemon run",
+    ]
+)
 def run() -> None:
     """Run the daemon in the foreground (for service managers and debugging)."""
     from daemon.lifecycle import main

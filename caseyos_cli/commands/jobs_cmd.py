@@ -6,15 +6,28 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output, paging
+from caseyos_cli import cli, complete, output, paging
 
-app = typer.Typer(
-    help="Jobs: imports, demo builds and agent passes running in the daemon.",
-    no_args_is_help=True,
+app = cli.App(
+    help="Jobs: imports, demo builds and agent passes in the daemon.",
+    panel=cli.DAEMON,
 )
+STATUSES = ("running", "succeeded", "failed", "cancelled", "interrupted")
 
 JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field names).")
-JOB_ID = typer.Argument(..., help="The job's id (from `caseyos jobs list`).")
+
+
+def job_id(*statuses: str) -> Any:
+    """The ID argument; completion offers recent jobs in these statuses (any, if none)."""
+    return typer.Argument(
+        ...,
+        metavar="ID",
+        help="The job's id (from `caseyos jobs list`).",
+        autocompletion=complete.job_ids(*statuses),
+    )
+
+
+JOB_ID = job_id()
 
 
 def _progress(job: dict[str, Any]) -> str:
@@ -23,10 +36,22 @@ def _progress(job: dict[str, Any]) -> str:
     return f"{job['done']:,}" if job["done"] else ""
 
 
-@app.command("list")
+@app.command(
+    "list",
+    examples=[
+        "caseyos jobs list",
+        "caseyos jobs list --status running",
+        "caseyos jobs list --status failed --status interrupted --json",
+    ],
+    op="jobs.list",
+)
 def list_(
     status: list[str] = typer.Option(
-        [], "--status", help="running, succeeded, failed, cancelled or interrupted (repeat)."
+        [],
+        "--status",
+        metavar="STATUS",
+        help="running, succeeded, failed, cancelled or interrupted (repeat).",
+        autocompletion=complete.choices(*STATUSES),
     ),
     limit: int = paging.limit_option(20, "jobs"),
     everything: bool = paging.ALL,
@@ -54,7 +79,9 @@ def list_(
     paging.say_if_cut(result, "jobs", "jobs")
 
 
-@app.command()
+@app.command(
+    examples=["caseyos jobs show 3f2a9c1e", "caseyos jobs show 3f2a9c1e --json"], op="jobs.show"
+)
 def show(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
     """One job: status, progress, and its result or error."""
     job = output.call("jobs.show", {"id": job_id})["job"]
@@ -82,7 +109,14 @@ def _describe(job: dict[str, Any]) -> None:
         print(f"  queue: {q.get('proposed', 0)} new moves, {q.get('resolved', 0)} resolved")
 
 
-@app.command()
+@app.command(
+    examples=[
+        "caseyos jobs wait 3f2a9c1e",
+        "# Start an import, then wait for it in a script",
+        'caseyos jobs wait "$(caseyos import mail.mbox --no-wait)" --json',
+    ],
+    op="jobs.show",
+)
 def wait(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
     """Follow a job to its end with a progress bar; exits 1 unless it succeeded."""
     from caseyos_cli import jobwatch
@@ -100,8 +134,8 @@ def wait(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
     jobwatch.check_ended_well(job, f"job {job_id}")
 
 
-@app.command()
-def cancel(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
+@app.command(examples=["caseyos jobs cancel 3f2a9c1e"], op="jobs.cancel")
+def cancel(job_id: str = job_id("running"), as_json: bool = JSON) -> None:
     """Stop a running job after its current chunk; what it wrote so far stays."""
     job = output.call("jobs.cancel", {"id": job_id})["job"]
     if as_json:

@@ -4,20 +4,38 @@ from __future__ import annotations
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import cli, complete, output
 from daemon.vocabulary import OUTCOME_KINDS
 
-app = typer.Typer(help="Outcomes: what came of the moves.", no_args_is_help=True)
+app = cli.App(help="Outcomes: what came of the moves.", panel=cli.WORK)
+JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field names).")
 
 KINDS = OUTCOME_KINDS
 
 
-@app.command()
+@app.command(
+    examples=[
+        "caseyos outcomes record 7 replied",
+        "caseyos outcomes record 7 meeting_booked --note 'demo on Tuesday'",
+    ],
+    op="outcomes.record",
+)
 def record(
-    move_id: int = typer.Argument(..., min=1, help="The move's id."),
-    kind: str = typer.Argument(..., help="One of: " + ", ".join(KINDS) + "."),
-    note: str = typer.Option(None, "--note", help="Anything worth remembering."),
-    as_json: bool = typer.Option(False, "--json"),
+    move_id: int = typer.Argument(
+        ...,
+        min=1,
+        metavar="ID",
+        help="The move's id (the # column of `caseyos queue`).",
+        autocompletion=complete.move_ids("accepted", "done"),
+    ),
+    kind: str = typer.Argument(
+        ...,
+        metavar="KIND",
+        help="One of: " + ", ".join(KINDS) + ".",
+        autocompletion=complete.choices(*KINDS),
+    ),
+    note: str = typer.Option(None, "--note", metavar="TEXT", help="Anything worth remembering."),
+    as_json: bool = JSON,
 ) -> None:
     """Record what came of a move."""
     if kind not in KINDS:
@@ -29,8 +47,11 @@ def record(
     print(f"Recorded {kind} for move #{move_id}.")
 
 
-@app.command()
-def stats(as_json: bool = typer.Option(False, "--json")) -> None:
+@app.command(
+    examples=["caseyos outcomes stats", "caseyos outcomes stats --json"],
+    op="outcomes.stats",
+)
+def stats(as_json: bool = JSON) -> None:
     """Per agent and move type: acceptance, success and time to outcome."""
     result = output.call("outcomes.stats", {})
     if as_json:

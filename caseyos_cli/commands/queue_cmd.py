@@ -6,12 +6,26 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output, paging
+from caseyos_cli import cli, complete, output, paging
+from daemon.vocabulary import MOVE_STATUSES
 
-app = typer.Typer(help="Today's Moves: ranked, explained, worked.", no_args_is_help=True)
+app = cli.App(help="Today's Moves: ranked, explained, worked.", panel=cli.WORK)
 
 JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field names).")
-MOVE_ID = typer.Argument(..., help="The move's id (the # column).", min=1)
+
+
+def move_id(*statuses: str) -> Any:
+    """The ID argument; completion offers moves in these statuses (any, if none)."""
+    return typer.Argument(
+        ...,
+        help="The move's id (the # column).",
+        min=1,
+        metavar="ID",
+        autocompletion=complete.move_ids(*statuses),
+    )
+
+
+MOVE_ID = move_id()
 
 
 def moves_table(moves: list[dict[str, Any]], now: str, tz: str, *, status: bool = False) -> None:
@@ -40,7 +54,14 @@ def moves_table(moves: list[dict[str, Any]], now: str, tz: str, *, status: bool 
     output.console().print(table)
 
 
-@app.command()
+@app.command(
+    examples=[
+        "caseyos queue today",
+        "# The five that matter most, for a script",
+        "caseyos queue today -n 5 --json",
+    ],
+    op="queue.today",
+)
 def today(
     limit: int = paging.limit_option(25, "moves"),
     everything: bool = paging.ALL,
@@ -66,14 +87,24 @@ def today(
     output.note("Next: caseyos queue explain ID | accept ID | snooze ID --until 'mon 9am'")
 
 
-@app.command("list")
+@app.command(
+    "list",
+    examples=[
+        "caseyos queue list",
+        "caseyos queue list --status snoozed --status accepted",
+        "caseyos queue list -s done -n 10 --json",
+    ],
+    op="queue.list",
+)
 def list_(
     status: list[str] = typer.Option(
         [],
         "--status",
         "-s",
+        metavar="STATUS",
         help="Only this status (repeatable): pending, accepted, "
         "done, dismissed, snoozed, failed, expired, resolved.",
+        autocompletion=complete.choices(*MOVE_STATUSES),
     ),
     limit: int = paging.limit_option(50, "moves"),
     everything: bool = paging.ALL,
@@ -114,7 +145,10 @@ def _breakdown(b: dict[str, Any]) -> None:
     output.console().print(table)
 
 
-@app.command()
+@app.command(
+    examples=["caseyos queue explain 7", "caseyos queue explain 7 --json"],
+    op="queue.explain",
+)
 def explain(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
     """The APS breakdown of a move: each component, its weight and why."""
     result = output.call("queue.explain", {"id": move_id})
@@ -126,7 +160,10 @@ def explain(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
     _breakdown(result["breakdown"])
 
 
-@app.command()
+@app.command(
+    examples=["caseyos queue show 7", "caseyos queue show 7 --json"],
+    op="queue.show",
+)
 def show(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
     """One move: why now, score, the signals behind it and its history."""
     from caseyos_cli import timefmt
@@ -181,27 +218,49 @@ def _changed(result: dict[str, Any], verb: str, as_json: bool) -> None:
     print(f"#{m['id']} {verb}: {m['title']}")
 
 
-@app.command()
-def accept(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
+@app.command(
+    examples=["caseyos queue accept 7", "caseyos queue accept 7 --json"],
+    op="queue.accept",
+)
+def accept(move_id: int = move_id("pending", "failed"), as_json: bool = JSON) -> None:
     """Accept a move: you will do it."""
     _changed(output.call("queue.accept", {"id": move_id}), "accepted", as_json)
 
 
-@app.command()
+@app.command(
+    examples=[
+        "caseyos queue dismiss 7",
+        "caseyos queue dismiss 7 --reason 'not a fit'",
+    ],
+    op="queue.dismiss",
+)
 def dismiss(
-    move_id: int = MOVE_ID,
-    reason: str = typer.Option(None, "--reason", "-r", help="Why it is not worth doing."),
+    move_id: int = move_id("pending", "failed"),
+    reason: str = typer.Option(
+        None, "--reason", "-r", metavar="TEXT", help="Why it is not worth doing."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Dismiss a move (it will not come back for the same fact)."""
     _changed(output.call("queue.dismiss", {"id": move_id, "reason": reason}), "dismissed", as_json)
 
 
-@app.command()
+@app.command(
+    examples=[
+        "caseyos queue snooze 7 --until 'mon 9am'",
+        "caseyos queue snooze 7 -u 'in 2h'",
+        "caseyos queue snooze 7 --until 2026-12-01 --json",
+    ],
+    op="queue.snooze",
+)
 def snooze(
-    move_id: int = MOVE_ID,
+    move_id: int = move_id("pending", "accepted"),
     until: str = typer.Option(
-        ..., "--until", "-u", help="'mon 9am', 'tomorrow', 'in 2h', '2026-12-01 14:00'."
+        ...,
+        "--until",
+        "-u",
+        metavar="WHEN",
+        help="When it comes back: 'mon 9am', 'tomorrow', 'in 2h', '2026-12-01 14:00'.",
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -217,18 +276,34 @@ def snooze(
     print(f"#{m['id']} snoozed until {timefmt.local(m['snoozed_until'], tz)}: {m['title']}")
 
 
-@app.command()
-def done(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
+@app.command(
+    examples=["caseyos queue done 7", "caseyos queue done 7 --json"],
+    op="queue.done",
+)
+def done(move_id: int = move_id("pending", "accepted", "failed"), as_json: bool = JSON) -> None:
     """Mark a move done."""
     _changed(output.call("queue.done", {"id": move_id}), "done", as_json)
 
 
-@app.command()
+@app.command(
+    examples=[
+        "caseyos queue add 'Call Dana about renewal'",
+        "caseyos queue add 'Send the proposal' --contact dana@acme-robotics.example \\\n"
+        "    --due 'fri 3pm' --why 'she asked for it by Friday'",
+    ],
+    op="queue.add",
+)
 def add(
-    title: str = typer.Argument(..., help="What to do, e.g. 'Call Dana about renewal'."),
-    contact: str = typer.Option(None, "--contact", "-c", help="The contact's email."),
-    due: str = typer.Option("today", "--due", "-d", help="'tomorrow', 'fri 3pm', ..."),
-    why: str = typer.Option(None, "--why", help="Why now, in your words."),
+    title: str = typer.Argument(
+        ..., metavar="TITLE", help="What to do, e.g. 'Call Dana about renewal'."
+    ),
+    contact: str = typer.Option(
+        None, "--contact", "-c", metavar="EMAIL", help="The contact's email address."
+    ),
+    due: str = typer.Option(
+        "today", "--due", "-d", metavar="WHEN", help="When: 'tomorrow', 'fri 3pm', ..."
+    ),
+    why: str = typer.Option(None, "--why", metavar="TEXT", help="Why now, in your words."),
     as_json: bool = JSON,
 ) -> None:
     """Add a move by hand."""
@@ -236,7 +311,10 @@ def add(
     _changed(result, "added", as_json)
 
 
-@app.command()
+@app.command(
+    examples=["caseyos queue stats", "caseyos queue stats --json"],
+    op="queue.stats",
+)
 def stats(as_json: bool = JSON) -> None:
     """Counts by status and by agent, with acceptance rates."""
     result = output.call("queue.stats", {})

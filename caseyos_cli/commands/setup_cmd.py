@@ -8,7 +8,18 @@ from typing import Any
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import cli, complete, output
+
+JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field names).")
+IMPORT_KINDS = (
+    "contacts_csv",
+    "companies_csv",
+    "deals_csv",
+    "tasks_csv",
+    "notes_csv",
+    "mbox",
+    "ics",
+)
 
 
 def _ask(what: str, flag: str, default: str | None = None) -> str:
@@ -44,19 +55,29 @@ def _operator_params(
 
 
 def init(
-    name: str = typer.Option(None, "--name", help="Your name."),
-    email: list[str] = typer.Option([], "--email", help="An address you send from (repeat)."),
+    name: str = typer.Option(None, "--name", metavar="NAME", help="Your name."),
+    email: list[str] = typer.Option(
+        [], "--email", metavar="EMAIL", help="An address you send from (repeat)."
+    ),
     internal_domain: list[str] = typer.Option(
         [],
         "--internal-domain",
+        metavar="DOMAIN",
         help="Your company's mail domain (repeat); default: the domains of your addresses.",
     ),
     timezone: str = typer.Option(
-        None, "--timezone", help="IANA zone, e.g. Europe/Berlin; default: this machine's."
+        None,
+        "--timezone",
+        metavar="ZONE",
+        help="IANA zone, e.g. Europe/Berlin; default: this machine's.",
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = JSON,
 ) -> None:
-    """Set who you are (name, addresses, internal domains, time zone) and use your workspace."""
+    """Set who you are and switch to your own workspace.
+
+    Your name, the addresses you send from, your company's mail domains and your time
+    zone; at a terminal, what you leave out is asked for.
+    """
     if not name:
         name = _ask("Your name", "--name")
     if not email:
@@ -81,9 +102,13 @@ def init(
 
 def demo(
     reset: bool = typer.Option(False, "--reset", help="Delete the demo and rebuild it."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = JSON,
 ) -> None:
-    """Switch to the demo workspace (built from bundled data, dated relative to today)."""
+    """Switch to the demo workspace, built from bundled data.
+
+    Its dates are relative to today; it is rebuilt when the date changes. Your own data
+    stays in the workspace 'main'.
+    """
     from caseyos_cli import jobwatch
 
     result, job = jobwatch.start_and_follow(
@@ -109,24 +134,43 @@ def demo(
 
 def import_(
     path: Path = typer.Argument(
-        ..., help="contacts/companies/deals CSV (HubSpot export), mail.mbox or calendar.ics."
+        ...,
+        metavar="FILE",
+        help="contacts/companies/deals CSV (HubSpot export), mail.mbox or calendar.ics.",
     ),
     kind: str = typer.Option(
         None,
         "--kind",
+        metavar="KIND",
         help="contacts_csv, companies_csv, deals_csv, tasks_csv, notes_csv, mbox or ics "
         "(detected if left out).",
+        autocompletion=complete.choices(*IMPORT_KINDS),
     ),
-    name: str = typer.Option(None, "--name", help="Your name (if `caseyos init` was not run)."),
-    email: list[str] = typer.Option([], "--email", help="Your address (repeat)."),
-    internal_domain: list[str] = typer.Option([], "--internal-domain"),
-    timezone: str = typer.Option(None, "--timezone"),
+    name: str = typer.Option(
+        None, "--name", metavar="NAME", help="Your name (if `caseyos init` was not run)."
+    ),
+    email: list[str] = typer.Option(
+        [], "--email", metavar="EMAIL", help="Your address (repeat; with --name)."
+    ),
+    internal_domain: list[str] = typer.Option(
+        [],
+        "--internal-domain",
+        metavar="DOMAIN",
+        help="Your company's mail domain (repeat; with --name and --email); "
+        "default: the domains of your addresses.",
+    ),
+    timezone: str = typer.Option(
+        None,
+        "--timezone",
+        metavar="ZONE",
+        help="Your IANA zone (with --name and --email); default: this machine's.",
+    ),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Print the job id and return; the import goes on."
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = JSON,
 ) -> None:
-    """Import a file into your own workspace (the demo is never touched).
+    """Import a file into your own workspace (never the demo).
 
     Large files import as a job with a progress bar; Ctrl-C stops watching, not the job.
     """
@@ -171,7 +215,26 @@ def import_(
     output.note(output.wrap(started["demo_note"]))
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(demo)
-    app.command("import")(import_)
+def register(app: cli.App) -> None:
+    app.command(
+        examples=[
+            "caseyos init",
+            "caseyos init --name 'Casey Morgan' --email casey@example.com \\\n"
+            "    --internal-domain example.com --timezone America/New_York",
+        ],
+        op="operator.init",
+        rich_help_panel=cli.SETUP,
+    )(init)
+    app.command(
+        examples=["caseyos demo", "caseyos demo --reset"], op="demo.load", rich_help_panel=cli.SETUP
+    )(demo)
+    app.command(
+        "import",
+        examples=[
+            "caseyos import contacts.csv",
+            "caseyos import ~/Downloads/takeout/mail.mbox --no-wait",
+            "caseyos import export.csv --kind deals_csv --json",
+        ],
+        op="import.file",
+        rich_help_panel=cli.SETUP,
+    )(import_)

@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import typer
 
-from caseyos_cli import output, paging
+from caseyos_cli import cli, complete, output, paging
 
-app = typer.Typer(help="Signals: things that happened, with a time.", no_args_is_help=True)
+app = cli.App(help="Signals: things that happened, with a time.", panel=cli.WORK)
 
 JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
-SINCE = typer.Option("7d", "--since", help="How far back: 7d, 24h, yesterday, a date.")
+SINCE = typer.Option(
+    "7d", "--since", metavar="WHEN", help="How far back: 7d, 24h, yesterday, a date."
+)
 
 
-@app.command("list")
+@app.command(
+    "list",
+    examples=[
+        "caseyos signals list",
+        "caseyos signals list --since 24h --kind email.replied",
+        "caseyos signals list --since 2026-11-01 -n 500 --json",
+    ],
+    op="signals.list",
+)
 def list_(
     since: str = SINCE,
-    kind: str = typer.Option(None, "--kind", "-k", help="Only this kind, e.g. email.replied."),
+    kind: str = typer.Option(
+        None,
+        "--kind",
+        "-k",
+        metavar="KIND",
+        help="Only this kind, e.g. email.replied.",
+        autocompletion=complete.signal_kinds,
+    ),
     limit: int = paging.limit_option(100, "signals"),
     everything: bool = paging.ALL,
     cursor: str | None = paging.CURSOR,
@@ -55,7 +72,10 @@ def list_(
     paging.say_if_cut(result, "signals", "signals")
 
 
-@app.command()
+@app.command(
+    examples=["caseyos signals stats", "caseyos signals stats --since 30d --json"],
+    op="signals.stats",
+)
 def stats(since: str = SINCE, as_json: bool = JSON) -> None:
     """Signal counts by kind and source."""
     result = output.call("signals.stats", {"since": since})

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from caseyos_cli import output
+from caseyos_cli import cli, complete, output
 
-app = typer.Typer(help="Workspaces: 'main' holds your data, 'demo' the demo.", no_args_is_help=True)
+app = cli.App(help="Workspaces: 'main' holds your data, 'demo' the demo.", panel=cli.SETUP)
 
 
-@app.command("list")
-def list_(as_json: bool = typer.Option(False, "--json")) -> None:
+@app.command(
+    "list",
+    examples=["caseyos workspace list", "caseyos workspace list --json"],
+    op="workspace.list",
+)
+def list_(
+    as_json: bool = typer.Option(
+        False, "--json", help="Print JSON for scripts (stable field names)."
+    ),
+) -> None:
     """The workspaces on this machine; * marks the active one."""
     result = output.call("workspace.list", {})
     if as_json:
@@ -20,8 +28,18 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
         print(f"{'*' if w['active'] else ' '} {w['name']:<8} {w['path']}")
 
 
-@app.command()
-def use(name: str = typer.Argument(..., help="main or demo.")) -> None:
+@app.command(
+    examples=["caseyos workspace use main", "caseyos workspace use demo"],
+    op="workspace.use",
+)
+def use(
+    name: str = typer.Argument(
+        ...,
+        metavar="NAME",
+        help="The workspace: main (your data) or demo.",
+        autocompletion=complete.workspaces,
+    ),
+) -> None:
     """Make a workspace the active one."""
     output.call("workspace.use", {"name": name})
     print(f"Active workspace: {name}")
