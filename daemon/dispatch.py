@@ -13,6 +13,7 @@ from daemon.protocol import ErrorCode
 from daemon.registry import REGISTRY, Operation
 from daemon.state import DaemonState
 from daemon.unit_of_work import publish, unit_of_work
+from daemon.wire import jsonable
 from daemon.workspaces import MAIN
 
 
@@ -59,7 +60,7 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
     if not op.needs_session:
         result = await op.handler(ctx, params)
         publish(state.bus, ctx.events)
-        return result.model_dump(mode="json")
+        return jsonable(result)
     # A workspace being built (the demo) is answered once it is whole, not half-written.
     await state.jobs.until_built(workspace)
     if op.effect == "read":
@@ -72,4 +73,4 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
             ctx.events = uow.events
             result = await op.handler(ctx, params)
     ctx._session = None
-    return result.model_dump(mode="json")
+    return jsonable(result)
