@@ -170,13 +170,17 @@ def _log_tail(lines: int = 8) -> str:
     return "\n".join("    " + line for line in text[-lines:])
 
 
-def connect(autostart: bool = True) -> Client:
-    """Connect to the daemon, starting one (once, under a lock) when none answers."""
+def connect(autostart: bool = True, *, asked: bool = False) -> Client:
+    """Connect to the daemon, starting one (once, under a lock) when none answers.
+
+    CASEYOS_NO_AUTOSTART stops commands from starting it on their own; `asked` is for
+    `caseyos daemon start`, where starting it is the whole point.
+    """
     path = paths.socket_path()
     try:
         return Client.connect(path)
     except DaemonUnreachable:
-        if not autostart or autostart_disabled():
+        if not autostart or (autostart_disabled() and not asked):
             raise
         if path.exists() and path.lstat().st_uid != os.getuid():
             raise

@@ -92,11 +92,12 @@ def start_and_follow(
     label: str,
     wait: bool = True,
     job_of: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda r: r.get("job"),
+    flags: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Call `op`, which may start a job; follow the job to its end when `wait`.
 
     Returns the operation's result and the job as it ended (None when no job was started,
-    or when not waiting).
+    or when not waiting). `flags` is as for `output.call`.
     """
     from caseyos_cli.client import DaemonUnreachable, ProtocolMismatch, connect
 
@@ -109,7 +110,7 @@ def start_and_follow(
     try:
         if watcher is not None:
             watcher.subscribe()
-        result = output.call(op, params)
+        result = output.call(op, params, flags=flags)
         job = job_of(result)
         if job is None or watcher is None:
             return result, None

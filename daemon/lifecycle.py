@@ -16,6 +16,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -193,7 +194,10 @@ async def serve(foreground: bool = True) -> int:
     load_operations()
     clock = Clock.from_env()
     state = DaemonState(
-        clock=clock, workspaces=WorkspaceManager(), version=__version__, started_at=clock.now()
+        clock=clock,
+        workspaces=WorkspaceManager(),
+        version=__version__,
+        started_at=datetime.now(UTC),
     )
     state.workspaces.on_open = interrupted_jobs_marker(state)
     await open_active_workspace(state)

@@ -16,23 +16,26 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         output.print_json(result)
         return
+    from caseyos_cli import style
+
     for a in result["agents"]:
-        state = "on " if a["enabled"] else "off"
-        print(f"{state} {a['name']:<14} {a['description']}")
-        print(f"    consumes: {', '.join(a['consumes'])}")
+        state = style.paint("on " if a["enabled"] else "off", "on" if a["enabled"] else "off")
+        print(f"{state} {style.paint(a['name'], 'title')}")
+        print(output.wrap(a["description"], indent="    ", first="    "))
+        print(output.wrap(f"consumes: {', '.join(a['consumes'])}", indent=" " * 14, first="    "))
 
 
 @app.command()
 def enable(name: str = typer.Argument(..., help="The agent's name.")) -> None:
     """Turn an agent on."""
-    output.call("agents.configure", {"name": name, "enabled": True})
+    output.call("agents.configure", {"name": name, "enabled": True}, flags={"name": "NAME"})
     print(f"{name} is on.")
 
 
 @app.command()
 def disable(name: str = typer.Argument(..., help="The agent's name.")) -> None:
     """Turn an agent off; its open moves stay, it proposes no new ones."""
-    output.call("agents.configure", {"name": name, "enabled": False})
+    output.call("agents.configure", {"name": name, "enabled": False}, flags={"name": "NAME"})
     print(f"{name} is off.")
 
 
@@ -49,7 +52,9 @@ def run(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     r = job["result"]["report"]
     print(
-        f"{r['signals']} new signals ({r['detected']} from the clock): {r['proposed']} moves "
-        f"proposed, {r['updated']} refreshed, {r['resolved']} resolved, {r['woken']} woken, "
-        f"{r['expired']} expired."
+        output.wrap(
+            f"{output.plural(r['signals'], 'new signal')} ({r['detected']:,} from the clock): "
+            f"{output.plural(r['proposed'], 'move')} proposed, {r['updated']:,} refreshed, "
+            f"{r['resolved']:,} resolved, {r['woken']:,} woken, {r['expired']:,} expired."
+        )
     )

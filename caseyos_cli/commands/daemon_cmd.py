@@ -31,44 +31,55 @@ def _status(autostart: bool = False) -> dict[str, Any] | None:
 
 
 def _uptime(s: dict[str, Any]) -> str:
+    """Elapsed time since the daemon started; never the pinned clock (CASEYOS_NOW)."""
     from datetime import UTC, datetime
 
-    started = datetime.fromisoformat(s["started_at"])
-    secs = max(0, int((datetime.now(UTC) - started).total_seconds()))
-    if secs < 120:
-        return f"{secs}s"
-    if secs < 7200:
-        return f"{secs // 60}m"
-    return f"{secs // 3600}h"
+    from caseyos_cli import timefmt
+
+    if "uptime_seconds" in s:
+        return timefmt.duration(s["uptime_seconds"])
+    # An older daemon only says when it started.
+    started = timefmt.parse(s.get("started_at"))
+    return timefmt.duration((datetime.now(UTC) - started).total_seconds()) if started else "?"
 
 
 def short_status() -> None:
     """What `caseyos` alone prints."""
     from caseyos_cli import timefmt
+    from caseyos_cli.client import autostart_disabled
 
     s = _status()
     if s is None:
-        print(f"daemon:    not running (socket {paths.socket_path()})")
-        print("           any command starts it; or `caseyos daemon start`")
+        print(output.wrap(f"daemon:    not running (socket {paths.socket_path()})", " " * 11))
+        if autostart_disabled():
+            print("           CASEYOS_NO_AUTOSTART is set, so commands will not start it;")
+            print("           start it with `caseyos daemon start`")
+        else:
+            print("           the next command starts it; or `caseyos daemon start`")
         return
     tz, now = s["timezone"], s["now"]
     print(f"daemon:    running, pid {s['pid']}, up {_uptime(s)}, version {s['version']}")
-    demo = " (demo data; `caseyos init` sets up your own)" if s["workspace"] == "demo" else ""
-    print(f"workspace: {s['workspace']}{demo}")
-    print(f"today:     {s['due_today']} moves due (`caseyos queue today`)")
+    print(f"workspace: {s['workspace']}")
+    if s["workspace"] == "demo":
+        print("           (demo data; `caseyos init` sets up your own)")
+    due = output.plural(s["due_today"], "move")
+    print(f"today:     {due} due (`caseyos queue today`)")
     last = s["last_import_at"]
     print(
-        f"last sync: {'never' if not last else timefmt.rel(last, now, tz)}"
-        f"; last signal {timefmt.rel(s['last_signal_at'], now, tz)}"
+        f"last sync: {'never' if not last else timefmt.when(last, now, tz)}"
+        f"; last signal {timefmt.when(s['last_signal_at'], now, tz)}"
     )
     for job in s.get("jobs_running", []):
         done = f"{job['done']:,}" + (f"/{job['total']:,}" if job["total"] else "")
-        print(f"job:       {job['id']} {job['title']}: {job['phase']} {done}")
+        text = f"{job['id']} {job['title']}: {job['phase']} {done}"
+        print(output.wrap(f"job:       {text}", " " * 11))
 
 
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json")) -> None:
     """Whether the daemon runs, and how it is doing."""
+    from caseyos_cli import timefmt
+
     s = _status()
     if s is None:
         if as_json:
@@ -81,21 +92,33 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         output.print_json({"running": True, **s})
         return
-    print(
-        f"running   pid {s['pid']}, up {_uptime(s)}, version {s['version']}, "
-        f"protocol {s['protocol']}"
+    tz, now = s["timezone"], s["now"]
+
+    def line(label: str, text: str) -> None:
+        print(output.wrap(f"{label:<10}{text}", " " * 10))
+
+    line(
+        "running",
+        f"pid {s['pid']}, up {_uptime(s)}, version {s['version']}, protocol {s['protocol']}",
     )
-    print(f"socket    {s['socket']}")
-    print(f"workspace {s['workspace']} ({s['database']})")
-    print(f"clock     {s['now']}{' (pinned by CASEYOS_NOW)' if s['clock_pinned'] else ''}")
-    print(f"moves     {s['due_today']} due today, {s['pending']} pending")
+    line("socket", s["socket"])
+    line("workspace", s["workspace"])
+    line("database", s["database"])
+    pinned = ", pinned by CASEYOS_NOW" if s["clock_pinned"] else ""
+    line("clock", f"{timefmt.exact(now, now, tz)} ({tz}{pinned})")
+    line(
+        "moves",
+        f"{output.plural(s['due_today'], 'move')} due today, {s['pending']:,} pending",
+    )
     tick = s["last_tick"]
     if tick:
-        print(
-            f"last run  {tick.get('at', '-')}: {tick.get('signals', 0)} signals, "
-            f"{tick.get('proposed', 0)} proposed"
+        line(
+            "last run",
+            f"{timefmt.when(tick.get('at'), now, tz)}: "
+            f"{output.plural(tick.get('signals', 0), 'signal')}, "
+            f"{tick.get('proposed', 0):,} proposed",
         )
-    print(f"served    {s['requests_served']} requests")
+    line("served", output.plural(s["requests_served"], "request"))
 
 
 @app.command()
@@ -108,7 +131,7 @@ def start() -> None:
         print(f"already running (pid {before['pid']}) on {before['socket']}")
         return
     try:
-        with connect(autostart=True) as client:
+        with connect(autostart=True, asked=True) as client:
             pid = client.server.get("pid")
     except DaemonUnreachable as exc:
         output.fail(str(exc), output.UNREACHABLE, f"see {paths.log_file()}")

@@ -23,5 +23,5 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command()
 def use(name: str = typer.Argument(..., help="main or demo.")) -> None:
     """Make a workspace the active one."""
-    output.call("workspace.use", {"name": name})
+    output.call("workspace.use", {"name": name}, flags={"name": "NAME"})
     print(f"Active workspace: {name}")

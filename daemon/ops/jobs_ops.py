@@ -10,6 +10,7 @@ from daemon.errors import Conflict, NotFound
 from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, Params, operation
 from daemon.store.models import Job
+from daemon.vocabulary import JobStatus
 
 
 def _out(job: Job, workspace: str) -> JobOut:
@@ -22,7 +23,9 @@ def _out(job: Job, workspace: str) -> JobOut:
 
 
 class JobsParams(Params):
-    status: list[str] = Field(default_factory=list, description="Only jobs with these statuses.")
+    status: list[JobStatus] = Field(
+        default_factory=list, description="Only jobs with these statuses."
+    )
     limit: int = Field(20, ge=1, le=500, description="At most this many jobs, newest first.")
 
 

@@ -31,6 +31,7 @@ class MoveId(Params):
 class MoveResult(BaseModel):
     move: MoveOut
     timezone: str = Field("UTC", description="The operator's zone, for showing times.")
+    now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
 
 
 class TodayParams(Params):
@@ -75,6 +76,7 @@ class ListParams(Params):
 class ListResult(BaseModel):
     moves: list[MoveOut]
     timezone: str
+    now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
 
 
 @operation(
@@ -91,7 +93,7 @@ async def list_moves(ctx: OpContext, p: ListParams) -> ListResult:
         query = query.where(Move.status.in_(p.status))
     moves = (await ctx.session.scalars(query)).all()
     tz = await settings.timezone(ctx.session)
-    return ListResult(moves=await move_views(ctx.session, moves), timezone=str(tz))
+    return ListResult(moves=await move_views(ctx.session, moves), timezone=str(tz), now=ctx.now())
 
 
 class HistoryItem(BaseModel):
@@ -117,6 +119,7 @@ class ShowResult(BaseModel):
     history: list[HistoryItem]
     outcomes: list[OutcomeOut]
     timezone: str
+    now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
 
 
 @operation(
@@ -166,6 +169,7 @@ async def show(ctx: OpContext, p: MoveId) -> ShowResult:
             for o in outcomes
         ],
         timezone=str(await settings.timezone(s)),
+        now=ctx.now(),
     )
 
 
@@ -196,6 +200,7 @@ async def _change(ctx: OpContext, move_id: int, to: str, reason: str | None) -> 
     return MoveResult(
         move=await move_view(ctx.session, move),
         timezone=str(await settings.timezone(ctx.session)),
+        now=ctx.now(),
     )
 
 
@@ -257,8 +262,14 @@ async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
     except TimeParseError as exc:
         raise InvalidParams(str(exc), field="until") from None
     if until <= now:
-        raise InvalidParams(f"until: {p.until!r} is not in the future", field="until")
-    result = await _change(ctx, p.id, queue.SNOOZED, f"snoozed until {until.isoformat()}")
+        when = "now" if until == now else "in the past"
+        raise InvalidParams(
+            f"{p.until!r} is {when}; snooze until a later time, e.g. 'tomorrow 9am'",
+            field="until",
+        )
+    local = until.astimezone(tz)
+    reason = f"snoozed until {local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    result = await _change(ctx, p.id, queue.SNOOZED, reason)
     queue.set_snooze(await queue.get(ctx.session, p.id), until)
     result.move.snoozed_until = until
     return result
@@ -350,7 +361,7 @@ async def add(ctx: OpContext, p: AddParams) -> MoveResult:
         s, "manual", proposal, now, await scoring_config(s), await load_learned(s, now)
     )
     ctx.emit("move.created", {"id": move.id, "workspace": ctx.workspace.name})
-    return MoveResult(move=await move_view(s, move), timezone=str(tz))
+    return MoveResult(move=await move_view(s, move), timezone=str(tz), now=now)
 
 
 class StatsParams(Params):
