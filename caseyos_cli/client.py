@@ -163,11 +163,19 @@ def spawn_daemon() -> subprocess.Popen[bytes]:
 
 
 def _log_tail(lines: int = 8) -> str:
+    """The log's last records, indented, for a start-up that failed."""
+    from daemon.logfmt import parse
+
     try:
         text = paths.log_file().read_text(errors="replace").splitlines()
     except OSError:
         return "(no log)"
-    return "\n".join("    " + line for line in text[-lines:])
+    shown = []
+    for line in text[-lines:]:
+        record = parse(line)
+        head = f"{record['level']} {record['logger']}: " if record["level"] else ""
+        shown += [f"    {part}" for part in (head + record["message"]).splitlines()]
+    return "\n".join(shown)
 
 
 def connect(autostart: bool = True, *, asked: bool = False) -> Client:

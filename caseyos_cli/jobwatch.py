@@ -36,8 +36,9 @@ class _Plain:
         if job["phase"] == self.phase and now - self.shown < PLAIN_EVERY:
             return
         self.phase, self.shown = job["phase"], now
-        total = f"/{job['total']:,}" if job.get("total") else ""
-        output.note(f"{self.label}: {job['phase'] or job['status']} {job['done']:,}{total}")
+        count = f"{job['done']:,}" + (f"/{job['total']:,}" if job.get("total") else "")
+        shown = f" {count}" if job["done"] or job.get("total") else ""
+        output.note(f"{self.label}: {job['phase'] or job['status']}{shown}")
 
     def close(self) -> None:
         pass

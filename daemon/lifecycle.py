@@ -36,21 +36,27 @@ class StartupError(Exception):
 
 
 def setup_logging(foreground: bool) -> None:
+    """The log file in JSON lines (daemon/logfmt.py: `caseyos daemon logs` renders it), and
+    text on stderr too when running in the foreground at a terminal."""
+    from daemon.logfmt import JsonLines
+
     logfile = paths.log_file()
     logfile.parent.mkdir(parents=True, exist_ok=True)
     handler: logging.Handler = logging.handlers.RotatingFileHandler(
-        logfile, maxBytes=2_000_000, backupCount=3
+        logfile, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handler.setFormatter(fmt)
+    handler.setFormatter(JsonLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     if foreground and sys.stderr.isatty():
         console = logging.StreamHandler()
-        console.setFormatter(fmt)
+        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(console)
     root.setLevel(os.environ.get("CASEYOS_LOG_LEVEL", "INFO").upper())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Every start it lists its plugins and describes the database; what a migration did is
+    # logged by the workspace that ran it ("migrated workspace main to 0006").
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # Its debug log is every statement with every parameter: far too much, even for debugging.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
@@ -265,6 +271,17 @@ def main(foreground: bool = True) -> int:
     try:
         return asyncio.run(serve(foreground))
     except StartupError as exc:
+        import shutil
+        import textwrap
+
         log.error("%s", exc)
-        print(f"caseyos daemon: {exc}", file=sys.stderr)
+        width = max(40, shutil.get_terminal_size((80, 24)).columns)
+        text = textwrap.fill(
+            f"caseyos daemon: {exc}",
+            width=width,
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        print(text, file=sys.stderr)
         return 1

@@ -182,31 +182,98 @@ def restart() -> None:
     start()
 
 
+LEVEL_ROLES = {"DEBUG": "muted", "WARNING": "warning", "ERROR": "error", "CRITICAL": "error"}
+
+
+def render_log_record(record: dict[str, Any], now: Any, tz: Any) -> str:
+    """A log record for people: local time, level, logger and message, wrapped to the
+    width; a traceback's lines indented below it."""
+    from caseyos_cli import style, timefmt
+
+    first, *rest = (record["message"] or "").split("\n")
+    if record["time"] is None:  # a line the process wrote itself, e.g. a crash
+        return output.wrap(record["message"] or "", indent="    ")
+    level = record["level"] or ""
+    stamp = timefmt.exact(record["time"], now, tz, seconds=True)
+    head = f"{stamp} {style.paint(f'{level:<7}', LEVEL_ROLES.get(level, ''))} "
+    lines = [output.wrap(f"{head}{record['logger']}: {first}", indent="    ")]
+    lines += [output.wrap(line.strip(), indent="      ", first="    ") for line in rest]
+    return "\n".join(lines)
+
+
+def _log_printer(as_json: bool) -> Any:
+    """A function that prints one line of the log file, as JSON or for people."""
+    import json
+    from datetime import UTC, datetime
+
+    from daemon.logfmt import parse
+
+    if as_json:
+        return lambda line: print(json.dumps(parse(line), ensure_ascii=False))
+    # Times in the operator's zone when a daemon is there to say which; this machine's
+    # otherwise (the log is read most when the daemon is not running).
+    status = _status()
+    zone = status["timezone"] if status else datetime.now().astimezone().tzinfo
+    return lambda line: print(render_log_record(parse(line), datetime.now(UTC), zone))
+
+
+def _follow(f: Any, path: Any, show: Any, pending: str = "") -> None:
+    """Print lines as they are written, across the log's rotation; Ctrl-C ends it.
+
+    `pending` is the start of a line that was still being written.
+    """
+    inode = os.fstat(f.fileno()).st_ino
+    try:
+        while True:
+            chunk = f.readline()
+            if chunk:
+                pending += chunk
+                if pending.endswith("\n"):
+                    show(pending)
+                    sys.stdout.flush()
+                    pending = ""
+                continue
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                st = None
+            if st is not None and (st.st_ino != inode or st.st_size < f.tell()):
+                # Rotated (or cut back): the rest of the old file was read above.
+                f.close()
+                f = open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
+                inode = os.fstat(f.fileno()).st_ino
+                continue
+            time.sleep(0.3)
+    except KeyboardInterrupt:
+        return
+    finally:
+        f.close()
+
+
 @app.command()
 def logs(
     lines: int = typer.Option(50, "--lines", "-n", min=1, help="How many lines."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object per line: time, level, logger, message."
+    ),
 ) -> None:
     """The daemon's log."""
     log = paths.log_file()
     if not log.exists():
         output.fail(f"no log yet at {log}", hint="the daemon writes it when it first starts")
-    with open(log, encoding="utf-8", errors="replace") as f:
-        for line in deque(f, maxlen=lines):
-            sys.stdout.write(line)
-        sys.stdout.flush()
-        if not follow:
-            return
-        try:
-            while True:
-                line = f.readline()
-                if line:
-                    sys.stdout.write(line)
-                    sys.stdout.flush()
-                else:
-                    time.sleep(0.3)
-        except KeyboardInterrupt:
-            return
+    show = _log_printer(as_json)
+    f = open(log, encoding="utf-8", errors="replace")  # noqa: SIM115 (followed below)
+    tail = deque(f, maxlen=lines)
+    # A line still being written is left for the follower to finish.
+    partial = tail.pop() if follow and tail and not tail[-1].endswith("\n") else ""
+    for line in tail:
+        show(line)
+    sys.stdout.flush()
+    if not follow:
+        f.close()
+        return
+    _follow(f, log, show, partial)
 
 
 @app.command()
