@@ -23,6 +23,7 @@ from typing import IO
 from daemon import __version__, paths
 from daemon.clock import Clock
 from daemon.state import DaemonState
+from daemon.vocabulary import plural
 from daemon.workspaces import OnOpen, Workspace, WorkspaceManager
 
 log = logging.getLogger("daemon")
@@ -133,7 +134,10 @@ def interrupted_jobs_marker(state: DaemonState) -> OnOpen:
         async with unit_of_work(ws, state.bus) as uow:
             stale = await jobs.mark_interrupted(uow.session, state.clock.now())
         if stale:
-            log.info("%d job(s) in %s were interrupted by the last shutdown", stale, ws.name)
+            was = "was" if stale == 1 else "were"
+            log.info(
+                "%s in %s %s interrupted by the last shutdown", plural(stale, "job"), ws.name, was
+            )
 
     return mark
 
