@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from caseyos_cli import output
+from caseyos_cli import output, style
 from daemon import protocol
 
 FINAL = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
@@ -62,7 +62,13 @@ class _Bar:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            # A live display needs the real stream (it redraws one line); styling follows the
+            # same rule as everything else: none under NO_COLOR.
+            console=Console(
+                stderr=True,
+                color_system="auto" if style.enabled(sys.stderr) else None,
+                highlight=False,
+            ),
             transient=True,
         )
         self.label = label
