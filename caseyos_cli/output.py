@@ -174,6 +174,11 @@ class _TrimmedLines(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
+        # Rich flushes after each print, which ends with a newline; anything else (a print
+        # with end="") goes out as it is.
+        if self.pending:
+            self.target.write(self.pending)
+            self.pending = ""
         self.target.flush()
 
     def isatty(self) -> bool:

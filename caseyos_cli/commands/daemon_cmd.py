@@ -197,7 +197,8 @@ def render_log_record(record: dict[str, Any], now: Any, tz: Any) -> str:
     stamp = timefmt.exact(record["time"], now, tz, seconds=True)
     head = f"{stamp} {style.paint(f'{level:<7}', LEVEL_ROLES.get(level, ''))} "
     lines = [output.wrap(f"{head}{record['logger']}: {first}", indent="    ")]
-    lines += [output.wrap(line.strip(), indent="      ", first="    ") for line in rest]
+    # A traceback keeps its own indentation, under the record's.
+    lines += [output.wrap(line.rstrip(), indent="      ", first="    ") for line in rest]
     return "\n".join(lines)
 
 

@@ -83,7 +83,7 @@ def test_logs_read_the_text_lines_of_earlier_versions_and_stray_output(
     )
     assert human[1] == "Traceback (most recent call last):"
     assert human[2].endswith("ERROR   daemon: scheduled tick failed")
-    assert human[3:] == ["    Traceback (most recent call last):", "    boom"]
+    assert human[3:] == ["    Traceback (most recent call last):", "      boom"]
 
 
 def test_logs_follow_prints_new_records(blank_daemon: DaemonProcess) -> None:
