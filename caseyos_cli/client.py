@@ -219,10 +219,7 @@ def _quote(raw: bytes) -> str:
 
 
 def _not_ours(path: Path, what: str) -> str:
-    return (
-        f"{path} is not a CaseyOS daemon ({what}); "
-        "point CASEYOS_SOCKET at the daemon's socket or unset it"
-    )
+    return f"{path} is not a CaseyOS daemon ({what}); check CASEYOS_SOCKET"
 
 
 def autostart_disabled() -> bool:
@@ -245,20 +242,32 @@ def spawn_daemon() -> subprocess.Popen[bytes]:
 
 
 def _log_tail(lines: int = 8) -> str:
+    """The log's last records, indented, for a start-up that failed."""
+    from daemon.logfmt import parse
+
     try:
         text = paths.log_file().read_text(errors="replace").splitlines()
     except OSError:
         return "(no log)"
-    return "\n".join("    " + line for line in text[-lines:])
+    shown = []
+    for line in text[-lines:]:
+        record = parse(line)
+        head = f"{record['level']} {record['logger']}: " if record["level"] else ""
+        shown += [f"    {part}" for part in (head + record["message"]).splitlines()]
+    return "\n".join(shown)
 
 
-def connect(autostart: bool = True) -> Client:
-    """Connect to the daemon, starting one (once, under a lock) when none answers."""
+def connect(autostart: bool = True, *, asked: bool = False) -> Client:
+    """Connect to the daemon, starting one (once, under a lock) when none answers.
+
+    CASEYOS_NO_AUTOSTART stops commands from starting it on their own; `asked` is for
+    `caseyos daemon start`, where starting it is the whole point.
+    """
     path = paths.socket_path()
     try:
         return Client.connect(path)
     except DaemonUnreachable:
-        if not autostart or autostart_disabled():
+        if not autostart or (autostart_disabled() and not asked):
             raise
         if path.exists() and path.lstat().st_uid != os.getuid():
             raise

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from caseyos_cli import output
+from caseyos_cli import output, style
 from daemon import protocol
 
 FINAL = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
@@ -36,8 +36,9 @@ class _Plain:
         if job["phase"] == self.phase and now - self.shown < PLAIN_EVERY:
             return
         self.phase, self.shown = job["phase"], now
-        total = f"/{job['total']:,}" if job.get("total") else ""
-        output.note(f"{self.label}: {job['phase'] or job['status']} {job['done']:,}{total}")
+        count = f"{job['done']:,}" + (f"/{job['total']:,}" if job.get("total") else "")
+        shown = f" {count}" if job["done"] or job.get("total") else ""
+        output.note(f"{self.label}: {job['phase'] or job['status']}{shown}")
 
     def close(self) -> None:
         pass
@@ -61,7 +62,13 @@ class _Bar:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            # A live display needs the real stream (it redraws one line); styling follows the
+            # same rule as everything else: none under NO_COLOR.
+            console=Console(
+                stderr=True,
+                color_system="auto" if style.enabled(sys.stderr) else None,
+                highlight=False,
+            ),
             transient=True,
         )
         self.label = label
@@ -92,11 +99,12 @@ def start_and_follow(
     label: str,
     wait: bool = True,
     job_of: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda r: r.get("job"),
+    flags: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Call `op`, which may start a job; follow the job to its end when `wait`.
 
     Returns the operation's result and the job as it ended (None when no job was started,
-    or when not waiting).
+    or when not waiting). `flags` is as for `output.call`.
     """
     from caseyos_cli.client import DaemonUnreachable, ProtocolMismatch, connect
 
@@ -109,7 +117,7 @@ def start_and_follow(
     try:
         if watcher is not None:
             watcher.subscribe()
-        result = output.call(op, params)
+        result = output.call(op, params, flags=flags)
         job = job_of(result)
         if job is None or watcher is None:
             return result, None

@@ -25,6 +25,12 @@ NOUNS = {
     "agents": "agents_cmd",
     "api": "api_cmd",
     "jobs": "jobs_cmd",
+    "contacts": "contacts_cmd",
+    "companies": "companies_cmd",
+    "deals": "deals_cmd",
+    "tasks": "tasks_cmd",
+    "meetings": "meetings_cmd",
+    "threads": "threads_cmd",
     "completion": "completion_cmd",
 }
 TOP_LEVEL = ("init", "demo", "import")
@@ -143,5 +149,7 @@ def run(argv: list[str] | None = None) -> None:
 
         if not isinstance(exc, ProtocolMismatch):
             raise
-        print(f"caseyos: {exc}", file=sys.stderr)
-        raise SystemExit(6) from None
+        from caseyos_cli import output
+
+        print(output.wrap(f"caseyos: {exc}", indent="  "), file=sys.stderr)
+        raise SystemExit(output.PROTOCOL) from None

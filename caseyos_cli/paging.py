@@ -51,18 +51,21 @@ def fetch(
     limit: int,
     everything: bool = False,
     cursor: str | None = None,
+    flags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Call a list operation for as many pages as `limit` (or `everything`) asks.
 
     The result is the first page's, with `key` holding every row fetched, and `total` and
-    `next_cursor` describing what is left, as a script reading --json expects.
+    `next_cursor` describing what is left, as a script reading --json expects. `flags`
+    names the command's options for the daemon's params in error messages.
     """
+    named = {"limit": "--limit", "cursor": "--cursor", **(flags or {})}
     want = None if everything else limit
     rows: list[Any] = []
     first: dict[str, Any] | None = None
     while True:
         size = PAGE_MAX if want is None else min(PAGE_MAX, want - len(rows))
-        page = output.call(op, {**params, "limit": size, "cursor": cursor})
+        page = output.call(op, {**params, "limit": size, "cursor": cursor}, flags=named)
         first = first or page
         rows += page[key]
         cursor = page["next_cursor"]

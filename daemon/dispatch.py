@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from daemon.context import OpContext
 from daemon.errors import InvalidParams, OperationError
@@ -13,6 +15,8 @@ from daemon.protocol import ErrorCode
 from daemon.registry import REGISTRY, Operation
 from daemon.state import DaemonState
 from daemon.unit_of_work import publish, unit_of_work
+from daemon.vocabulary import plural
+from daemon.wire import jsonable
 from daemon.workspaces import MAIN
 
 
@@ -39,12 +43,68 @@ def validate(op: Operation, raw: Any) -> Any:
     try:
         return op.params.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "params"
-        msg = first["msg"]
-        if first["type"] == "extra_forbidden":
-            msg = f"unknown parameter for {op.name}"
-        raise InvalidParams(f"{field}: {msg}", field=field) from None
+        field, message = explain(op, exc.errors()[0])
+        raise InvalidParams(message, field=field) from None
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _choices(expected: str) -> str:
+    """Pydantic's "'a', 'b' or 'c'" as "a, b or c"."""
+    return re.sub(r"'([^']*)'", r"\1", expected)
+
+
+def explain(op: Operation, error: ErrorDetails) -> tuple[str, str]:
+    """(field, message) for pydantic's first complaint, in words a person would use.
+
+    The message starts with the field's name, so a front end can put its own name for the
+    field there (the CLI shows `--status must be one of ...`).
+    """
+    field = ".".join(str(p) for p in error["loc"] if not isinstance(p, int)) or "params"
+    kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "extra_forbidden":
+        return field, f"{field} is not a parameter of {op.name}"
+    if kind == "missing":
+        return field, f"{field} is required"
+    if kind in ("literal_error", "enum"):
+        return field, f"{field} must be one of {_choices(ctx['expected'])}, not {given!r}"
+    if kind == "value_error":
+        return field, f"{field}: {ctx['error']}"
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return field, f"{field} must be {words} {_number(ctx[key])}, not {_number(given)}"
+    if kind == "string_too_short":
+        if ctx["min_length"] == 1:
+            return field, f"{field} must not be empty"
+        return field, f"{field} needs at least {plural(ctx['min_length'], 'character')}"
+    if kind == "string_too_long":
+        return field, f"{field} takes at most {plural(ctx['max_length'], 'character')}"
+    if kind == "too_short":
+        return field, f"{field} needs at least {plural(ctx['min_length'], 'value')}"
+    if kind == "too_long":
+        return field, f"{field} takes at most {plural(ctx['max_length'], 'value')}"
+    expected = {
+        "int": "a whole number",
+        "float": "a number",
+        "bool": "true or false",
+        "string": "text",
+        "list": "a list",
+        "dict": "an object",
+        "model": "an object",
+    }
+    for prefix, what in expected.items():
+        if kind.startswith(prefix + "_"):
+            return field, f"{field} must be {what}, not {given!r}"
+    msg = error["msg"]
+    return field, f"{field}: {msg[:1].lower()}{msg[1:]}"
 
 
 async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, Any]:
@@ -59,7 +119,7 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
     if not op.needs_session:
         result = await op.handler(ctx, params)
         publish(state.bus, ctx.events)
-        return result.model_dump(mode="json")
+        return jsonable(result)
     # A workspace being built (the demo) is answered once it is whole, not half-written.
     await state.jobs.until_built(workspace)
     if op.effect == "read":
@@ -72,4 +132,4 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
             ctx.events = uow.events
             result = await op.handler(ctx, params)
     ctx._session = None
-    return result.model_dump(mode="json")
+    return jsonable(result)

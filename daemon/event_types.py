@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from daemon.registry import check_fields_described, check_sentence
 from daemon.vocabulary import MoveStatus, OutcomeKind
+from daemon.wire import jsonable
 
 EVENT_NAME_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 
@@ -71,7 +72,7 @@ def validate(type_: str, data: dict[str, Any]) -> dict[str, Any]:
     if declared is None:
         raise InvalidEvent(f"event {type_!r} is not declared in daemon/event_types.py")
     try:
-        return declared.payload.model_validate(data).model_dump(mode="json")
+        return jsonable(declared.payload.model_validate(data))
     except ValidationError as exc:
         raise InvalidEvent(f"event {type_}: payload does not match its model: {exc}") from None
 

@@ -16,12 +16,14 @@ import stat
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from daemon import __version__, paths
 from daemon.clock import Clock
 from daemon.state import DaemonState
+from daemon.vocabulary import plural
 from daemon.workspaces import OnOpen, Workspace, WorkspaceManager
 
 log = logging.getLogger("daemon")
@@ -35,21 +37,27 @@ class StartupError(Exception):
 
 
 def setup_logging(foreground: bool) -> None:
+    """The log file in JSON lines (daemon/logfmt.py: `caseyos daemon logs` renders it), and
+    text on stderr too when running in the foreground at a terminal."""
+    from daemon.logfmt import JsonLines
+
     logfile = paths.log_file()
     logfile.parent.mkdir(parents=True, exist_ok=True)
     handler: logging.Handler = logging.handlers.RotatingFileHandler(
-        logfile, maxBytes=2_000_000, backupCount=3
+        logfile, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handler.setFormatter(fmt)
+    handler.setFormatter(JsonLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     if foreground and sys.stderr.isatty():
         console = logging.StreamHandler()
-        console.setFormatter(fmt)
+        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(console)
     root.setLevel(os.environ.get("CASEYOS_LOG_LEVEL", "INFO").upper())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Every start it lists its plugins and describes the database; what a migration did is
+    # logged by the workspace that ran it ("migrated workspace main to 0006").
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # Its debug log is every statement with every parameter: far too much, even for debugging.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
@@ -126,7 +134,10 @@ def interrupted_jobs_marker(state: DaemonState) -> OnOpen:
         async with unit_of_work(ws, state.bus) as uow:
             stale = await jobs.mark_interrupted(uow.session, state.clock.now())
         if stale:
-            log.info("%d job(s) in %s were interrupted by the last shutdown", stale, ws.name)
+            was = "was" if stale == 1 else "were"
+            log.info(
+                "%s in %s %s interrupted by the last shutdown", plural(stale, "job"), ws.name, was
+            )
 
     return mark
 
@@ -193,7 +204,10 @@ async def serve(foreground: bool = True) -> int:
     load_operations()
     clock = Clock.from_env()
     state = DaemonState(
-        clock=clock, workspaces=WorkspaceManager(), version=__version__, started_at=clock.now()
+        clock=clock,
+        workspaces=WorkspaceManager(),
+        version=__version__,
+        started_at=datetime.now(UTC),
     )
     state.workspaces.on_open = interrupted_jobs_marker(state)
     await open_active_workspace(state)
@@ -261,6 +275,17 @@ def main(foreground: bool = True) -> int:
     try:
         return asyncio.run(serve(foreground))
     except StartupError as exc:
+        import shutil
+        import textwrap
+
         log.error("%s", exc)
-        print(f"caseyos daemon: {exc}", file=sys.stderr)
+        width = max(40, shutil.get_terminal_size((80, 24)).columns)
+        text = textwrap.fill(
+            f"caseyos daemon: {exc}",
+            width=width,
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        print(text, file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ class DaemonState:
     clock: Clock
     workspaces: WorkspaceManager
     version: str
+    # The real time of the start, even under a pinned clock; uptime comes from `started`.
     started_at: datetime
     bus: EventBus = field(default_factory=EventBus)
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
@@ -31,6 +33,11 @@ class DaemonState:
     jobs: JobManager = field(init=False)
     # Scheduler passes running now: shutdown lets them end between chunks.
     ticks: set[asyncio.Task[None]] = field(default_factory=set)
+    # Monotonic: uptime is elapsed wall time, whatever CASEYOS_NOW pins the clock to.
+    started: float = field(default_factory=time.monotonic)
+
+    def uptime(self) -> float:
+        return time.monotonic() - self.started
 
     def __post_init__(self) -> None:
         from daemon.jobs import JobManager

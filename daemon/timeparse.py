@@ -1,4 +1,4 @@
-"""Turns what an operator types into instants, and instants back into short labels.
+"""Turns what an operator types into instants (showing them is caseyos_cli.timefmt's job).
 
 This is the only place that interprets human time. The daemon owns the one clock, so every
 function takes `now` (aware) and the operator's IANA zone as parameters and nothing here reads
@@ -25,7 +25,6 @@ __all__ = [
     "business_days_between",
     "end_of_day",
     "end_of_next_working_day",
-    "humanize",
     "parse_since",
     "parse_when",
     "start_of_day",
@@ -40,8 +39,6 @@ EVENING = time(20)
 MIDNIGHT = time(0)
 # Two years including one leap day; anything farther is far more likely a typo than a plan.
 MAX_AHEAD = timedelta(days=731)
-# Below this, "in 3h" reads faster than a clock time; above it the clock time is what matters.
-RELATIVE_AHEAD = timedelta(hours=6)
 # Long enough for any real input; stops pathological strings from costing anything.
 MAX_INPUT_CHARS = 64
 
@@ -64,8 +61,6 @@ _WEEKDAYS: dict[str, int] = {
     "sun": 6,
     "sunday": 6,
 }
-# Spelled out rather than strftime("%a"), which follows the process locale.
-_DAY_LABELS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _MINUTE = 60
 _HOUR = 60 * _MINUTE
@@ -117,6 +112,12 @@ class _Reject(Exception):
         self.reason = reason
 
 
+class _Refuse(_Reject):
+    """The text was understood, but the time it means is not allowed here: `reason` says
+    how it is wrong ("in the past"), and the message says so rather than "could not
+    understand"."""
+
+
 def _error(text: str, examples: tuple[str, ...], reason: str | None = None) -> TimeParseError:
     shown = text.strip()
     detail = f": {reason}" if reason else ""
@@ -124,6 +125,12 @@ def _error(text: str, examples: tuple[str, ...], reason: str | None = None) -> T
     return TimeParseError(
         f"could not understand {shown!r} as a time{detail}; try {tries}", text=shown
     )
+
+
+def _refused(text: str, examples: tuple[str, ...], reason: str) -> TimeParseError:
+    shown = text.strip()
+    tries = ", ".join(f"'{example}'" for example in examples)
+    return TimeParseError(f"{shown!r} is {reason}; try {tries}", text=shown)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -275,6 +282,9 @@ def _when(text: str, now: datetime, tz: ZoneInfo, default: time) -> datetime | N
 
     if text == "now":
         return now
+    # Words --since takes: understood, and always behind us.
+    if text == "yesterday" or (text.startswith("last ") and _weekday(text, "last ") is not None):
+        raise _Refuse("in the past")
     if text in ("today", "tonight"):
         # Once the hour has passed the operator still means "today", so the nearest honest
         # answer is now rather than rolling over to tomorrow.
@@ -294,10 +304,10 @@ def _when(text: str, now: datetime, tz: ZoneInfo, default: time) -> datetime | N
     if duration is not None:
         count, unit, _, ago = duration
         if ago:
-            raise _Reject("that is in the past")
+            raise _Refuse("in the past")
         # Checked before any arithmetic so a huge count is a clear message, not an overflow.
         if count * unit[0] > MAX_AHEAD.total_seconds():
-            raise _Reject("that is more than 2 years away")
+            raise _Refuse("more than 2 years away")
         return _shift(now, count, unit, tz)
 
     day = _parse_day(text, today)
@@ -310,6 +320,12 @@ def _when(text: str, now: datetime, tz: ZoneInfo, default: time) -> datetime | N
 def _since(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     _check_input(text)
     today = _local_today(now, tz)
+
+    # Words --until and --due take: understood, and always ahead of us.
+    if text in ("tomorrow", "tonight", "next week") or (
+        text.startswith("next ") and _weekday(text, "next ") is not None
+    ):
+        raise _Refuse("in the future")
 
     if text == "today":
         return _localize(today, MIDNIGHT, tz)
@@ -326,14 +342,14 @@ def _since(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
         instant = None if day is None else _localize(day, MIDNIGHT, tz)
     if instant is not None:
         if instant > now:
-            raise _Reject("that is in the future")
+            raise _Refuse("in the future")
         return instant
 
     duration = _parse_duration(text)
     if duration is not None:
         count, unit, ahead, _ = duration
         if ahead:
-            raise _Reject("that is in the future")
+            raise _Refuse("in the future")
         return _shift(now, -count, unit, tz)
 
     return None
@@ -358,14 +374,16 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, default_hour: int = 9)
     now = now.astimezone(UTC)
     try:
         result = _when(_normalize(text), now, tz, time(default_hour))
+    except _Refuse as exc:
+        raise _refused(text, WHEN_EXAMPLES, exc.reason) from None
     except _Reject as exc:
         raise _error(text, WHEN_EXAMPLES, exc.reason) from None
     except OverflowError:
-        raise _error(text, WHEN_EXAMPLES, "that is too far away") from None
+        raise _refused(text, WHEN_EXAMPLES, "too far away") from None
     if result is None:
         raise _error(text, WHEN_EXAMPLES)
     if abs(result - now) > MAX_AHEAD:
-        raise _error(text, WHEN_EXAMPLES, "that is more than 2 years away")
+        raise _refused(text, WHEN_EXAMPLES, "more than 2 years away")
     return result
 
 
@@ -380,10 +398,12 @@ def parse_since(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     now = now.astimezone(UTC)
     try:
         result = _since(_normalize(text), now, tz)
+    except _Refuse as exc:
+        raise _refused(text, SINCE_EXAMPLES, exc.reason) from None
     except _Reject as exc:
         raise _error(text, SINCE_EXAMPLES, exc.reason) from None
     except OverflowError:
-        raise _error(text, SINCE_EXAMPLES, "that is too far back") from None
+        raise _refused(text, SINCE_EXAMPLES, "too far back") from None
     if result is None:
         raise _error(text, SINCE_EXAMPLES)
     return result
@@ -473,42 +493,3 @@ def end_of_next_working_day(now: datetime, tz: ZoneInfo) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return _localize(day + timedelta(days=1), MIDNIGHT, tz)
-
-
-def humanize(instant: datetime, *, now: datetime, tz: ZoneInfo) -> str:
-    """A short label for a table cell, on a 24-hour clock in the operator's zone.
-
-    Within a minute either way: "now". Ahead: "in 45m", "in 5h" (under 6h), then "today
-    15:00", "tomorrow 09:00", "mon 09:00" (up to 6 local days ahead), then "2026-12-14".
-    Behind: "5m ago", "3h ago", "2d ago" (under 7 days), then the local date. Counts are
-    rounded down.
-    """
-    _require_aware(instant, "instant")
-    _require_aware(now, "now")
-    delta = instant - now
-    if abs(delta) < timedelta(minutes=1):
-        return "now"
-    local = instant.astimezone(tz)
-    if delta < timedelta(0):
-        # The past is read as "how stale is this", which an age answers better than a clock.
-        age = -delta
-        if age < timedelta(hours=1):
-            return f"{age // timedelta(minutes=1)}m ago"
-        if age < timedelta(days=1):
-            return f"{age // timedelta(hours=1)}h ago"
-        if age < timedelta(days=7):
-            return f"{age // timedelta(days=1)}d ago"
-        return local.date().isoformat()
-    if delta < timedelta(hours=1):
-        return f"in {delta // timedelta(minutes=1)}m"
-    if delta < RELATIVE_AHEAD:
-        return f"in {delta // timedelta(hours=1)}h"
-    days_ahead = (local.date() - _local_today(now, tz)).days
-    clock = local.strftime("%H:%M")
-    if days_ahead == 0:
-        return f"today {clock}"
-    if days_ahead == 1:
-        return f"tomorrow {clock}"
-    if days_ahead <= 6:
-        return f"{_DAY_LABELS[local.weekday()]} {clock}"
-    return local.date().isoformat()

@@ -146,7 +146,11 @@ class WorkspaceManager:
             path = self.db_path(name)
             url = database_url(path, shared=name == MAIN)
             writer = make_engine(url, pool_size=1, writer=True)
-            await migrate(writer)
+            before, after = await migrate(writer)
+            if before is None:
+                log.info("created workspace %s (schema %s)", name, after)
+            elif before != after:
+                log.info("migrated workspace %s from %s to %s", name, before, after)
             await refresh_statistics(writer)
             reader = make_engine(url)
             ws = Workspace(name, path, reader, writer, sessionmaker(reader), sessionmaker(writer))

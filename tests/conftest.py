@@ -141,3 +141,51 @@ def run_cli(
         input=input,
         timeout=120,
     )
+
+
+def run_cli_tty(
+    *args: str, env: dict[str, str] | None = None, columns: int = 80, timeout: float = 120
+) -> tuple[int, str]:
+    """Run the CLI on a pseudo-terminal `columns` wide, as a person at a terminal meets it.
+
+    Returns the exit code and everything written to stdout and stderr, with the terminal's
+    CR LF line ends turned back into LF.
+    """
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "caseyos_cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=env if env is not None else dict(os.environ),
+        close_fds=True,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([master], [], [], 0.5)[0]:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")

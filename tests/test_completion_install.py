@@ -61,11 +61,11 @@ def test_without_a_terminal_it_follows_shell_and_touches_no_rc_file(tmp_path: Pa
     assert script.read_text() == completions.script("zsh")
     assert not (tmp_path / ".bashrc").exists() and not (tmp_path / ".zshrc").exists()
     line = completions.target("zsh", env).rc_line
-    assert f"add this line to {tmp_path / '.zshrc'}:\n  {line}\n" in first.stdout
+    assert f"add this line to ~/.zshrc:\n  {line}\n" in first.stdout
 
     again = run([*CLI, "completion", "install"], env)
     assert again.returncode == 0, again.stderr
-    assert again.stdout == first.stdout.replace(f"Wrote {script}", f"Up to date: {script}")
+    assert again.stdout == first.stdout.replace("Wrote ~/", "Up to date: ~/")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".zfunc"]
 
 
@@ -75,8 +75,16 @@ def test_bash_script_goes_where_bash_completion_looks(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     script = tmp_path / ".local/share/bash-completion/completions/caseyos"
     assert script.read_text() == completions.script("bash")
-    assert f"  [ -r '{script}' ] && . '{script}'\n" in out.stdout
+    assert "  . ~/.local/share/bash-completion/completions/caseyos 2>/dev/null\n" in out.stdout
     assert not (tmp_path / ".bashrc").exists()
+
+
+def test_a_home_with_spaces_is_quoted(tmp_path: Path) -> None:
+    home = tmp_path / "my home"
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(tmp_path / "data dir")}
+    line = completions.target("bash", env).rc_line
+    assert line == f". '{tmp_path}/data dir/bash-completion/completions/caseyos' 2>/dev/null"
+    assert completions.tilde(home / ".zfunc", env) == "~/.zfunc"
 
 
 def test_fish_needs_no_rc_file(tmp_path: Path) -> None:
@@ -117,7 +125,7 @@ def test_a_bash_script_run_by_a_zsh_user_must_say_which_shell(tmp_path: Path) ->
     env = user_env(tmp_path, "/bin/zsh")
     # "; true" keeps bash from exec-ing caseyos, so bash stays its parent process.
     out = run([bash, "-c", f"'{caseyos}' completion install; true"], env)
-    assert "runs under bash; pass --shell zsh or --shell bash" in out.stderr
+    assert "runs under bash; pass --shell zsh or --shell bash" in " ".join(out.stderr.split())
     assert not list(tmp_path.iterdir())
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from daemon.store.engine import current_revision, head_revision, make_engine, migrate
-from tests.conftest import DaemonProcess
+from tests.conftest import DaemonProcess, run_cli
 
 
 async def test_database_from_first_migration_upgrades_without_loss(tmp_path: Path) -> None:
@@ -88,6 +89,11 @@ def test_daemon_upgrades_an_old_workspace_on_start(
     d = DaemonProcess(daemon_env).start()
     try:
         assert d.call("operator.show", {})["name"] == "Old Timer"
+        # The log says what the upgrade did, once, in the daemon's words.
+        log = [json.loads(r) for r in run_cli("daemon", "logs", "--json").stdout.splitlines()]
+        said = [r["message"] for r in log if r["logger"] == "daemon.workspaces"]
+        assert f"migrated workspace main from 0001 to {head_revision()}" in said
+        assert not [r for r in log if (r["logger"] or "").startswith("alembic")]
         moved = d.call("queue.add", {"title": "after upgrade"})["move"]
         assert d.call("queue.show", {"id": moved["id"]})["history"][0]["to_status"] == "pending"
     finally:

@@ -90,6 +90,19 @@ def test_deals_longer_in_stage_are_more_urgent() -> None:
 
     assert days(14)[0] < days(28)[0] < days(60)[0] <= 1.0
     assert days(28)[1] == "28 days in stage vs 14 normal"
+    assert days(1)[1] == "1 day in stage vs 14 normal"
+
+
+def test_a_follow_up_one_business_day_old_says_day() -> None:
+    inputs = {
+        "move_type": "follow_up",
+        "contact": None,
+        "deal": None,
+        # Tuesday 10:00 in New York, seen on Wednesday: one business day.
+        "urgency": {"basis": "follow_up", "since": "2026-11-24T15:00:00+00:00", "threshold": 3},
+    }
+    reason = score(inputs, NOW, CFG, NONE)[1]["components"]["urgency"]["reason"]
+    assert reason == "no answer for 1 business day (follow up after 3)"
 
 
 @pytest.mark.parametrize("basis", ["reply", "follow_up", "meeting", "due", "stage", None])

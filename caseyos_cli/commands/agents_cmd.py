@@ -22,10 +22,13 @@ def list_(as_json: bool = JSON) -> None:
     if as_json:
         output.print_json(result)
         return
+    from caseyos_cli import style
+
     for a in result["agents"]:
-        state = "on " if a["enabled"] else "off"
-        print(f"{state} {a['name']:<14} {a['description']}")
-        print(f"    consumes: {', '.join(a['consumes'])}")
+        state = style.paint("on " if a["enabled"] else "off", "on" if a["enabled"] else "off")
+        print(f"{state} {style.paint(a['name'], 'title')}")
+        print(output.wrap(a["description"], indent="    ", first="    "))
+        print(output.wrap(f"consumes: {', '.join(a['consumes'])}", indent=" " * 14, first="    "))
 
 
 AGENT = typer.Argument(
@@ -36,14 +39,14 @@ AGENT = typer.Argument(
 @app.command(examples=["caseyos agents enable deal_health"], op="agents.configure")
 def enable(name: str = AGENT) -> None:
     """Turn an agent on."""
-    output.call("agents.configure", {"name": name, "enabled": True})
+    output.call("agents.configure", {"name": name, "enabled": True}, flags={"name": "NAME"})
     print(f"{name} is on.")
 
 
 @app.command(examples=["caseyos agents disable meeting_prep"], op="agents.configure")
 def disable(name: str = AGENT) -> None:
     """Turn an agent off; its open moves stay, it proposes no new ones."""
-    output.call("agents.configure", {"name": name, "enabled": False})
+    output.call("agents.configure", {"name": name, "enabled": False}, flags={"name": "NAME"})
     print(f"{name} is off.")
 
 
@@ -60,7 +63,9 @@ def run(as_json: bool = JSON) -> None:
         return
     r = job["result"]["report"]
     print(
-        f"{r['signals']} new signals ({r['detected']} from the clock): {r['proposed']} moves "
-        f"proposed, {r['updated']} refreshed, {r['resolved']} resolved, {r['woken']} woken, "
-        f"{r['expired']} expired."
+        output.wrap(
+            f"{output.plural(r['signals'], 'new signal')} ({r['detected']:,} from the clock): "
+            f"{output.plural(r['proposed'], 'move')} proposed, {r['updated']:,} refreshed, "
+            f"{r['resolved']:,} resolved, {r['woken']:,} woken, {r['expired']:,} expired."
+        )
     )

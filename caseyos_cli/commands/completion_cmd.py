@@ -72,22 +72,24 @@ def install(shell: str | None = SHELL) -> None:
     from caseyos_cli import completions
 
     target = completions.target(_shell(shell), os.environ)
+    rc = completions.tilde(target.rc_file, os.environ) if target.rc_file else ""
     wrote = completions.write_script(target)
-    print(f"{'Wrote' if wrote else 'Up to date:'} {target.script}")
+    shown = completions.tilde(target.script, os.environ)
+    print(f"{'Wrote' if wrote else 'Up to date:'} {shown}")
     if target.rc_file is None or target.rc_line is None:
         print(f"{target.shell} loads it by itself; open a new shell to use it.")
         return
     if completions.rc_has_line(target):
-        print(f"{target.rc_file} already loads it; open a new shell to use it.")
+        print(f"{rc} already loads it; open a new shell to use it.")
         return
     if sys.stdin.isatty() and sys.stdout.isatty():
-        print(f"To load it in every new {target.shell}, {target.rc_file} needs this line:")
+        print(f"To load it in every new {target.shell}, {rc} needs this line:")
         print(f"  {target.rc_line}")
-        if typer.confirm(f"Add it to {target.rc_file}?", default=False):
+        if typer.confirm(f"Add it to {rc}?", default=False):
             completions.add_rc_line(target)
-            print(f"Added to {target.rc_file}; open a new shell to use it.")
+            print(f"Added to {rc}; open a new shell to use it.")
         else:
-            print(f"{target.rc_file} is unchanged; add the line yourself when you like.")
+            print(f"{rc} is unchanged; add the line yourself when you like.")
         return
-    print(f"To load it in every new {target.shell}, add this line to {target.rc_file}:")
+    print(f"To load it in every new {target.shell}, add this line to {rc}:")
     print(f"  {target.rc_line}")

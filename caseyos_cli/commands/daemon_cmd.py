@@ -29,39 +29,48 @@ def _status(autostart: bool = False) -> dict[str, Any] | None:
 
 
 def _uptime(s: dict[str, Any]) -> str:
+    """Elapsed time since the daemon started; never the pinned clock (CASEYOS_NOW)."""
     from datetime import UTC, datetime
 
-    started = datetime.fromisoformat(s["started_at"])
-    secs = max(0, int((datetime.now(UTC) - started).total_seconds()))
-    if secs < 120:
-        return f"{secs}s"
-    if secs < 7200:
-        return f"{secs // 60}m"
-    return f"{secs // 3600}h"
+    from caseyos_cli import timefmt
+
+    if "uptime_seconds" in s:
+        return timefmt.duration(s["uptime_seconds"])
+    # An older daemon only says when it started.
+    started = timefmt.parse(s.get("started_at"))
+    return timefmt.duration((datetime.now(UTC) - started).total_seconds()) if started else "?"
 
 
 def short_status() -> None:
     """What `caseyos` alone prints."""
     from caseyos_cli import timefmt
+    from caseyos_cli.client import autostart_disabled
 
     s = _status()
     if s is None:
-        print(f"daemon:    not running (socket {paths.socket_path()})")
-        print("           any command starts it; or `caseyos daemon start`")
+        print(output.wrap(f"daemon:    not running (socket {paths.socket_path()})", " " * 11))
+        if autostart_disabled():
+            print("           CASEYOS_NO_AUTOSTART is set, so commands will not start it;")
+            print("           start it with `caseyos daemon start`")
+        else:
+            print("           the next command starts it; or `caseyos daemon start`")
         return
     tz, now = s["timezone"], s["now"]
     print(f"daemon:    running, pid {s['pid']}, up {_uptime(s)}, version {s['version']}")
-    demo = " (demo data; `caseyos init` sets up your own)" if s["workspace"] == "demo" else ""
-    print(f"workspace: {s['workspace']}{demo}")
-    print(f"today:     {s['due_today']} moves due (`caseyos queue today`)")
+    print(f"workspace: {s['workspace']}")
+    if s["workspace"] == "demo":
+        print("           (demo data; `caseyos init` sets up your own)")
+    due = output.plural(s["due_today"], "move")
+    print(f"today:     {due} due (`caseyos queue today`)")
     last = s["last_import_at"]
     print(
-        f"last sync: {'never' if not last else timefmt.rel(last, now, tz)}"
-        f"; last signal {timefmt.rel(s['last_signal_at'], now, tz)}"
+        f"last sync: {'never' if not last else timefmt.when(last, now, tz)}"
+        f"; last signal {timefmt.when(s['last_signal_at'], now, tz)}"
     )
     for job in s.get("jobs_running", []):
         done = f"{job['done']:,}" + (f"/{job['total']:,}" if job["total"] else "")
-        print(f"job:       {job['id']} {job['title']}: {job['phase']} {done}")
+        text = f"{job['id']} {job['title']}: {job['phase']} {done}"
+        print(output.wrap(f"job:       {text}", " " * 11))
 
 
 @app.command(examples=["caseyos daemon status", "caseyos daemon status --json"], op="system.status")
@@ -71,6 +80,8 @@ def status(
     ),
 ) -> None:
     """Whether the daemon runs, and how it is doing."""
+    from caseyos_cli import timefmt
+
     s = _status()
     if s is None:
         if as_json:
@@ -83,21 +94,33 @@ def status(
     if as_json:
         output.print_json({"running": True, **s})
         return
-    print(
-        f"running   pid {s['pid']}, up {_uptime(s)}, version {s['version']}, "
-        f"protocol {s['protocol']}"
+    tz, now = s["timezone"], s["now"]
+
+    def line(label: str, text: str) -> None:
+        print(output.wrap(f"{label:<10}{text}", " " * 10))
+
+    line(
+        "running",
+        f"pid {s['pid']}, up {_uptime(s)}, version {s['version']}, protocol {s['protocol']}",
     )
-    print(f"socket    {s['socket']}")
-    print(f"workspace {s['workspace']} ({s['database']})")
-    print(f"clock     {s['now']}{' (pinned by CASEYOS_NOW)' if s['clock_pinned'] else ''}")
-    print(f"moves     {s['due_today']} due today, {s['pending']} pending")
+    line("socket", s["socket"])
+    line("workspace", s["workspace"])
+    line("database", s["database"])
+    pinned = ", pinned by CASEYOS_NOW" if s["clock_pinned"] else ""
+    line("clock", f"{timefmt.exact(now, now, tz)} ({tz}{pinned})")
+    line(
+        "moves",
+        f"{output.plural(s['due_today'], 'move')} due today, {s['pending']:,} pending",
+    )
     tick = s["last_tick"]
     if tick:
-        print(
-            f"last run  {tick.get('at', '-')}: {tick.get('signals', 0)} signals, "
-            f"{tick.get('proposed', 0)} proposed"
+        line(
+            "last run",
+            f"{timefmt.when(tick.get('at'), now, tz)}: "
+            f"{output.plural(tick.get('signals', 0), 'signal')}, "
+            f"{tick.get('proposed', 0):,} proposed",
         )
-    print(f"served    {s['requests_served']} requests")
+    line("served", output.plural(s["requests_served"], "request"))
 
 
 @app.command(
@@ -116,7 +139,7 @@ def start() -> None:
         print(f"already running (pid {before['pid']}) on {before['socket']}")
         return
     try:
-        with connect(autostart=True) as client:
+        with connect(autostart=True, asked=True) as client:
             pid = client.server.get("pid")
     except DaemonUnreachable as exc:
         output.fail(str(exc), output.UNREACHABLE, f"see {paths.log_file()}")
@@ -167,33 +190,101 @@ def restart() -> None:
     start()
 
 
+LEVEL_ROLES = {"DEBUG": "muted", "WARNING": "warning", "ERROR": "error", "CRITICAL": "error"}
+
+
+def render_log_record(record: dict[str, Any], now: Any, tz: Any) -> str:
+    """A log record for people: local time, level, logger and message, wrapped to the
+    width; a traceback's lines indented below it."""
+    from caseyos_cli import style, timefmt
+
+    first, *rest = (record["message"] or "").split("\n")
+    if record["time"] is None:  # a line the process wrote itself, e.g. a crash
+        return output.wrap(record["message"] or "", indent="    ")
+    level = record["level"] or ""
+    stamp = timefmt.exact(record["time"], now, tz, seconds=True)
+    head = f"{stamp} {style.paint(f'{level:<7}', LEVEL_ROLES.get(level, ''))} "
+    lines = [output.wrap(f"{head}{record['logger']}: {first}", indent="    ")]
+    # A traceback keeps its own indentation, under the record's.
+    lines += [output.wrap(line.rstrip(), indent="      ", first="    ") for line in rest]
+    return "\n".join(lines)
+
+
+def _log_printer(as_json: bool) -> Any:
+    """A function that prints one line of the log file, as JSON or for people."""
+    import json
+    from datetime import UTC, datetime
+
+    from daemon.logfmt import parse
+
+    if as_json:
+        return lambda line: print(json.dumps(parse(line), ensure_ascii=False))
+    # Times in the operator's zone when a daemon is there to say which; this machine's
+    # otherwise (the log is read most when the daemon is not running).
+    status = _status()
+    zone = status["timezone"] if status else datetime.now().astimezone().tzinfo
+    return lambda line: print(render_log_record(parse(line), datetime.now(UTC), zone))
+
+
+def _follow(f: Any, path: Any, show: Any, pending: str = "") -> None:
+    """Print lines as they are written, across the log's rotation; Ctrl-C ends it.
+
+    `pending` is the start of a line that was still being written.
+    """
+    inode = os.fstat(f.fileno()).st_ino
+    try:
+        while True:
+            chunk = f.readline()
+            if chunk:
+                pending += chunk
+                if pending.endswith("\n"):
+                    show(pending)
+                    sys.stdout.flush()
+                    pending = ""
+                continue
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                st = None
+            if st is not None and (st.st_ino != inode or st.st_size < f.tell()):
+                # Rotated (or cut back): the rest of the old file was read above.
+                f.close()
+                f = open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
+                inode = os.fstat(f.fileno()).st_ino
+                continue
+            time.sleep(0.3)
+    except KeyboardInterrupt:
+        return
+    finally:
+        f.close()
+
+
 @app.command(
     examples=["caseyos daemon logs", "caseyos daemon logs -n 200", "caseyos daemon logs -f"]
 )
 def logs(
     lines: int = typer.Option(50, "--lines", "-n", min=1, metavar="N", help="How many lines."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object per line: time, level, logger, message."
+    ),
 ) -> None:
     """The daemon's log."""
     log = paths.log_file()
     if not log.exists():
         output.fail(f"no log yet at {log}", hint="the daemon writes it when it first starts")
-    with open(log, encoding="utf-8", errors="replace") as f:
-        for line in deque(f, maxlen=lines):
-            sys.stdout.write(line)
-        sys.stdout.flush()
-        if not follow:
-            return
-        try:
-            while True:
-                line = f.readline()
-                if line:
-                    sys.stdout.write(line)
-                    sys.stdout.flush()
-                else:
-                    time.sleep(0.3)
-        except KeyboardInterrupt:
-            return
+    show = _log_printer(as_json)
+    f = open(log, encoding="utf-8", errors="replace")  # noqa: SIM115 (followed below)
+    tail = deque(f, maxlen=lines)
+    # A line still being written is left for the follower to finish.
+    partial = tail.pop() if follow and tail and not tail[-1].endswith("\n") else ""
+    for line in tail:
+        show(line)
+    sys.stdout.flush()
+    if not follow:
+        f.close()
+        return
+    _follow(f, log, show, partial)
 
 
 @app.command(

@@ -60,7 +60,13 @@ def list_(
 ) -> None:
     """Recent jobs, newest first."""
     result = paging.fetch(
-        "jobs.list", {"status": status}, "jobs", limit=limit, everything=everything, cursor=cursor
+        "jobs.list",
+        {"status": status},
+        "jobs",
+        limit=limit,
+        everything=everything,
+        cursor=cursor,
+        flags={"status": "--status"},
     )
     if as_json:
         output.print_json(result)
@@ -68,13 +74,16 @@ def list_(
     if not result["jobs"]:
         print("No jobs yet. `caseyos import FILE` runs one.")
         return
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    from caseyos_cli import style
+
+    table = output.table()
     for name in ("Id", "Status", "Job", "Progress", "Workspace"):
         table.add_column(name, no_wrap=name != "Job")
     for job in result["jobs"]:
-        table.add_row(job["id"], job["status"], job["title"], _progress(job), job["workspace"])
+        state = Text(job["status"], style=style.rich(style.status_role(job["status"])))
+        table.add_row(job["id"], state, job["title"], _progress(job), job["workspace"])
     output.console().print(table)
     paging.say_if_cut(result, "jobs", "jobs")
 
@@ -92,21 +101,26 @@ def show(job_id: str = JOB_ID, as_json: bool = JSON) -> None:
 
 
 def _describe(job: dict[str, Any]) -> None:
-    print(f"Job {job['id']}: {job['title']} ({job['kind']}, workspace {job['workspace']})")
-    line = f"  {job['status']}"
+    from caseyos_cli import style
+
+    title = f"Job {job['id']}: {job['title']} ({job['kind']}, workspace {job['workspace']})"
+    print(output.wrap(title, indent="  "))
+    line = "  " + style.paint(job["status"], style.status_role(job["status"]))
     if job["phase"] and job["status"] == "running":
         line += f", {job['phase']}"
     if _progress(job):
         line += f", {_progress(job)}"
     print(line)
     if job["error"]:
-        print(f"  error: {job['error']}")
+        print(output.wrap(f"error: {job['error']}", indent="    ", first="  "))
     result = job.get("result") or {}
     if result.get("counts"):
-        print("  new: " + ", ".join(f"{v:,} {k}" for k, v in result["counts"].items()))
+        new = ", ".join(output.counted(v, k) for k, v in result["counts"].items())
+        print(output.wrap(f"new: {new}", indent="    ", first="  "))
     if result.get("queue"):
         q = result["queue"]
-        print(f"  queue: {q.get('proposed', 0)} new moves, {q.get('resolved', 0)} resolved")
+        moves = output.plural(q.get("proposed", 0), "new move")
+        print(f"  queue: {moves}, {q.get('resolved', 0):,} resolved")
 
 
 @app.command(

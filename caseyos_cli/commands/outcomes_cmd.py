@@ -40,7 +40,11 @@ def record(
     """Record what came of a move."""
     if kind not in KINDS:
         output.fail(f"unknown outcome {kind!r}; use one of: {', '.join(KINDS)}", output.USAGE)
-    result = output.call("outcomes.record", {"move_id": move_id, "kind": kind, "note": note})
+    result = output.call(
+        "outcomes.record",
+        {"move_id": move_id, "kind": kind, "note": note},
+        flags={"kind": "KIND", "note": "--note"},
+    )
     if as_json:
         output.print_json(result)
         return
@@ -60,12 +64,11 @@ def stats(as_json: bool = JSON) -> None:
     if not result["groups"]:
         print("No moves yet.")
         return
-    from rich.table import Table
 
     def pct(x: float | None) -> str:
         return "-" if x is None else f"{x:.0%}"
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
+    table = output.table()
     # Short headers keep all nine columns inside 80 characters; `--json` has the full names.
     for col in ("agent", "type", "prop", "acc", "done", "won", "acc%", "won%", "hrs"):
         table.add_column(col, justify="left" if col in ("agent", "type") else "right", no_wrap=True)
@@ -84,8 +87,11 @@ def stats(as_json: bool = JSON) -> None:
         )
     output.console().print(table)
     print(
-        "prop proposed, acc accepted, won = moves with a positive outcome, "
-        "hrs = median hours from done to outcome"
+        output.wrap(
+            "prop proposed, acc accepted, won = moves with a positive outcome, "
+            "hrs = median hours from done to outcome"
+        )
     )
     if result["by_kind"]:
-        print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(result["by_kind"].items())))
+        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(result["by_kind"].items()))
+        print(output.wrap(f"outcomes: {kinds}", indent="  "))

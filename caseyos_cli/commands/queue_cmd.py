@@ -29,13 +29,15 @@ MOVE_ID = move_id()
 
 
 def moves_table(moves: list[dict[str, Any]], now: str, tz: str, *, status: bool = False) -> None:
-    """Moves as people read them: rank, score, what and for whom, why now, when."""
-    from rich.table import Table
+    """Moves as people read them: rank, score, what and for whom, why now, when.
+
+    On a terminal the score is coloured by band, an overdue due time red, a status by kind.
+    """
     from rich.text import Text
 
-    from caseyos_cli import timefmt
+    from caseyos_cli import style, timefmt
 
-    table = Table(box=None, pad_edge=False, show_edge=False, expand=True, header_style="bold")
+    table = output.table(expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("APS", justify="right", no_wrap=True)
     # Agents name the person in the title ("Reply to Dana Reyes (Acme)"), so "who" needs no
@@ -43,14 +45,21 @@ def moves_table(moves: list[dict[str, Any]], now: str, tz: str, *, status: bool 
     table.add_column("Move, who / why now", ratio=1)
     table.add_column("Status" if status else "Due", no_wrap=True)
     for i, m in enumerate(moves):
-        cell = Text(m["title"], style="bold")
-        cell.append("\n" + m["why_now"], style="dim")
+        cell = Text(m["title"], style=style.rich("title"))
+        cell.append("\n" + m["why_now"], style=style.rich("muted"))
         if i < len(moves) - 1:
             cell.append("\n")
-        last = m["status"] if status else timefmt.rel(m["due_at"], now, tz)
-        if m["status"] == "snoozed" and not status:
-            last = "woke"
-        table.add_row(str(m["id"]), f"{m['aps']:.0f}", cell, last)
+        if status:
+            last = Text(m["status"], style=style.rich(style.status_role(m["status"])))
+        elif m["status"] == "snoozed":
+            last = Text("woke")
+        else:
+            overdue = timefmt.is_past(m["due_at"], now)
+            last = Text(
+                timefmt.when(m["due_at"], now, tz), style=style.rich("overdue") if overdue else ""
+            )
+        aps = Text(f"{m['aps']:.0f}", style=style.rich(style.aps_role(m["aps"])))
+        table.add_row(str(m["id"]), aps, cell, last)
     output.console().print(table)
 
 
@@ -81,7 +90,7 @@ def today(
         return
     moves_table(moves, result["now"], result["timezone"])
     if not paging.say_if_cut(result, "moves", "moves due today"):
-        output.note(f"{len(moves)} move{'' if len(moves) == 1 else 's'} due today.")
+        output.note(f"{output.plural(len(moves), 'move')} due today.")
     if result["workspace"] == "demo":
         output.note("This is the demo workspace: `caseyos init` to use your own.")
     output.note("Next: caseyos queue explain ID | accept ID | snooze ID --until 'mon 9am'")
@@ -113,7 +122,13 @@ def list_(
 ) -> None:
     """All moves, most recently changed first."""
     result = paging.fetch(
-        "queue.list", {"status": status}, "moves", limit=limit, everything=everything, cursor=cursor
+        "queue.list",
+        {"status": status},
+        "moves",
+        limit=limit,
+        everything=everything,
+        cursor=cursor,
+        flags={"status": "--status"},
     )
     if as_json:
         output.print_json(result)
@@ -121,16 +136,16 @@ def list_(
     if not result["moves"]:
         print("No moves match.")
         return
-    from datetime import UTC, datetime
-
-    moves_table(result["moves"], datetime.now(UTC).isoformat(), result["timezone"], status=True)
+    moves_table(result["moves"], result["now"], result["timezone"], status=True)
     paging.say_if_cut(result, "moves", "moves")
 
 
 def _breakdown(b: dict[str, Any]) -> None:
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
+    from caseyos_cli import style
+
+    table = output.table()
     table.add_column("component")
     table.add_column("value", justify="right")
     table.add_column("weight", justify="right")
@@ -141,7 +156,14 @@ def _breakdown(b: dict[str, Any]) -> None:
         table.add_row(name, shown, f"{c['weight']:.2f}", f"{c['points']:+.1f}", c["reason"])
     learned = b.get("learned", {})
     table.add_row("learned", "", "", f"{learned.get('points', 0):+.1f}", learned.get("reason", ""))
-    table.add_row("[bold]APS[/bold]", "", "", f"[bold]{b.get('total', 0):.1f}[/bold]", "")
+    total = b.get("total", 0)
+    table.add_row(
+        Text("APS", style=style.rich("title")),
+        "",
+        "",
+        Text(f"{total:.1f}", style=style.rich(style.aps_role(total))),
+        "",
+    )
     output.console().print(table)
 
 
@@ -166,48 +188,55 @@ def explain(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
 )
 def show(move_id: int = MOVE_ID, as_json: bool = JSON) -> None:
     """One move: why now, score, the signals behind it and its history."""
-    from caseyos_cli import timefmt
+    from caseyos_cli import style, timefmt
 
     result = output.call("queue.show", {"id": move_id})
     if as_json:
         output.print_json(result)
         return
-    m, tz = result["move"], result["timezone"]
-    print(f"#{m['id']} {m['title']}")
-    import textwrap
+    m, tz, now = result["move"], result["timezone"], result["now"]
 
-    print(
-        textwrap.fill(
-            m["why_now"], width=78, initial_indent="  why now:  ", subsequent_indent=" " * 12
-        )
-    )
-    print(f"  status:   {m['status']}" + (f" ({m['status_reason']})" if m["status_reason"] else ""))
-    print(f"  type:     {m['move_type']} by {m['agent']}   APS {m['aps']:.1f}")
-    print(f"  due:      {timefmt.local(m['due_at'], tz)}")
+    def line(label: str, text: str) -> None:
+        print(output.wrap(text, indent=" " * 12, first=f"  {label + ':':<10}"))
+
+    print(output.wrap(f"#{m['id']} {style.paint(m['title'], 'title')}", indent="    "))
+    line("why now", m["why_now"])
+    status = style.paint(m["status"], style.status_role(m["status"]))
+    line("status", status + (f" ({m['status_reason']})" if m["status_reason"] else ""))
+    aps = style.paint(f"{m['aps']:.1f}", style.aps_role(m["aps"]))
+    line("type", f"{m['move_type']} by {m['agent']}, APS {aps}")
+    due = timefmt.exact(m["due_at"], now, tz)
+    if timefmt.is_past(m["due_at"], now) and m["status"] in ("pending", "accepted"):
+        due = style.paint(f"{due} (overdue)", "overdue")
+    line("due", due)
     if m["snoozed_until"]:
-        print(f"  snoozed:  until {timefmt.local(m['snoozed_until'], tz)}")
+        line("snoozed", f"until {timefmt.exact(m['snoozed_until'], now, tz)}")
     if m["contact"]:
-        print(f"  contact:  {m['contact']['name'] or ''} <{m['contact']['email']}>")
+        line("contact", f"{m['contact']['name'] or ''} <{m['contact']['email']}>".strip())
     if m["deal"]:
         amount = m["deal"]["amount"]
-        print(
-            f"  deal:     {m['deal']['name']} ({m['deal']['stage']}"
+        line(
+            "deal",
+            f"{m['deal']['name']} ({m['deal']['stage']}"
             + (f", {amount:,.0f}" if amount else "")
-            + ")"
+            + ")",
         )
     if result["signals"]:
         print("  signals:")
         for s in result["signals"]:
-            print(f"    {timefmt.local(s['occurred_at'], tz)}  {s['kind']}")
+            print(
+                output.wrap(
+                    f"{timefmt.exact(s['occurred_at'], now, tz)}  {s['kind']}", "      ", "    "
+                )
+            )
     print("  history:")
     for h in result["history"]:
         reason = f"  {h['reason']}" if h["reason"] else ""
-        print(
-            f"    {timefmt.local(h['at'], tz)}  {h['from_status'] or '-'} -> "
-            f"{h['to_status']}{reason}"
-        )
+        step = f"{h['from_status'] or '-'} -> {h['to_status']}{reason}"
+        print(output.wrap(f"{timefmt.exact(h['at'], now, tz)}  {step}", "      ", "    "))
     for o in result["outcomes"]:
-        print(f"  outcome:  {o['kind']} ({o['source']}) {timefmt.local(o['occurred_at'], tz)}")
+        when = timefmt.exact(o["occurred_at"], now, tz)
+        line("outcome", f"{o['kind']} ({o['source']}) {when}")
 
 
 def _changed(result: dict[str, Any], verb: str, as_json: bool) -> None:
@@ -215,7 +244,12 @@ def _changed(result: dict[str, Any], verb: str, as_json: bool) -> None:
         output.print_json(result)
         return
     m = result["move"]
-    print(f"#{m['id']} {verb}: {m['title']}")
+    due = ""
+    if verb == "added":
+        from caseyos_cli import timefmt
+
+        due = f" (due {timefmt.when(m['due_at'], result['now'], result['timezone'])})"
+    print(output.wrap(f"#{m['id']} {verb}: {m['title']}{due}", indent="    "))
 
 
 @app.command(
@@ -242,7 +276,10 @@ def dismiss(
     as_json: bool = JSON,
 ) -> None:
     """Dismiss a move (it will not come back for the same fact)."""
-    _changed(output.call("queue.dismiss", {"id": move_id, "reason": reason}), "dismissed", as_json)
+    result = output.call(
+        "queue.dismiss", {"id": move_id, "reason": reason}, flags={"reason": "--reason"}
+    )
+    _changed(result, "dismissed", as_json)
 
 
 @app.command(
@@ -265,15 +302,17 @@ def snooze(
     as_json: bool = JSON,
 ) -> None:
     """Snooze a move until a time; it comes back as pending then."""
-    result = output.call("queue.snooze", {"id": move_id, "until": until})
+    result = output.call(
+        "queue.snooze", {"id": move_id, "until": until}, flags={"until": "--until"}
+    )
     if as_json:
         output.print_json(result)
         return
     from caseyos_cli import timefmt
 
     m = result["move"]
-    tz = result.get("timezone", "UTC")
-    print(f"#{m['id']} snoozed until {timefmt.local(m['snoozed_until'], tz)}: {m['title']}")
+    until = timefmt.exact(m["snoozed_until"], result["now"], result["timezone"])
+    print(output.wrap(f"#{m['id']} snoozed until {until}: {m['title']}", indent="    "))
 
 
 @app.command(
@@ -307,7 +346,11 @@ def add(
     as_json: bool = JSON,
 ) -> None:
     """Add a move by hand."""
-    result = output.call("queue.add", {"title": title, "contact": contact, "due": due, "why": why})
+    result = output.call(
+        "queue.add",
+        {"title": title, "contact": contact, "due": due, "why": why},
+        flags={"title": "TITLE", "contact": "--contact", "due": "--due", "why": "--why"},
+    )
     _changed(result, "added", as_json)
 
 
@@ -323,11 +366,13 @@ def stats(as_json: bool = JSON) -> None:
         return
     rate = result["acceptance_rate"]
     print(
-        f"{result['total']} moves; acceptance rate "
+        f"{output.plural(result['total'], 'move')}; acceptance rate "
         f"{'-' if rate is None else f'{rate:.0%}'} (accepted of proposed)"
     )
+    from caseyos_cli import style
+
     for status, n in sorted(result["by_status"].items(), key=lambda kv: -kv[1]):
-        print(f"  {status:<10} {n:>5}")
+        print(f"  {style.paint(f'{status:<10}', style.status_role(status))} {n:>5}")
     print("by agent:")
     for agent, s in result["by_agent"].items():
         r = s["acceptance_rate"]

@@ -43,6 +43,15 @@ def _local_timezone() -> str:
     return "UTC"
 
 
+# How `init` and `import` name operator.init's parameters.
+OPERATOR_FLAGS = {
+    "name": "--name",
+    "emails": "--email",
+    "internal_domains": "--internal-domain",
+    "timezone": "--timezone",
+}
+
+
 def _operator_params(
     name: str | None, email: list[str], internal_domain: list[str], timezone: str | None
 ) -> dict[str, Any]:
@@ -88,16 +97,27 @@ def init(
         ]
     if timezone is None and sys.stdin.isatty():
         timezone = _ask("Time zone", "--timezone", _local_timezone())
-    result = output.call("operator.init", _operator_params(name, email, internal_domain, timezone))
+    result = output.call(
+        "operator.init",
+        _operator_params(name, email, internal_domain, timezone),
+        flags=OPERATOR_FLAGS,
+    )
     if as_json:
         output.print_json(result)
         return
+    internal = ", ".join(result["internal_domains"]) or "none"
     print(
-        f"You are {result['name']} <{', '.join(result['emails'])}>, "
-        f"internal: {', '.join(result['internal_domains'])}, zone {result['timezone']}."
+        output.wrap(
+            f"You are {result['name']} <{', '.join(result['emails'])}>; internal domains: "
+            f"{internal}; time zone {result['timezone']}."
+        )
     )
-    print("Your workspace 'main' is active. Bring data in with `caseyos import FILE`")
-    print("(HubSpot CSV exports, a Gmail Takeout mbox, a calendar .ics).")
+    print(
+        output.wrap(
+            "Your workspace 'main' is active. Bring data in with `caseyos import FILE` "
+            "(HubSpot CSV exports, a Gmail Takeout mbox, a calendar .ics)."
+        )
+    )
 
 
 def demo(
@@ -125,10 +145,13 @@ def demo(
         for f in job["result"]["files"]:
             for k, v in f["counts"].items():
                 counts[k] = counts.get(k, 0) + v
-        print("Demo workspace built: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        built = ", ".join(output.counted(v, k) for k, v in counts.items())
+        print(output.wrap(f"Demo workspace built: {built}.", indent="  "))
     print(
-        "The demo workspace is active; `caseyos queue today` shows its moves. Your own "
-        "data stays in 'main' (`caseyos workspace use main`)."
+        output.wrap(
+            "The demo workspace is active; `caseyos queue today` shows its moves. Your own "
+            "data stays in 'main' (`caseyos workspace use main`)."
+        )
     )
 
 
@@ -175,12 +198,22 @@ def import_(
     Large files import as a job with a progress bar; Ctrl-C stops watching, not the job.
     """
     path = path.expanduser().resolve()
+    if path.is_dir():
+        output.fail(
+            f"{path} is a directory; import the files in it one by one "
+            "(HubSpot CSV exports, an mbox, an .ics)",
+            output.USAGE,
+        )
     if not path.is_file():
         output.fail(f"no such file: {path}", output.USAGE)
     if email or name:
         if not (email and name):
             output.fail("give both --name and --email to set who you are", output.USAGE)
-        output.call("operator.init", _operator_params(name, email, internal_domain, timezone))
+        output.call(
+            "operator.init",
+            _operator_params(name, email, internal_domain, timezone),
+            flags=OPERATOR_FLAGS,
+        )
     from caseyos_cli import jobwatch
 
     started, job = jobwatch.start_and_follow(
@@ -188,6 +221,7 @@ def import_(
         {"path": str(path), "kind": kind},
         label=f"Importing {path.name}",
         wait=not no_wait,
+        flags={"path": "PATH", "kind": "--kind"},
     )
     if job is None:
         job = started["job"]
@@ -196,7 +230,9 @@ def import_(
         else:
             print(job["id"])
             output.note(
-                f"Importing {path.name} as job {job['id']}: `caseyos jobs show {job['id']}`."
+                output.wrap(
+                    f"Importing {path.name} as job {job['id']}: `caseyos jobs show {job['id']}`."
+                )
             )
         return
     jobwatch.check_ended_well(job, f"import of {path.name}")
@@ -204,15 +240,19 @@ def import_(
         output.print_json(job["result"])
         return
     result = job["result"]
-    counts = ", ".join(f"{v:,} new {k}" for k, v in result["counts"].items()) or "nothing new"
-    print(output.wrap(f"{path.name} ({result['kind']}): {counts}."))
+    counts = (
+        ", ".join(output.counted(v, f"new {k}") for k, v in result["counts"].items())
+        or "nothing new"
+    )
+    print(output.wrap(f"{path.name} ({result['kind']}): {counts}.", indent="  "))
     q = result["queue"]
-    print(f"Queue: {q['proposed']:,} new moves, {q['resolved']:,} resolved.")
+    print(f"Queue: {output.plural(q['proposed'], 'new move')}, {q['resolved']:,} resolved.")
     for w in result["warnings"][:10]:
-        output.note(f"warning: {w}")
+        output.note(output.wrap(f"warning: {w}", indent="  "))
     if result["warning_count"] > 10:
-        output.note(f"... and {result['warning_count'] - 10:,} more warnings")
-    output.note(output.wrap(started["demo_note"]))
+        output.note(f"... and {output.plural(result['warning_count'] - 10, 'more warning')}")
+    if started.get("demo_note"):
+        output.note(output.wrap(started["demo_note"]))
 
 
 def register(app: cli.App) -> None:

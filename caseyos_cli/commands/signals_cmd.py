@@ -48,6 +48,7 @@ def list_(
         limit=limit,
         everything=everything,
         cursor=cursor,
+        flags={"since": "--since", "kind": "--kind"},
     )
     if as_json:
         output.print_json(result)
@@ -55,9 +56,7 @@ def list_(
     if not result["signals"]:
         print("No signals in that window.")
         return
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False, header_style="bold", expand=True)
+    table = output.table(expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("when", no_wrap=True)
     table.add_column("kind", no_wrap=True)
@@ -65,9 +64,8 @@ def list_(
     for s in result["signals"]:
         p = s["payload"]
         about = p.get("subject") or p.get("title") or p.get("deal") or p.get("email") or ""
-        table.add_row(
-            str(s["id"]), timefmt.local(s["occurred_at"], result["timezone"]), s["kind"], str(about)
-        )
+        when = timefmt.when(s["occurred_at"], result["now"], result["timezone"])
+        table.add_row(str(s["id"]), when, s["kind"], str(about))
     output.console().print(table)
     paging.say_if_cut(result, "signals", "signals")
 
@@ -78,14 +76,22 @@ def list_(
 )
 def stats(since: str = SINCE, as_json: bool = JSON) -> None:
     """Signal counts by kind and source."""
-    result = output.call("signals.stats", {"since": since})
+    from caseyos_cli import timefmt
+
+    result = output.call("signals.stats", {"since": since}, flags={"since": "--since"})
     if as_json:
         output.print_json(result)
         return
+    # Older daemons answer without the zone and the clock: then UTC and this machine's now.
+    tz, now = result.get("timezone", "UTC"), result.get("now")
     print(
-        f"{result['total']} signals since {result['since'][:16].replace('T', ' ')} UTC "
-        f"({result['unprocessed']} waiting for agents)"
+        output.wrap(
+            f"{output.plural(result['total'], 'signal')} since "
+            f"{timefmt.exact(result['since'], now, tz)} "
+            f"({result['unprocessed']:,} waiting for agents)"
+        )
     )
     for kind, n in sorted(result["by_kind"].items(), key=lambda kv: (-kv[1], kv[0])):
-        print(f"  {kind:<26} {n:>6}")
-    print("by source: " + ", ".join(f"{k} {v}" for k, v in result["by_source"].items()))
+        print(f"  {kind:<26} {n:>6,}")
+    sources = ", ".join(f"{k} {v:,}" for k, v in result["by_source"].items())
+    print(output.wrap(f"by source: {sources or 'none'}", indent="  "))

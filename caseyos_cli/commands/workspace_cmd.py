@@ -41,5 +41,5 @@ def use(
     ),
 ) -> None:
     """Make a workspace the active one."""
-    output.call("workspace.use", {"name": name})
+    output.call("workspace.use", {"name": name}, flags={"name": "NAME"})
     print(f"Active workspace: {name}")

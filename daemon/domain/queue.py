@@ -96,12 +96,31 @@ SHELF_LIFE: dict[str, timedelta | None] = {
 }
 
 
+# What the operator can still do with a move in each open status, for refusals.
+NEXT_STEPS: dict[str, str] = {
+    PENDING: "it can be accepted, dismissed or snoozed",
+    ACCEPTED: "it can be marked done or failed, or snoozed",
+    SNOOZED: "it comes back as pending at its time, or can be marked done now",
+    FAILED: "it can be accepted again or dismissed",
+}
+# A status as the thing done to a move: "it cannot be marked done".
+_AS_DONE_TO = {DONE: "marked done", FAILED: "marked failed", PENDING: "made pending again"}
+
+
+def refusal(move_id: int, status: str, to: str) -> str:
+    """Why a move in `status` cannot go to `to`, and what it can do instead."""
+    verb = _AS_DONE_TO.get(to, to)
+    if not TRANSITIONS[status]:
+        return f"move {move_id} is {status}, and that is final: it cannot be {verb}"
+    if to == status:
+        return f"move {move_id} is already {status}; {NEXT_STEPS[status]}"
+    return f"move {move_id} is {status}, so it cannot be {verb}; {NEXT_STEPS[status]}"
+
+
 def transition(move: Move, to: str, now: datetime, reason: str | None = None) -> MoveEvent:
-    """Move to `to` or raise Conflict naming the transitions that are allowed."""
-    allowed = TRANSITIONS[move.status]
-    if to not in allowed:
-        options = ", ".join(sorted(allowed)) if allowed else "nothing (it is final)"
-        raise Conflict(f"move {move.id} is {move.status}; it can go to {options}, not {to}")
+    """Move to `to` or raise Conflict saying why not and what is possible instead."""
+    if to not in TRANSITIONS[move.status]:
+        raise Conflict(refusal(move.id, move.status, to))
     event = MoveEvent(move_id=move.id, from_status=move.status, to_status=to, reason=reason, at=now)
     move.status = to
     move.status_reason = reason

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from daemon.timeparse import business_days_between, next_business_day_start
+from daemon.vocabulary import plural
 
 BASE_EFFORT = {
     "reply": 0.3,
@@ -131,7 +132,7 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
         over = max(0, days - threshold)
         return (
             _clamp(0.3 + 0.7 * (1 - math.exp(-(over + 1) / 5))),
-            f"no answer for {days} business days (follow up after {threshold})",
+            f"no answer for {plural(days, 'business day')} (follow up after {threshold})",
         )
     if basis == "meeting":
         start = datetime.fromisoformat(u["at"])
@@ -158,7 +159,7 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
         ratio = in_stage / normal
         return (
             _clamp(0.3 + 0.35 * (ratio - 1), 0.3, 1.0),
-            f"{in_stage:.0f} days in stage vs {normal:.0f} normal",
+            f"{plural(round(in_stage), 'day')} in stage vs {normal:.0f} normal",
         )
     return 0.3, "no time pressure known"
 

@@ -13,6 +13,7 @@ from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, Params, operation
 from daemon.store.models import Job
+from daemon.vocabulary import JobStatus
 
 
 def _out(job: Job, workspace: str) -> JobOut:
@@ -25,7 +26,9 @@ def _out(job: Job, workspace: str) -> JobOut:
 
 
 class JobsParams(PageParams):
-    status: list[str] = Field(default_factory=list, description="Only jobs with these statuses.")
+    status: list[JobStatus] = Field(
+        default_factory=list, description="Only jobs with these statuses."
+    )
     limit: int = Field(20, ge=1, le=PAGE_MAX, description="At most this many jobs, newest first.")
 
 

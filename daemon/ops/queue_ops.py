@@ -35,6 +35,7 @@ class MoveId(Params):
 class MoveResult(BaseModel):
     move: MoveOut
     timezone: str = Field("UTC", description="The operator's zone, for showing times.")
+    now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
 
 
 class TodayParams(PageParams):
@@ -81,6 +82,7 @@ class ListParams(PageParams):
 class ListResult(PageInfo):
     moves: list[MoveOut]
     timezone: str
+    now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
 
 
 RECENTLY_CHANGED = (Key(Move.updated_at, descending=True), Key(Move.id, descending=True))
@@ -103,6 +105,7 @@ async def list_moves(ctx: OpContext, p: ListParams) -> ListResult:
     return ListResult(
         moves=await move_views(ctx.session, page.rows),
         timezone=str(tz),
+        now=ctx.now(),
         total=page.total,
         next_cursor=page.next_cursor,
     )
@@ -131,6 +134,7 @@ class ShowResult(BaseModel):
     history: list[HistoryItem]
     outcomes: list[OutcomeOut]
     timezone: str
+    now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
 
 
 @operation(
@@ -180,6 +184,7 @@ async def show(ctx: OpContext, p: MoveId) -> ShowResult:
             for o in outcomes
         ],
         timezone=str(await settings.timezone(s)),
+        now=ctx.now(),
     )
 
 
@@ -210,6 +215,7 @@ async def _change(ctx: OpContext, move_id: int, to: str, reason: str | None) -> 
     return MoveResult(
         move=await move_view(ctx.session, move),
         timezone=str(await settings.timezone(ctx.session)),
+        now=ctx.now(),
     )
 
 
@@ -271,8 +277,14 @@ async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
     except TimeParseError as exc:
         raise InvalidParams(str(exc), field="until") from None
     if until <= now:
-        raise InvalidParams(f"until: {p.until!r} is not in the future", field="until")
-    result = await _change(ctx, p.id, queue.SNOOZED, f"snoozed until {until.isoformat()}")
+        when = "now" if until == now else "in the past"
+        raise InvalidParams(
+            f"{p.until!r} is {when}; snooze until a later time, e.g. 'tomorrow 9am'",
+            field="until",
+        )
+    local = until.astimezone(tz)
+    reason = f"snoozed until {local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    result = await _change(ctx, p.id, queue.SNOOZED, reason)
     queue.set_snooze(await queue.get(ctx.session, p.id), until)
     result.move.snoozed_until = until
     return result
@@ -360,7 +372,7 @@ async def add(ctx: OpContext, p: AddParams) -> MoveResult:
         s, "manual", proposal, now, await scoring_config(s), await load_learned(s, now)
     )
     ctx.emit("move.created", {"id": move.id, "workspace": ctx.workspace.name})
-    return MoveResult(move=await move_view(s, move), timezone=str(tz))
+    return MoveResult(move=await move_view(s, move), timezone=str(tz), now=now)
 
 
 class StatsParams(Params):

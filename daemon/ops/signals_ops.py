@@ -42,6 +42,7 @@ class ListResult(PageInfo):
     signals: list[SignalOut]
     since: datetime
     timezone: str
+    now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
 
 
 @operation(
@@ -62,6 +63,7 @@ async def list_signals(ctx: OpContext, p: ListParams) -> ListResult:
         signals=[signal_view(s) for s in page.rows],
         since=since,
         timezone=str(await settings.timezone(ctx.session)),
+        now=ctx.now(),
         total=page.total,
         next_cursor=page.next_cursor,
     )
@@ -74,6 +76,8 @@ class StatsResult(BaseModel):
     by_source: dict[str, int]
     unprocessed: int
     last_at: datetime | None
+    timezone: str = Field(description="The operator's zone, for showing times.")
+    now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
 
 
 @operation(
@@ -123,4 +127,6 @@ async def stats(ctx: OpContext, p: SinceParams) -> StatsResult:
         by_source=by_source,
         unprocessed=int(unprocessed or 0),
         last_at=last_at,
+        timezone=str(await settings.timezone(s)),
+        now=ctx.now(),
     )

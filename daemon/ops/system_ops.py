@@ -36,7 +36,10 @@ class StatusResult(BaseModel):
     version: str
     protocol: int
     pid: int
-    started_at: datetime
+    started_at: datetime = Field(description="When the daemon started, by the real clock.")
+    uptime_seconds: float = Field(
+        description="How long it has run: elapsed time, whatever CASEYOS_NOW pins the clock to."
+    )
     now: datetime
     clock_pinned: bool
     socket: str
@@ -84,6 +87,7 @@ async def status(ctx: OpContext, p: NoParams) -> StatusResult:
         protocol=PROTOCOL_VERSION,
         pid=os.getpid(),
         started_at=state.started_at,
+        uptime_seconds=round(state.uptime(), 3),
         now=now,
         clock_pinned=state.clock.pinned,
         socket=str(paths.socket_path()),

@@ -161,7 +161,9 @@ class UseParams(Params):
     @classmethod
     def _name(cls, v: str) -> str:
         if not NAME_RE.match(v):
-            raise ValueError("use lower-case letters, digits, '-' and '_'")
+            raise ValueError(
+                f"{v!r} is not a workspace name; use lower-case letters, digits, '-' and '_'"
+            )
         return v
 
 
@@ -182,7 +184,8 @@ async def ws_use(ctx: OpContext, p: UseParams) -> WorkspacesResult:
     if p.name == DEMO:
         job = await demo.load(ctx.state)
     elif not m.exists(p.name):
-        raise NotFound(
+        # A name that is not one of the choices is a usage error, like a misspelt option.
+        raise InvalidParams(
             f"no workspace {p.name!r}; have: {', '.join(m.names()) or 'none'}", field="name"
         )
     else:
@@ -236,7 +239,11 @@ class ImportStarted(BaseModel):
     workspace: str
     path: str
     job: JobOut = Field(description="The import job; follow it with jobs.wait or events.")
-    demo_note: str
+    demo_note: str | None = Field(
+        default=None,
+        description="Set when the import switched the active workspace from the demo to "
+        "yours: what happened to the demo.",
+    )
 
 
 @operation(
@@ -255,7 +262,9 @@ class ImportStarted(BaseModel):
 async def import_file(ctx: OpContext, p: ImportParams) -> ImportStarted:
     path = Path(p.path)
     if not path.is_absolute():
-        raise InvalidParams("path: must be absolute (the CLI resolves it for you)", field="path")
+        raise InvalidParams("path must be absolute (the CLI resolves it for you)", field="path")
+    if path.is_dir():
+        raise InvalidParams(f"{path} is a directory; import its files one by one", field="path")
     if not path.is_file():
         raise InvalidParams(f"no such file: {path}", field="path")
     try:
@@ -264,9 +273,12 @@ async def import_file(ctx: OpContext, p: ImportParams) -> ImportStarted:
     except ConnectorError as exc:
         raise InvalidParams(str(exc), field="path") from None
     m = ctx.state.workspaces
-    ws = await m.open(MAIN)
-    async with ws.session() as s:
-        ident = await settings.operator(s)
+    # Refused before `init`, an import leaves nothing behind: not even an empty workspace.
+    ident = None
+    if m.exists(MAIN):
+        ws = await m.open(MAIN)
+        async with ws.session() as s:
+            ident = await settings.operator(s)
     if ident is None:
         raise InvalidParams(
             "tell CaseyOS who you are first: `caseyos init` (imports need your "
@@ -280,12 +292,12 @@ async def import_file(ctx: OpContext, p: ImportParams) -> ImportStarted:
     job = await ctx.state.jobs.start(
         "import", f"import {path.name}", ws, {"path": str(path), "kind": kind}, work
     )
+    # Said only when it is news: the import switched away from the demo.
+    note = None
+    if m.active_name != MAIN:
+        note = "Your own workspace 'main' is active now."
+        if m.exists(DEMO):
+            note += " The demo stays in its own database; `caseyos demo` shows it again."
     await m.use(MAIN)
     ctx.emit("workspace.changed", {"workspace": MAIN})
-    note = "Importing into your own workspace 'main'."
-    if m.exists(DEMO):
-        note += (
-            " The demo stays in its own database ('caseyos demo' shows it again, "
-            "'caseyos demo --reset' rebuilds it)."
-        )
     return ImportStarted(workspace=MAIN, path=str(path), job=JobOut(**job), demo_note=note)

@@ -72,10 +72,12 @@ def _alembic_config(connection: Connection) -> Any:
     return cfg
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
+def _upgrade(connection: Connection, revision: str) -> tuple[str | None, str | None]:
     from alembic import command
 
+    before = _current(connection)
     command.upgrade(_alembic_config(connection), revision)
+    return before, _current(connection)
 
 
 def _current(connection: Connection) -> str | None:
@@ -84,10 +86,13 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema up to `revision`; safe to run on every start."""
+async def migrate(engine: AsyncEngine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the schema up to `revision`; safe to run on every start.
+
+    Returns the revision before and after (None for an empty database).
+    """
     async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+        return await conn.run_sync(_upgrade, revision)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -59,7 +59,7 @@ def test_commands_against_a_running_daemon(blank_daemon: DaemonProcess) -> None:
     assert illegal.returncode == 0
     again = run_cli("queue", "accept", str(move["id"]))
     assert again.returncode == 1
-    assert "it can go to nothing" in again.stderr
+    assert "move 1 is done, and that is final: it cannot be accepted" in again.stderr
 
     missing = run_cli("queue", "explain", "4242")
     assert missing.returncode == 1 and "no move with id 4242" in missing.stderr

@@ -77,7 +77,8 @@ def test_demo_never_mixes_with_real_data(
     )
     imported = run_cli("import", str(csv))
     assert imported.returncode == 0, imported.stderr
-    assert "demo stays in its own database" in imported.stderr.replace("\n", " ")
+    # `init` already made 'main' active: nothing to say about the demo on this import.
+    assert "demo" not in imported.stderr
 
     mine = json.loads(run_cli("queue", "today", "--json").stdout)
     assert mine["workspace"] == "main" and mine["total"] == 0
@@ -98,6 +99,12 @@ def test_demo_never_mixes_with_real_data(
     assert run_cli("demo").returncode == 0
     back = daemon.call("queue.today", {"limit": 100})
     assert back["workspace"] == "demo" and back["total"] == demo_moves - 1
+    # An import from the demo switches to 'main', and says so once.
+    again = run_cli("import", str(csv))
+    assert again.returncode == 0, again.stderr
+    assert "demo stays in its own database" in again.stderr.replace("\n", " ")
+    assert "demo" not in run_cli("import", str(csv)).stderr
+    assert run_cli("demo").returncode == 0
 
     # --reset removes it completely and builds it anew.
     assert run_cli("demo", "--reset").returncode == 0

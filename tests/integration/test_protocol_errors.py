@@ -290,7 +290,8 @@ def test_protocol_mismatch_exits_6(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     out = run_cli("queue", "today")
     server.close()
     assert out.returncode == 6
-    assert "protocol 99" in out.stderr and "caseyos daemon restart" in out.stderr
+    said = " ".join(out.stderr.split())  # wrapped to the width
+    assert "protocol 99" in said and "caseyos daemon restart" in said
 
 
 def test_sigterm_shuts_down_cleanly(daemon_env: dict[str, str], caseyos_home: Path) -> None:

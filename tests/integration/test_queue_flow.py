@@ -52,10 +52,14 @@ def test_manual_moves_rank_and_transition(blank_daemon: DaemonProcess) -> None:
 @pytest.mark.parametrize(
     ("setup", "op", "allowed"),
     [
-        ("done", "queue.accept", "nothing (it is final)"),
-        ("dismiss", "queue.done", "nothing (it is final)"),
-        ("accept", "queue.dismiss", "done, failed, snoozed"),
-        ("accept", "queue.accept", "done, failed, snoozed"),
+        ("done", "queue.accept", "is done, and that is final: it cannot be accepted"),
+        ("dismiss", "queue.done", "is dismissed, and that is final: it cannot be marked done"),
+        (
+            "accept",
+            "queue.dismiss",
+            "is accepted, so it cannot be dismissed; it can be marked done or failed, or snoozed",
+        ),
+        ("accept", "queue.accept", "is already accepted; it can be marked done or failed"),
     ],
 )
 def test_illegal_transitions_name_the_allowed_ones(
@@ -92,7 +96,8 @@ def test_snooze_rejects_bad_and_past_times(blank_daemon: DaemonProcess) -> None:
     move = add(blank_daemon, "Something")
     for until, fragment in (
         ("whenever", "could not understand"),
-        ("2026-11-01", "not in the future"),
+        ("2026-11-01", "'2026-11-01' is in the past"),
+        ("yesterday", "'yesterday' is in the past"),
     ):
         with pytest.raises(RemoteError) as err:
             blank_daemon.call("queue.snooze", {"id": move["id"], "until": until})
