@@ -104,6 +104,12 @@ class DealRecord:
 
 @dataclass
 class MessageRecord:
+    """One mail message. Which thread it joins is the daemon's call: `thread_key` is the
+    source's own thread id when `thread_from_source` (Gmail's X-GM-THRID, which decides),
+    otherwise a first guess (the conversation's root id, the message's own id, or a key of
+    subject and participants for mail without ids) that `references` refine: the message
+    joins whatever thread holds a message it names, or that names it."""
+
     message_id: str
     thread_key: str
     from_addr: str
@@ -117,6 +123,9 @@ class MessageRecord:
     in_reply_to: str | None = None
     labels: list[str] = field(default_factory=list)
     is_draft: bool = False
+    # Every Message-ID it names: References, then In-Reply-To.
+    references: list[str] = field(default_factory=list)
+    thread_from_source: bool = False
 
 
 @dataclass

@@ -181,6 +181,19 @@ class Thread(Base):
     subject: Mapped[str] = mapped_column(String(998))
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     last_message_at: Mapped[datetime | None]
+    # Added by migration 0007: the key is the mail system's own thread id (Gmail's
+    # X-GM-THRID). Such a thread is never merged into another by the ids messages name.
+    from_source: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ThreadRef(Base):
+    """Added by migration 0007: a Message-ID that a thread's messages carry or name
+    (References, In-Reply-To), or the subject key of mail without ids. A message naming
+    one joins its thread; naming ids of two threads merges them."""
+
+    __tablename__ = "thread_refs"
+    ref: Mapped[str] = mapped_column(String(998), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
 
 
 class Message(Base):
@@ -258,6 +271,8 @@ class Move(Base):
         Index("ix_moves_rank", "status", text("aps DESC"), "due_at", "id"),
         Index("ix_moves_status_due", "status", "due_at"),
         Index("ix_moves_rescore", "status", "rescore_at"),
+        # Added by migration 0007: the moves of threads that merge.
+        Index("ix_moves_thread_id", "thread_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
