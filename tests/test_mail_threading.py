@@ -106,7 +106,7 @@ async def assert_one_conversation(store: Store) -> None:
         assert set(
             (await s.scalars(select(Signal.thread_id).where(Signal.kind.like("email.%")))).all()
         ) == {thread.id}
-        assert set((await s.scalars(select(ThreadRef.thread_id))).all()) == {thread.id}
+        assert set((await s.scalars(select(ThreadRef.thread_id))).all()) <= {thread.id}
         # Zoe's second message answers Casey's: derived once the thread is whole.
         assert (
             await s.scalar(

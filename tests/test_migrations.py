@@ -106,7 +106,7 @@ def test_daemon_upgrades_an_old_workspace_on_start(
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-async def test_0007_records_the_ids_of_stored_mail_and_a_reimport_joins_split_threads(
+async def test_0007_records_thread_roots_and_a_reimport_joins_split_threads(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.sqlite3"
@@ -124,6 +124,7 @@ async def test_0007_records_the_ids_of_stored_mail_and_a_reimport_joins_split_th
             (1, "a@lumen.example", "Pricing for Lumen", "2026-11-17 15:00:00.000000"),
             (2, "18b7621058f88001", "Gmail thread", "2026-11-20 09:00:00.000000"),
             (3, "b@northwind.example", "RE: Pricing for Lumen", "2026-11-24 16:00:00.000000"),
+            (4, "root@elsewhere.example", "Re: Intro", "2026-11-21 09:00:00.000000"),
         ],
     )
     db.executemany(
@@ -167,6 +168,15 @@ async def test_0007_records_the_ids_of_stored_mail_and_a_reimport_joins_split_th
                 "2026-11-20 09:00:00.000000",
                 "inbound",
             ),
+            (
+                5,
+                4,
+                "r2@lumen.example",
+                "zoe@lumen.example",
+                "Re: Intro",
+                "2026-11-21 09:00:00.000000",
+                "inbound",
+            ),
         ],
     )
     db.execute(
@@ -188,14 +198,12 @@ async def test_0007_records_the_ids_of_stored_mail_and_a_reimport_joins_split_th
         (1, 0),
         (2, 1),
         (3, 0),
+        (4, 0),
     ]
-    # Every stored message's id, and the root ids header-keyed threads were named by (the
-    # key of thread 3 already names a message of thread 1).
-    assert db.execute("SELECT ref, thread_id FROM thread_refs ORDER BY ref").fetchall() == [
-        ("a@lumen.example", 1),
-        ("b@northwind.example", 1),
-        ("c@lumen.example", 3),
-        ("g@lumen.example", 2),
+    # The root ids header-keyed threads were named by, where no stored message has them
+    # (the key of thread 3 is a message of thread 1: found among the messages).
+    assert db.execute("SELECT ref, thread_id FROM thread_refs").fetchall() == [
+        ("root@elsewhere.example", 4)
     ]
     indexes = {row[1] for row in db.execute("PRAGMA index_list('moves')")}
     assert "ix_moves_thread_id" in indexes
@@ -240,7 +248,7 @@ async def test_0007_records_the_ids_of_stored_mail_and_a_reimport_joins_split_th
     await engine.dispose()
     assert report.counts["messages"] == 0
     db = sqlite3.connect(path)
-    assert db.execute("SELECT id FROM threads ORDER BY id").fetchall() == [(1,), (2,)]
+    assert db.execute("SELECT id FROM threads ORDER BY id").fetchall() == [(1,), (2,), (4,)]
     assert db.execute("SELECT DISTINCT thread_id FROM messages WHERE id < 4").fetchall() == [(1,)]
     assert db.execute("SELECT thread_id, dedup_key, prepared_action FROM moves").fetchall() == [
         (1, "reply:1:c@lumen.example", '{"type": "reply_email", "thread_id": 1}')

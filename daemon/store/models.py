@@ -187,9 +187,9 @@ class Thread(Base):
 
 
 class ThreadRef(Base):
-    """Added by migration 0007: a Message-ID that a thread's messages carry or name
-    (References, In-Reply-To), or the subject key of mail without ids. A message naming
-    one joins its thread; naming ids of two threads merges them."""
+    """Added by migration 0007: an id a thread's messages name (References, In-Reply-To, the
+    key of mail without ids) that is no stored message. A message naming a stored message
+    or one of these joins its thread; naming ids of two threads merges them."""
 
     __tablename__ = "thread_refs"
     ref: Mapped[str] = mapped_column(String(998), primary_key=True)

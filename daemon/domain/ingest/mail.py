@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import MessageRecord, SignalRecord
 from daemon.domain.ingest import threads
-from daemon.domain.ingest.writer import Ingest, chunks, is_automated, later
-from daemon.store.models import Message, Signal, Thread
+from daemon.domain.ingest.writer import Ingest, is_automated, later
+from daemon.store.models import Message, Signal
 
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 
@@ -24,18 +24,9 @@ async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord])
         unique.setdefault(msg.message_id, msg)
     if not unique:
         return set()
-    # Messages stored before are not written again, but what they name still links threads.
-    stored: dict[str, tuple[int, str, bool]] = {}
-    for part in chunks(sorted(unique)):
-        found = await s.execute(
-            select(Message.message_id, Thread.id, Thread.thread_key, Thread.from_source)
-            .join(Thread, Thread.id == Message.thread_id)
-            .where(Message.message_id.in_(part))
-        )
-        for message_id, tid, key, from_source in found:
-            stored[message_id] = (tid, key, from_source)
+    placed = await threads.place(job, s, list(unique.values()))
     msgs = sorted(
-        (m for m in unique.values() if m.message_id not in stored), key=lambda m: m.sent_at
+        (m for m in unique.values() if m.message_id not in placed.stored), key=lambda m: m.sent_at
     )
 
     # Who each message concerns: the sender of inbound mail, the external recipients of ours.
@@ -65,7 +56,6 @@ async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord])
         s, "last_outbound_at", {job.contacts[a].id: at for a, at in outbound_at.items()}
     )
 
-    placed = await threads.place(job, s, list(unique.values()), stored)
     rows: list[dict[str, Any]] = []
     for msg in msgs:
         contact_id = None

@@ -107,7 +107,8 @@ class _Group:
 class Placement:
     """Where a chunk's messages go: thread ids by Message-ID, and what changed."""
 
-    thread_of: dict[str, int]
+    stored: set[str]  # the chunk's messages that were stored before
+    thread_of: dict[str, int]  # the thread of each message to write
     # Threads that existed and gained messages or absorbed others: summaries to redo.
     grown: dict[int, dict[str, Any]]
     merged: dict[int, int]  # absorbed thread -> the thread it joined
@@ -117,59 +118,68 @@ class Placement:
         return set(self.thread_of.values()) | set(self.grown)
 
 
-async def place(
-    job: Ingest,
-    s: AsyncSession,
-    msgs: Sequence[MessageRecord],
-    stored: dict[str, tuple[int, str, bool]],
-) -> Placement:
+async def place(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord]) -> Placement:
     """Find or create the thread of every message in `msgs`, merging threads they link.
 
-    `stored` gives the messages already in the store: (thread id, key, from_source) by
-    Message-ID. They are not written again, but the ids they name still link threads (so
-    importing a mailbox again joins what an earlier version of this code split).
+    Messages stored before are not written again (`Placement.stored`), but the ids they
+    name still link threads, so importing a mailbox again joins what an older version of
+    this code kept apart.
     """
     groups = _Groups()
-    fresh = [m for m in msgs if m.message_id not in stored]
     known: dict[int, _Known] = {}
-    for tid, key, from_source in stored.values():
-        known[tid] = _Known(tid, key, from_source)
-
-    # Gmail's thread ids first: what they group, headers cannot pull apart.
-    sources = {m.thread_key for m in msgs if m.thread_from_source}
-    for msg in msgs:
-        if msg.thread_from_source:
-            groups.tag(msg.message_id, msg.thread_key)
-    unflagged: set[int] = set()  # keyed by a Gmail id but not marked so (never, in practice)
-    for tid, key, flag in await job._select_in(
-        s, [Thread.id, Thread.thread_key, Thread.from_source], Thread.thread_key, sources
-    ):
-        known[tid] = _Known(tid, key, True)
-        if not flag:
-            unflagged.add(tid)
-
     wanted = {n for m in msgs for n in names(m)}
-    found: dict[str, int] = {}
+
+    # The ids that are stored messages, then the ids only named so far.
+    stored_ids: dict[str, int] = {}
     for part in chunks(sorted(wanted)):
+        hits = await s.execute(
+            select(Message.message_id, Thread.id, Thread.thread_key, Thread.from_source)
+            .join(Thread, Thread.id == Message.thread_id)
+            .where(Message.message_id.in_(part))
+        )
+        for message_id, tid, key, from_source in hits:
+            stored_ids[message_id] = tid
+            known.setdefault(tid, _Known(tid, key, from_source))
+    named: dict[str, int] = {}
+    for part in chunks(sorted(wanted - set(stored_ids))):
         hits = await s.execute(
             select(ThreadRef.ref, Thread.id, Thread.thread_key, Thread.from_source)
             .join(Thread, Thread.id == ThreadRef.thread_id)
             .where(ThreadRef.ref.in_(part))
         )
         for ref, tid, key, from_source in hits:
-            found[ref] = tid
+            named[ref] = tid
             known.setdefault(tid, _Known(tid, key, from_source))
+
+    # Gmail's thread ids first: what they group, headers cannot pull apart. A thread keyed by
+    # one is never merged away, so its id can be remembered for the whole import.
+    sources = {m.thread_key for m in msgs if m.thread_from_source}
+    for msg in msgs:
+        if msg.thread_from_source:
+            groups.tag(msg.message_id, msg.thread_key)
+    unflagged: set[int] = set()  # keyed by a Gmail id but not marked so (never, in practice)
+    for key in sources & job.source_threads.keys():
+        tid = job.source_threads[key]
+        known[tid] = _Known(tid, key, True)
+    for tid, key, flag in await job._select_in(
+        s,
+        [Thread.id, Thread.thread_key, Thread.from_source],
+        Thread.thread_key,
+        sources - job.source_threads.keys(),
+    ):
+        known[tid] = _Known(tid, key, True)
+        if not flag:
+            unflagged.add(tid)
     by_key = {t.key: t.id for t in known.values() if t.from_source}
     for key, tid in by_key.items():
         groups.tag(tid, key)
-    for ref, tid in found.items():
+    for ref, tid in [*stored_ids.items(), *named.items()]:
         groups.join(tid, ref)
-    for message_id, (tid, _, _) in stored.items():
-        groups.join(tid, message_id)
     for msg in msgs:
         for name in names(msg):
             groups.join(msg.message_id, name)
 
+    fresh = [m for m in msgs if m.message_id not in stored_ids]
     parts: dict[Hashable, _Group] = defaultdict(_Group)
     for msg in fresh:
         parts[groups.find(msg.message_id)].fresh.append(msg)
@@ -211,6 +221,8 @@ async def place(
                 "b_internal": all(is_internal(job, m) for m in group.fresh),
                 "b_last": max((m.sent_at for m in group.fresh), default=None),
             }
+        if source is not None:
+            job.source_threads[source] = group.target
 
     if new:
         inserted = await s.execute(
@@ -219,6 +231,8 @@ async def place(
         ids = {key: tid for tid, key in inserted.all()}
         for root, row in new.items():
             parts[root].target = ids[row["thread_key"]]
+            if row["from_source"]:
+                job.source_threads[row["thread_key"]] = ids[row["thread_key"]]
     if renamed:
         await s.execute(
             update(THREADS)
@@ -243,14 +257,16 @@ async def place(
             if tid in merged:
                 job.thread_ids[key] = merged[tid]
 
+    # Ids only named so far: a message's own id is found among the messages.
+    own = {m.message_id for m in msgs}
     refs = []
-    for name in sorted(wanted - set(found)):
+    for name in sorted(wanted - own - stored_ids.keys() - named.keys()):
         target = parts[groups.find(name)].target
         if target is not None:
             refs.append({"ref": name, "thread_id": target})
     if refs:
         await s.execute(insert(REFS), refs)
-    return Placement(thread_of, grown, merged)
+    return Placement(set(stored_ids) & own, thread_of, grown, merged)
 
 
 async def _merge(s: AsyncSession, merged: dict[int, int], grown: dict[int, dict[str, Any]]) -> None:

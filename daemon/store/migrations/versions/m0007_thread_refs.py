@@ -1,10 +1,11 @@
 """Threads by the ids messages name: thread_refs, threads.from_source, moves by thread.
 
-`thread_refs` holds every Message-ID a thread's messages carry or name, so a message joins
-the thread of any message it names (or that names it), found through one indexed lookup;
-`threads.from_source` marks threads keyed by Gmail's own thread id, which header links
-never merge. Existing messages' ids and the keys of header-keyed threads are recorded, so
-new mail finds the conversations already stored.
+A message joins the thread of any message it names (or that names it). Stored messages are
+found by their Message-ID; `thread_refs` holds the ids a thread's messages name that are no
+stored message (yet), so a message arriving before, or instead of, the one it answers
+still finds its conversation through one indexed lookup. `threads.from_source` marks
+threads keyed by Gmail's own thread id, which header links never merge. The keys of
+header-keyed threads (the root id their replies named) are recorded.
 
 Revision ID: 0007
 Revises: 0006
@@ -55,18 +56,14 @@ def upgrade() -> None:
     else:
         hex_only = key.op("~", is_comparison=True)("^[0-9a-f]+$")
     op.execute(threads.update().where(hex_only).values(from_source=True))
-    op.execute(
-        refs.insert().from_select(
-            ["ref", "thread_id"], sa.select(messages.c.message_id, messages.c.thread_id)
-        )
-    )
-    # A header-keyed thread's key is the root id its later replies name.
-    taken = sa.exists().where(refs.c.ref == threads.c.thread_key)
+    # A header-keyed thread's key is the root id its replies named; where that root is not
+    # a stored message, later mail naming it finds the thread here.
+    stored = sa.exists().where(messages.c.message_id == threads.c.thread_key)
     op.execute(
         refs.insert().from_select(
             ["ref", "thread_id"],
             sa.select(threads.c.thread_key, threads.c.id).where(
-                threads.c.from_source.is_(False), ~taken
+                threads.c.from_source.is_(False), ~stored
             ),
         )
     )
