@@ -208,6 +208,9 @@ class SyncBatch:
     # Where to resume after this batch once it is written (None: nothing to resume).
     cursor: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # What a reader should know about what was kept (an import's `notes`): a repeating
+    # meeting cut to the import window, rows skipped (each also a warning). Sentences.
+    remarks: list[str] = field(default_factory=list)
     # Progress through the stream: units consumed so far, and the total when known.
     done: int = 0
     total: int | None = None
@@ -235,6 +238,7 @@ class SyncBatch:
         self.notes += other.notes
         self.signals += other.signals
         self.warnings += other.warnings
+        self.remarks += other.remarks
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,11 @@ def _describe(job: dict[str, Any]) -> None:
     if result.get("queue"):
         q = result["queue"]
         print(f"  queue: {q.get('proposed', 0)} new moves, {q.get('resolved', 0)} resolved")
+    if result.get("notes"):
+        from caseyos_cli import jobwatch
+
+        for note in jobwatch.note_lines(result, indent="  "):
+            print(note)
 
 
 @app.command()

@@ -164,6 +164,8 @@ def import_(
     print(output.wrap(f"{path.name} ({result['kind']}): {counts}."))
     q = result["queue"]
     print(f"Queue: {q['proposed']:,} new moves, {q['resolved']:,} resolved.")
+    for line in jobwatch.note_lines(result):
+        print(line)
     for w in result["warnings"][:10]:
         output.note(f"warning: {w}")
     if result["warning_count"] > 10:

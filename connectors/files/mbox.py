@@ -35,6 +35,7 @@ from connectors.files._common import (
     EMAIL_RE,
     SOURCE,
     first_line,
+    kept_note,
     normalize_email,
     one_line,
     read_head,
@@ -79,12 +80,16 @@ class ParsedMessage(NamedTuple):
 
 def parse_mbox(path: Path, operator: OperatorIdentity) -> SyncBatch:
     batch = SyncBatch(source=SOURCE)
+    read = 0
     for parsed in iter_mbox(path, operator):
+        read += 1
         if parsed.message is not None:
             batch.messages.append(parsed.message)
         batch.signals.extend(parsed.signals)
         if parsed.warning:
             batch.warnings.append(parsed.warning)
+    if len(batch.messages) < read:
+        batch.remarks.append(kept_note(Path(path).name, len(batch.messages), read, "messages"))
     return batch
 
 
