@@ -2,12 +2,14 @@
 
 A message names ids: its own Message-ID, those in its References and In-Reply-To, and its
 connector's first guess at a key (for mail without ids, one of subject and participants).
-`thread_refs` keeps every id a thread's messages carry or name. A message joins the thread
-holding any id it names; when the ids it names are held by two threads, those are one
-conversation and merge. So a conversation ends as one thread whatever order its messages
-arrive in: within a chunk the ids are joined first (union-find), then one indexed lookup
-per chunk finds the threads already holding them. Nothing is rescanned: a chunk reads the
-rows for the ids it names, and a merge touches the absorbed threads' rows only.
+A message joins the thread of any stored message it names, or that names it; the ids named
+but not stored (a parent that has not arrived, or never will) are kept in `thread_refs`
+with the thread that named them. When the ids one message names lead to two threads, those
+are one conversation and merge. So a conversation ends as one thread whatever order its
+messages arrive in: within a chunk the ids are joined first (union-find), then one indexed
+lookup each on messages and `thread_refs` finds the threads already holding them. Nothing
+is rescanned: a chunk reads the rows for the ids it names, and a merge touches the absorbed
+threads' rows only.
 
 Gmail's own thread id (X-GM-THRID) decides when a message carries one: its references are
 not followed, and two threads keyed by Gmail ids never merge (Gmail keeps them apart for a
@@ -111,7 +113,6 @@ class Placement:
     thread_of: dict[str, int]  # the thread of each message to write
     # Threads that existed and gained messages or absorbed others: summaries to redo.
     grown: dict[int, dict[str, Any]]
-    merged: dict[int, int]  # absorbed thread -> the thread it joined
 
     @property
     def touched(self) -> set[int]:
@@ -266,7 +267,7 @@ async def place(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord]) -> 
             refs.append({"ref": name, "thread_id": target})
     if refs:
         await s.execute(insert(REFS), refs)
-    return Placement(set(stored_ids) & own, thread_of, grown, merged)
+    return Placement(set(stored_ids) & own, thread_of, grown)
 
 
 async def _merge(s: AsyncSession, merged: dict[int, int], grown: dict[int, dict[str, Any]]) -> None:
