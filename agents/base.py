@@ -252,3 +252,8 @@ class Agent:
     def resolutions(self, signal: SignalView) -> list[Resolution]:
         """Which of this agent's pending moves `signal` makes moot; none by default."""
         return []
+
+    def thread_prefix(self, thread_id: int) -> str | None:
+        """How the dedup keys of this agent's moves about a thread start, when they name
+        it: a thread merged into another has its moves' keys rewritten to match."""
+        return None

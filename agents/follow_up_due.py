@@ -85,6 +85,9 @@ class FollowUpDue(Agent):
             ]
         return []
 
+    def thread_prefix(self, thread_id: int) -> str | None:
+        return thread_key(thread_id)
+
 
 def thread_key(thread_id: int) -> str:
     """How this agent's dedup keys start: a thread's moves are one range of the key index."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import select
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,8 @@ FINAL = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
 POLL_SECONDS = 5.0
 # Without a terminal, a progress line at most this often.
 PLAIN_EVERY = 2.0
+# An import's notes are wrapped to this many columns.
+NOTE_WIDTH = 80
 
 
 class _Plain:
@@ -171,3 +174,18 @@ def check_ended_well(job: dict[str, Any], what: str) -> None:
             "what it wrote is kept; run the same command again to finish the work",
         )
     output.fail(f"{what} {job['status']}: {job['error']}", output.FAILURE)
+
+
+def note_lines(result: dict[str, Any], indent: str = "") -> list[str]:
+    """An import's notes (what it kept of the file, where not everything), each wrapped to
+    NOTE_WIDTH columns with its continuation lines indented."""
+    lines: list[str] = []
+    for note in result.get("notes") or []:
+        lines += textwrap.wrap(
+            f"note: {note}",
+            width=NOTE_WIDTH,
+            initial_indent=indent,
+            subsequent_indent=indent + "  ",
+            break_on_hyphens=False,
+        )
+    return lines

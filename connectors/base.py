@@ -104,6 +104,12 @@ class DealRecord:
 
 @dataclass
 class MessageRecord:
+    """One mail message. Which thread it joins is the daemon's call: `thread_key` is the
+    source's own thread id when `thread_from_source` (Gmail's X-GM-THRID, which decides),
+    otherwise a first guess (the conversation's root id, the message's own id, or a key of
+    subject and participants for mail without ids) that `references` refine: the message
+    joins whatever thread holds a message it names, or that names it."""
+
     message_id: str
     thread_key: str
     from_addr: str
@@ -117,6 +123,9 @@ class MessageRecord:
     in_reply_to: str | None = None
     labels: list[str] = field(default_factory=list)
     is_draft: bool = False
+    # Every Message-ID it names: References, then In-Reply-To.
+    references: list[str] = field(default_factory=list)
+    thread_from_source: bool = False
 
 
 @dataclass
@@ -199,6 +208,9 @@ class SyncBatch:
     # Where to resume after this batch once it is written (None: nothing to resume).
     cursor: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # What a reader should know about what was kept (an import's `notes`): a repeating
+    # meeting cut to the import window, rows skipped (each also a warning). Sentences.
+    remarks: list[str] = field(default_factory=list)
     # Progress through the stream: units consumed so far, and the total when known.
     done: int = 0
     total: int | None = None
@@ -226,6 +238,7 @@ class SyncBatch:
         self.notes += other.notes
         self.signals += other.signals
         self.warnings += other.warnings
+        self.remarks += other.remarks
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ def test_contacts_export(tmp_path: Path) -> None:
         "contacts.csv:8: skipped, dana.reyes@acme-robotics.example already imported from line 2",
         "contacts.csv:9: ignored Create Date 'yesterday': not a date",
     ]
+    # Rows left out are also summed up in a note the import shows when it ends.
+    assert batch.remarks == ["contacts.csv: kept 4 of 7 rows; 3 skipped (see the warnings)"]
     for record in (*batch.contacts, *batch.signals):
         for value in vars(record).values():
             if isinstance(value, datetime):

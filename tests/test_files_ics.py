@@ -230,18 +230,22 @@ SUMMARY:Pipeline review (moved)
         m.start_at for m in batch.meetings if m.uid.startswith("weekly#") and "moved" not in m.title
     )
     local = [s.astimezone(NY) for s in weekly_starts]
-    # Window is Oct 17 - Dec 16; Nov 2 and Nov 23 are excluded, Nov 9 was moved.
-    assert [d.date() for d in local] == [
-        date(2026, 10, 19),
-        date(2026, 10, 26),
-        date(2026, 11, 16),
-        date(2026, 11, 30),
-        date(2026, 12, 7),
-        date(2026, 12, 14),
-    ]
-    # 09:30 on the wall clock on both sides of the November 1 DST change.
+    # The window is Aug 18 - May 15: every Monday from the first, Sep 7, to May 10; Nov 2
+    # and Nov 23 are excluded, Nov 9 was moved.
+    mondays = [date(2026, 9, 7) + timedelta(weeks=n) for n in range(36)]
+    assert mondays[-1] == date(2027, 5, 10)
+    gone = {date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 23)}
+    assert [d.date() for d in local] == [d for d in mondays if d not in gone]
+    # 09:30 on the wall clock on both sides of the November 1 and March 14 DST changes.
     assert {(d.hour, d.minute) for d in local} == {(9, 30)}
-    assert weekly_starts[0].hour == 13 and weekly_starts[-1].hour == 14
+    hours = {d.date(): s.hour for d, s in zip(local, weekly_starts, strict=True)}
+    assert hours[date(2026, 9, 7)] == hours[date(2027, 5, 10)] == 13
+    assert hours[date(2026, 12, 7)] == 14
+    # The series goes on past the window: the import says how much of it it kept.
+    assert batch.remarks == [
+        "c.ics: 'Pipeline review' repeats without end; kept the 34 within the import "
+        "window (90 days back to 180 ahead)"
+    ]
     uids = {m.uid for m in batch.meetings}
     assert "weekly#2026-10-19T13:30:00+00:00" in uids
     (moved_meeting,) = [m for m in batch.meetings if "moved" in m.title]
@@ -264,7 +268,16 @@ EXDATE;VALUE=DATE:20261201
     )
     batch = parse_file(write(tmp_path, "c.ics", ics(event)), OPERATOR, now=NOW)
     starts = [m.start_at for m in batch.meetings]
-    assert starts == [datetime(2026, 11, 1, 4, 0, tzinfo=UTC)]  # midnight EDT, Dec 1 excluded
+    # Midnight EDT, then EST; Dec 1 is excluded, and the window ends on May 15.
+    assert starts == [
+        datetime(2026, 11, 1, 4, 0, tzinfo=UTC),
+        *(datetime(2027, month, 1, 5, 0, tzinfo=UTC) for month in (1, 2, 3)),
+        *(datetime(2027, month, 1, 4, 0, tzinfo=UTC) for month in (4, 5)),
+    ]
+    assert batch.remarks == [
+        "c.ics: 'payday' repeats 23 times; kept the 6 within the import window (90 days "
+        "back to 180 ahead)"
+    ]
 
 
 def test_ics_bad_events_are_skipped(tmp_path: Path) -> None:
@@ -283,6 +296,61 @@ def test_ics_bad_events_are_skipped(tmp_path: Path) -> None:
         "c.ics: event badrule: could not expand its repeat rule (invalid 'FREQ': SOMETIMES); "
         "imported the first occurrence only",
     ]
+    assert batch.remarks == ["c.ics: kept 2 of 4 events; 2 skipped (see the warnings)"]
+
+
+def weekly(uid: str, title: str, start: datetime, rule: str) -> str:
+    return vevent(
+        f"""
+UID:{uid}
+SUMMARY:{title}
+DTSTART:{start:%Y%m%dT%H%M%SZ}
+DURATION:PT30M
+RRULE:{rule}
+"""
+    )
+
+
+def test_ics_a_weekly_series_of_ten_that_started_recently_is_kept_whole(tmp_path: Path) -> None:
+    # Three weeks in: seven meetings ahead, the last nine weeks after the first.
+    start = datetime(2026, 10, 26, 15, tzinfo=UTC)
+    path = write(
+        tmp_path, "calendar.ics", ics(weekly("sync", "Weekly sync", start, "FREQ=WEEKLY;COUNT=10"))
+    )
+    batch = parse_file(path, OPERATOR, now=NOW)
+    assert [m.start_at for m in batch.meetings] == [start + timedelta(weeks=n) for n in range(10)]
+    assert batch.remarks == []
+
+
+def test_ics_a_series_cut_by_the_window_says_so(tmp_path: Path) -> None:
+    events = [
+        # 100 days ago: the first two of ten weekly meetings are older than the window.
+        weekly("old", "Weekly sync", NOW - timedelta(days=100), "FREQ=WEEKLY;COUNT=10"),
+        weekly(
+            "until", "Board prep", NOW - timedelta(days=120), "FREQ=MONTHLY;UNTIL=20270301T000000Z"
+        ),
+        # Ended long before the window: nothing of them is kept.
+        weekly("gone1", "Old standup", datetime(2024, 1, 8, 14, tzinfo=UTC), "FREQ=DAILY;COUNT=30"),
+        weekly("gone2", "Old review", datetime(2024, 3, 4, 14, tzinfo=UTC), "FREQ=WEEKLY;COUNT=4"),
+        # Every hour: more than an import keeps.
+        weekly("hourly", "Ping", NOW - timedelta(days=1), "FREQ=HOURLY"),
+    ]
+    batch = parse_file(write(tmp_path, "calendar.ics", ics(*events)), OPERATOR, now=NOW)
+    by_series = {
+        uid: sum(m.uid.startswith(uid + "#") for m in batch.meetings)
+        for uid in ("old", "until", "gone1", "gone2", "hourly")
+    }
+    assert by_series == {"old": 8, "until": 7, "gone1": 0, "gone2": 0, "hourly": 500}
+    window = "the import window (90 days back to 180 ahead)"
+    assert batch.remarks == [
+        f"calendar.ics: 'Weekly sync' repeats 10 times; kept the 8 within {window}",
+        f"calendar.ics: 'Board prep' repeats 8 times; kept the 7 within {window}",
+        f"calendar.ics: 'Ping' repeats more often than an import keeps; kept its first 500 "
+        f"within {window}",
+        f"calendar.ics: 2 repeating events fall wholly outside {window}; none of their "
+        "meetings were kept",
+    ]
+    assert batch.warnings == []
 
 
 @pytest.mark.parametrize(

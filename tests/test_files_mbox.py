@@ -363,6 +363,7 @@ def test_mbox_bad_messages_are_skipped_with_warning(tmp_path: Path) -> None:
     assert len(batch.warnings) == 2
     assert batch.warnings[0].startswith("mail.mbox: message 1: skipped, no sender")
     assert batch.warnings[1].startswith("mail.mbox: message 4: skipped, no valid Date")
+    assert batch.remarks == ["mail.mbox: kept 2 of 4 messages; 2 skipped (see the warnings)"]
 
 
 @pytest.mark.parametrize(

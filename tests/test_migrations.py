@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from daemon.store.engine import current_revision, head_revision, make_engine, migrate
+from bench import corpus
+from connectors.files import parse_file
+from daemon.domain.ingest import Ingest, write_chunk
+from daemon.store.engine import (
+    current_revision,
+    head_revision,
+    make_engine,
+    migrate,
+    sessionmaker,
+)
 from tests.conftest import DaemonProcess, run_cli
+from tests.mailfixtures import Mail, write_mbox
 
 
 async def test_database_from_first_migration_upgrades_without_loss(tmp_path: Path) -> None:
@@ -99,3 +111,182 @@ def test_daemon_upgrades_an_old_workspace_on_start(
     finally:
         d.stop()
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_0007_records_thread_roots_and_a_reimport_joins_split_threads(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    await migrate(engine, "0006")
+    await engine.dispose()
+
+    # As 0006 stored a parent-only chain: Zoe's second message (c) became a thread of its
+    # own, keyed by the id of the message it answers; beside it, a Gmail-keyed thread.
+    db = sqlite3.connect(path)
+    db.executemany(
+        "INSERT INTO threads (id, thread_key, subject, is_internal, last_message_at) "
+        "VALUES (?, ?, ?, 0, ?)",
+        [
+            (1, "a@lumen.example", "Pricing for Lumen", "2026-11-17 15:00:00.000000"),
+            (2, "18b7621058f88001", "Gmail thread", "2026-11-20 09:00:00.000000"),
+            (3, "b@northwind.example", "RE: Pricing for Lumen", "2026-11-24 16:00:00.000000"),
+            (4, "root@elsewhere.example", "Re: Intro", "2026-11-21 09:00:00.000000"),
+        ],
+    )
+    db.executemany(
+        "INSERT INTO messages (id, thread_id, message_id, from_addr, to_addrs, cc_addrs, "
+        "subject, body, sent_at, direction, labels, is_draft) "
+        "VALUES (?, ?, ?, ?, '[]', '[]', ?, 'text', ?, ?, '[]', 0)",
+        [
+            (
+                1,
+                1,
+                "a@lumen.example",
+                "zoe@lumen.example",
+                "Pricing for Lumen",
+                "2026-11-16 14:00:00.000000",
+                "inbound",
+            ),
+            (
+                2,
+                1,
+                "b@northwind.example",
+                "casey@northwind.example",
+                "Re: Pricing for Lumen",
+                "2026-11-17 15:00:00.000000",
+                "outbound",
+            ),
+            (
+                3,
+                3,
+                "c@lumen.example",
+                "zoe@lumen.example",
+                "RE: Pricing for Lumen",
+                "2026-11-24 16:00:00.000000",
+                "inbound",
+            ),
+            (
+                4,
+                2,
+                "g@lumen.example",
+                "zoe@lumen.example",
+                "Gmail thread",
+                "2026-11-20 09:00:00.000000",
+                "inbound",
+            ),
+            (
+                5,
+                4,
+                "r2@lumen.example",
+                "zoe@lumen.example",
+                "Re: Intro",
+                "2026-11-21 09:00:00.000000",
+                "inbound",
+            ),
+        ],
+    )
+    db.execute(
+        "INSERT INTO moves (id, title, why_now, move_type, agent, thread_id, aps, "
+        "aps_breakdown, score_inputs, due_at, status, dedup_key, prepared_action, "
+        "created_at, updated_at) VALUES (1, 'Reply to Zoe', 'wrote', 'reply', "
+        "'reply_needed', 3, 60.0, '{}', '{}', '2026-11-24 16:00:00', 'pending', "
+        '\'reply:3:c@lumen.example\', \'{"type": "reply_email", "thread_id": 3}\', '
+        "'2026-11-24 17:00:00', '2026-11-24 17:00:00')"
+    )
+    db.commit()
+    db.close()
+
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    await migrate(engine)
+    await engine.dispose()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT id, from_source FROM threads ORDER BY id").fetchall() == [
+        (1, 0),
+        (2, 1),
+        (3, 0),
+        (4, 0),
+    ]
+    # The root ids header-keyed threads were named by, where no stored message has them
+    # (the key of thread 3 is a message of thread 1: found among the messages).
+    assert db.execute("SELECT ref, thread_id FROM thread_refs").fetchall() == [
+        ("root@elsewhere.example", 4)
+    ]
+    indexes = {row[1] for row in db.execute("PRAGMA index_list('moves')")}
+    assert "ix_moves_thread_id" in indexes
+    db.close()
+
+    # Importing the same mail again joins what the old threading split.
+    zoe, casey = "Zoe Park <zoe@lumen.example>", "casey@northwind.example"
+    mbox = write_mbox(
+        tmp_path / "again.mbox",
+        [
+            Mail(
+                "a@lumen.example",
+                zoe,
+                casey,
+                "Pricing for Lumen",
+                datetime(2026, 11, 16, 14, tzinfo=UTC),
+            ),
+            Mail(
+                "b@northwind.example",
+                casey,
+                zoe,
+                "Re: Pricing for Lumen",
+                datetime(2026, 11, 17, 15, tzinfo=UTC),
+                in_reply_to="a@lumen.example",
+            ),
+            Mail(
+                "c@lumen.example",
+                zoe,
+                casey,
+                "RE: Pricing for Lumen",
+                datetime(2026, 11, 24, 16, tzinfo=UTC),
+                in_reply_to="b@northwind.example",
+            ),
+        ],
+    )
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    now = datetime(2026, 11, 25, 15, tzinfo=UTC)
+    async with sessionmaker(engine)() as s, s.begin():
+        report = await write_chunk(
+            Ingest(corpus.operator(), now, "files"), s, parse_file(mbox, corpus.operator())
+        )
+    await engine.dispose()
+    assert report.counts["messages"] == 0
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT id FROM threads ORDER BY id").fetchall() == [(1,), (2,), (4,)]
+    assert db.execute("SELECT DISTINCT thread_id FROM messages WHERE id < 4").fetchall() == [(1,)]
+    assert db.execute("SELECT thread_id, dedup_key, prepared_action FROM moves").fetchall() == [
+        (1, "reply:1:c@lumen.example", '{"type": "reply_email", "thread_id": 1}')
+    ]
+    assert db.execute("SELECT subject, last_message_at FROM threads WHERE id = 1").fetchone() == (
+        "Pricing for Lumen",
+        "2026-11-24 16:00:00.000000",
+    )
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()
+
+
+async def test_the_migrations_build_the_schema_the_models_declare(tmp_path: Path) -> None:
+    """Every table, column and index in models.py comes from a migration, and no migration
+    leaves something the models do not know (Alembic's own comparison)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from daemon.store.models import Base
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.sqlite3'}")
+    await migrate(engine)
+
+    def diff(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with engine.connect() as conn:
+        changes = await conn.run_sync(diff)
+    await engine.dispose()
+    # SQLite reflects the expression in ix_moves_rank ("aps DESC") as a plain column, so
+    # Alembic sees a removed and an added index that are the same one.
+    changes = [c for c in changes if getattr(c[1], "name", None) != "ix_moves_rank"]
+    assert changes == []

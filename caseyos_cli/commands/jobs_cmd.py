@@ -121,6 +121,11 @@ def _describe(job: dict[str, Any]) -> None:
         q = result["queue"]
         moves = output.plural(q.get("proposed", 0), "new move")
         print(f"  queue: {moves}, {q.get('resolved', 0):,} resolved")
+    if result.get("notes"):
+        from caseyos_cli import jobwatch
+
+        for note in jobwatch.note_lines(result, indent="  "):
+            print(note)
 
 
 @app.command(

@@ -247,6 +247,8 @@ def import_(
     print(output.wrap(f"{path.name} ({result['kind']}): {counts}.", indent="  "))
     q = result["queue"]
     print(f"Queue: {output.plural(q['proposed'], 'new move')}, {q['resolved']:,} resolved.")
+    for line in jobwatch.note_lines(result):
+        print(line)
     for w in result["warnings"][:10]:
         output.note(output.wrap(f"warning: {w}", indent="  "))
     if result["warning_count"] > 10:

@@ -232,3 +232,8 @@ def one_line(text: str, limit: int = 160) -> str:
     if len(line) > limit or len(head) == len(text):
         return line[:limit]
     return _SPACES_RE.sub(" ", text).strip()[:limit]
+
+
+def kept_note(name: str, kept: int, total: int, what: str) -> str:
+    """The note for a file some of whose entries were left out (each one also warned about)."""
+    return f"{name}: kept {kept:,} of {total:,} {what}; {total - kept:,} skipped (see the warnings)"

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from connectors.base import Health, OperatorIdentity, SyncBatch
 from connectors.files import detect_kind, parse_file
-from connectors.files._common import SOURCE
+from connectors.files._common import SOURCE, kept_note
 from connectors.files.hubspot import CsvKind, iter_hubspot_csv
 from connectors.files.mbox import ParsedMessage, count_mbox, iter_mbox
 
@@ -101,15 +101,15 @@ class FileConnector:
         ]
         total = len(items)
         position = min(start, total)
-        warnings = list(whole.warnings)
-        while position < total or warnings:
+        warnings, remarks = list(whole.warnings), list(whole.remarks)
+        while position < total or warnings or remarks:
             end = min(total, position + max(1, self.chunk_size))
-            batch = SyncBatch(source=whole.source, warnings=warnings, total=total)
+            batch = SyncBatch(source=whole.source, warnings=warnings, remarks=remarks, total=total)
             for name, rec in items[position:end]:
                 getattr(batch, name).append(rec)
             batch.done = end
             batch.cursor = str(end)
-            warnings = []
+            warnings, remarks = [], []
             position = end
             yield batch
 
@@ -134,7 +134,7 @@ class FileConnector:
                 continue
             batch.done = position
             batch.cursor = str(position)
-            if batch.size() or batch.warnings:
+            if batch.size() or batch.warnings or batch.remarks:
                 yield batch
             if ended:
                 return
@@ -144,14 +144,26 @@ class FileConnector:
         # Messages an interrupted import already wrote are passed over without being parsed.
         messages = iter_mbox(self.path, self.operator, start=start)
         position = start
+        skipped = 0  # unreadable messages since `start` (a resumed import counts from there)
         while True:
             parsed = await asyncio.to_thread(_take, messages, max(1, self.chunk_size))
             if not parsed:
+                if skipped:
+                    note = kept_note(self.path.name, position - skipped, position, "messages")
+                    yield SyncBatch(
+                        source=SOURCE,
+                        remarks=[note],
+                        done=position,
+                        total=max(total, position),
+                        cursor=str(position),
+                    )
                 return
             batch = SyncBatch(source=SOURCE, total=max(total, position + len(parsed)))
             for item in parsed:
                 if item.message is not None:
                     batch.messages.append(item.message)
+                else:
+                    skipped += 1
                 batch.signals.extend(item.signals)
                 if item.warning:
                     batch.warnings.append(item.warning)

@@ -30,6 +30,7 @@ from connectors.base import (
 from connectors.files._common import (
     SOURCE,
     first_line,
+    kept_note,
     normalize_email,
     operator_tz,
     read_head,
@@ -38,9 +39,18 @@ from connectors.files._common import (
 )
 
 DEFAULT_DURATION = timedelta(minutes=30)
-WINDOW = timedelta(days=30)
+# Repeating meetings are expanded within this window around now: a quarter of history (as
+# far back as the mail an import usually brings) and half a year ahead, so a series that
+# started recently is kept whole. What falls outside is said in the import's notes.
+WINDOW_BACK = timedelta(days=90)
+WINDOW_AHEAD = timedelta(days=180)
+WINDOW_TEXT = f"the import window ({WINDOW_BACK.days} days back to {WINDOW_AHEAD.days} ahead)"
 # A runaway rule (FREQ=MINUTELY, say) must not turn one event into millions of meetings.
 MAX_OCCURRENCES = 500
+# Occurrences counted to say how often a finite series repeats.
+COUNT_LIMIT = 10_000
+# Series cut to the window named one by one; the rest are counted in one note.
+NAMED_CUTS = 5
 
 _PARTSTAT = {
     "ACCEPTED": "accepted",
@@ -63,7 +73,8 @@ def check_ics(path: Path) -> None:
 
 
 def parse_ics(path: Path, operator: OperatorIdentity, *, now: datetime | None = None) -> SyncBatch:
-    """Meetings from every VEVENT; recurring ones expanded within 30 days either side of `now`."""
+    """Meetings from every VEVENT; repeating ones expanded within the window around `now`
+    (WINDOW_BACK, WINDOW_AHEAD), with a note for each series the window cut."""
     check_ics(path)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     try:
@@ -96,9 +107,12 @@ class _Parser:
         self.path = path
         self.operator = operator
         self.tz = operator_tz(operator)
-        self.lo = now - WINDOW
-        self.hi = now + WINDOW
+        self.lo = now - WINDOW_BACK
+        self.hi = now + WINDOW_AHEAD
         self.batch = SyncBatch(source=SOURCE)
+        self.skipped = 0  # events that could not be read
+        self.cut: list[str] = []  # series the window cut, described
+        self.outside = 0  # series with no occurrence within the window
 
     def warn(self, message: str) -> None:
         self.batch.warnings.append(f"{self.path.name}: {message}")
@@ -109,6 +123,7 @@ class _Parser:
         for component in components:
             event = self._event(component)
             if event is None:
+                self.skipped += 1
                 continue
             if component.get("RECURRENCE-ID") is not None:
                 overrides.setdefault(event.uid, []).append(event)
@@ -138,6 +153,28 @@ class _Parser:
             for orphan in orphans:
                 rid = self._recurrence_id(orphan)
                 self._emit(orphan, f"{uid}#{(rid or orphan.start).isoformat()}")
+        self._notes(len(components))
+
+    def _notes(self, events: int) -> None:
+        """What the import keeps of the file, where it is not everything."""
+        name = self.path.name
+        notes = [f"{name}: {text}" for text in self.cut[:NAMED_CUTS]]
+        if len(self.cut) > NAMED_CUTS:
+            more = len(self.cut) - NAMED_CUTS
+            notes.append(f"{name}: {more:,} more repeating events were cut to {WINDOW_TEXT}")
+        if self.outside == 1:
+            notes.append(
+                f"{name}: 1 repeating event falls wholly outside {WINDOW_TEXT}; none of its "
+                "meetings were kept"
+            )
+        elif self.outside:
+            notes.append(
+                f"{name}: {self.outside:,} repeating events fall wholly outside {WINDOW_TEXT}; "
+                "none of their meetings were kept"
+            )
+        if self.skipped:
+            notes.append(kept_note(name, events - self.skipped, events, "events"))
+        self.batch.remarks += notes
 
     def _event(self, component: Component) -> _Event | None:
         summary = _text(component.get("SUMMARY")) or "(no title)"
@@ -251,17 +288,50 @@ class _Parser:
         # Compare in UTC at the end; the naive bounds are padded for zone offsets.
         lo = self.lo.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
         hi = self.hi.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
+        first = next(iter(rset), None)
+        left_out = first is not None and first < lo
         starts: list[datetime] = []
         for wall in itertools.islice(rset.xafter(lo, inc=True), MAX_OCCURRENCES + 1):
             if wall > hi:
+                left_out = True
                 break
             if len(starts) == MAX_OCCURRENCES:
-                self.warn(f"event {event.uid}: stopped after {MAX_OCCURRENCES} occurrences")
-                break
+                title = _text(event.component.get("SUMMARY")) or event.uid
+                self.cut.append(
+                    f"{title!r} repeats more often than an import keeps; kept its first "
+                    f"{MAX_OCCURRENCES} within {WINDOW_TEXT}"
+                )
+                return starts
             start = wall.replace(tzinfo=tz).astimezone(UTC)
             if self.lo <= start <= self.hi:
                 starts.append(start)
+            else:
+                left_out = True
+        if left_out:
+            self._cut(event, rset, len(starts))
         return starts
+
+    def _cut(self, event: _Event, rset: rruleset, kept: int) -> None:
+        """Note a series only part of which (or none) falls within the window."""
+        if not kept:
+            self.outside += 1
+            return
+        title = _text(event.component.get("SUMMARY")) or event.uid
+        rules = event.component.get("RRULE")
+        finite = all(
+            rule.get("COUNT") or rule.get("UNTIL")
+            for rule in (rules if isinstance(rules, list) else [rules])
+        )
+        if finite:
+            total = sum(1 for _ in itertools.islice(rset, COUNT_LIMIT + 1))
+            if total > COUNT_LIMIT:
+                how = f"more than {COUNT_LIMIT:,} times"
+            else:
+                how = "once" if total == 1 else f"{total:,} times"
+        else:
+            how = "without end"
+        which = "the one" if kept == 1 else f"the {kept:,}"
+        self.cut.append(f"{title!r} repeats {how}; kept {which} within {WINDOW_TEXT}")
 
     def _emit(self, event: _Event, uid: str, *, start: datetime | None = None) -> None:
         component = event.component

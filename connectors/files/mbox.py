@@ -35,6 +35,7 @@ from connectors.files._common import (
     EMAIL_RE,
     SOURCE,
     first_line,
+    kept_note,
     normalize_email,
     one_line,
     read_head,
@@ -79,12 +80,16 @@ class ParsedMessage(NamedTuple):
 
 def parse_mbox(path: Path, operator: OperatorIdentity) -> SyncBatch:
     batch = SyncBatch(source=SOURCE)
+    read = 0
     for parsed in iter_mbox(path, operator):
+        read += 1
         if parsed.message is not None:
             batch.messages.append(parsed.message)
         batch.signals.extend(parsed.signals)
         if parsed.warning:
             batch.warnings.append(parsed.warning)
+    if len(batch.messages) < read:
+        batch.remarks.append(kept_note(Path(path).name, len(batch.messages), read, "messages"))
     return batch
 
 
@@ -225,7 +230,12 @@ def _parse_message(raw: bytes, operator: OperatorIdentity, number: int = 0) -> P
             ).encode("utf-8", "surrogatepass")
         ).hexdigest()
         message_id = f"caseyos-{digest[:32]}@generated"
-    thread_key = _thread_key(headers, references, in_reply_to, message_id, subject, participants)
+    named = list(dict.fromkeys([*references, *([in_reply_to] if in_reply_to else [])]))
+    if message_id in named:
+        named.remove(message_id)
+    thread_key, from_source = _thread_key(
+        headers, references, in_reply_to, message_id, subject, participants
+    )
 
     labels = _labels(headers)
     is_draft = any(label.lower() in {"draft", "drafts"} for label in labels)
@@ -262,6 +272,8 @@ def _parse_message(raw: bytes, operator: OperatorIdentity, number: int = 0) -> P
         in_reply_to=in_reply_to,
         labels=labels,
         is_draft=is_draft,
+        references=named,
+        thread_from_source=from_source,
     )
     if is_draft:
         return ParsedMessage(record, [], None, number)
@@ -406,21 +418,27 @@ def _thread_key(
     message_id: str,
     subject: str,
     participants: list[str],
-) -> str:
-    thrid = headers.raw("x-gm-thrid") or ""
+) -> tuple[str, bool]:
+    """The thread key, and whether it is Gmail's own thread id (which decides the thread).
+
+    Without one, the key is a first guess that the daemon refines by the ids each message
+    names (see `daemon/domain/ingest/threads.py`).
+    """
+    thrid = (headers.raw("x-gm-thrid") or "").strip()
     if thrid.isdigit():
         # Gmail's API names the same thread by the hex form of this number.
-        return format(int(thrid), "x")
+        return format(int(thrid), "x"), True
     if references:
-        return references[0]
+        return references[0], False
     if in_reply_to:
-        return in_reply_to
+        return in_reply_to, False
     is_reply = bool(_REPLY_PREFIX_RE.match(subject))
     if not is_reply and not message_id.endswith("@generated"):
         # A message that starts a conversation is the root its replies will reference.
-        return message_id
+        return message_id, False
     basis = normalize_subject(subject) + "|" + ",".join(participants)
-    return "subject-" + hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    digest = hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return "subject-" + digest, False
 
 
 def _labels(headers: Headers) -> list[str]:

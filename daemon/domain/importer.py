@@ -62,5 +62,7 @@ async def import_file(
         "counts": counts,
         "warnings": report.warnings,
         "warning_count": report.warning_count,
+        # Sentences on what the import kept of the file, where it was not everything.
+        "notes": report.remarks,
         "queue": queue,
     }

@@ -29,6 +29,7 @@ from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from agents import ALL_AGENTS
 from agents.base import Proposal, Resolution, SignalView
 from daemon.domain.learning import Learned
 from daemon.domain.scoring import ScoringConfig, ScoringError, next_change, score
@@ -357,6 +358,37 @@ async def _link_signals(session: AsyncSession, pairs: list[tuple[_Known, Proposa
                 linked.add((move.id, sid))
     if links:
         await session.execute(insert(MoveSignal), links)
+
+
+async def rethread(session: AsyncSession, merged: dict[int, int]) -> int:
+    """Point the moves about threads merged into others (absorbed -> kept) at the thread
+    they joined; returns how many moves changed.
+
+    A dedup key that names the thread (see `Agent.thread_prefix`) is rewritten too, so the
+    agents' later proposals and resolutions for the merged thread find the move, and a move
+    already decided is not proposed again under a new key.
+    """
+    agents = {agent.name: agent for agent in ALL_AGENTS}
+    changes: list[dict[str, Any]] = []
+    for chunk in chunks(sorted(merged)):
+        rows = await session.execute(
+            select(Move.id, Move.agent, Move.thread_id, Move.dedup_key, Move.prepared_action)
+            .where(Move.thread_id.in_(chunk))
+            .order_by(Move.id)
+        )
+        for move_id, name, old, key, action in rows:
+            new = merged[old]
+            change: dict[str, Any] = {"_id": move_id, "thread_id": new}
+            agent = agents.get(name)
+            before = agent.thread_prefix(old) if agent else None
+            after = agent.thread_prefix(new) if agent else None
+            if before and after and key.startswith(before):
+                change["dedup_key"] = after + key[len(before) :]
+            if isinstance(action, dict) and action.get("thread_id") == old:
+                change["prepared_action"] = {**action, "thread_id": new}
+            changes.append(change)
+    await _update_by_id(session, changes)
+    return len(changes)
 
 
 async def resolve(

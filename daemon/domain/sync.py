@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MIN_CHUNK, MAX_CHUNK = 20, 5000
 MAX_WARNINGS = 200
+MAX_REMARKS = 50
 FIRST_STATISTICS, STATISTICS_GROWTH = 2000, 8
 
 
@@ -42,6 +43,8 @@ class StreamReport:
     counts: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
+    # What was kept of the source, where not everything (see SyncBatch.remarks).
+    remarks: list[str] = field(default_factory=list)
     # Records written when the planner's statistics are next refreshed.
     next_statistics: int = FIRST_STATISTICS
 
@@ -96,6 +99,7 @@ async def _write_batch(
     report.warning_count += len(batch.warnings)
     room = MAX_WARNINGS - len(report.warnings)
     report.warnings += batch.warnings[: max(0, room)]
+    report.remarks += batch.remarks[: max(0, MAX_REMARKS - len(report.remarks))]
     size = batch.size()
     run.progress(done=batch.done, total=batch.total)
     started = time.perf_counter()

@@ -99,7 +99,7 @@ class Base(DeclarativeBase):
 class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class Company(Base):
@@ -181,6 +181,19 @@ class Thread(Base):
     subject: Mapped[str] = mapped_column(String(998))
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     last_message_at: Mapped[datetime | None]
+    # Added by migration 0007: the key is the mail system's own thread id (Gmail's
+    # X-GM-THRID). Such a thread is never merged into another by the ids messages name.
+    from_source: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ThreadRef(Base):
+    """Added by migration 0007: an id a thread's messages name (References, In-Reply-To, the
+    key of mail without ids) that is no stored message. A message naming a stored message
+    or one of these joins its thread; naming ids of two threads merges them."""
+
+    __tablename__ = "thread_refs"
+    ref: Mapped[str] = mapped_column(String(998), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
 
 
 class Message(Base):
@@ -236,6 +249,11 @@ class Signal(Base):
         Index("ix_signals_kind_occurred", "kind", "occurred_at"),
         # Added by migration 0006: the answers in the threads an import touched.
         Index("ix_signals_thread_id", "thread_id"),
+        # Added by migration 0008: a record's signals.
+        Index("ix_signals_contact_id", "contact_id"),
+        Index("ix_signals_company_id", "company_id"),
+        Index("ix_signals_deal_id", "deal_id"),
+        Index("ix_signals_meeting_id", "meeting_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
@@ -258,6 +276,13 @@ class Move(Base):
         Index("ix_moves_rank", "status", text("aps DESC"), "due_at", "id"),
         Index("ix_moves_status_due", "status", "due_at"),
         Index("ix_moves_rescore", "status", "rescore_at"),
+        # Added by migration 0007: the moves of threads that merge.
+        Index("ix_moves_thread_id", "thread_id"),
+        # Added by migration 0008: a record's moves (`contacts show` and the others).
+        Index("ix_moves_contact_id", "contact_id"),
+        Index("ix_moves_company_id", "company_id"),
+        Index("ix_moves_deal_id", "deal_id"),
+        Index("ix_moves_meeting_id", "meeting_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
@@ -341,7 +366,12 @@ class CrmTask(Base):
     """A task as the CRM has it; its external ids live in external_ids (entity 'task')."""
 
     __tablename__ = "crm_tasks"
-    __table_args__ = (Index("ix_crm_tasks_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_crm_tasks_status_due", "status", "due_at"),
+        # Added by migration 0008: a contact's or deal's open tasks.
+        Index("ix_crm_tasks_contact_id", "contact_id"),
+        Index("ix_crm_tasks_deal_id", "deal_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(998))
     body: Mapped[str | None] = mapped_column(Text)

@@ -66,7 +66,7 @@ def add_note(
         return
     if not body:
         # Notes that only hold attachments export with an empty body; nothing to show.
-        ctx.warn(row.line, f"skipped note {record_id}, empty Note body")
+        ctx.skip(row.line, f"skipped note {record_id}, empty Note body")
         return
     contacts, domain, deal_id = _associations(ctx, row)
     created = ctx.when(row, "activity_date", "Activity date") or ctx.when(
@@ -90,7 +90,7 @@ def _first_seen(
 ) -> bool:
     if not record_id:
         label = f" {name!r}" if name else ""
-        ctx.warn(row.line, f"skipped {what}{label}, no Record ID")
+        ctx.skip(row.line, f"skipped {what}{label}, no Record ID")
         return False
     return ctx.first_time(seen, record_id, row.line, f"{what} ")
 

@@ -20,7 +20,7 @@ def add_company(
     name = row.get("company_name")
     if domain is None:
         what = f"{name!r} " if name else ""
-        ctx.warn(row.line, f"skipped company {what}with no domain")
+        ctx.skip(row.line, f"skipped company {what}with no domain")
         return
     if not ctx.first_time(seen, domain, row.line):
         return

@@ -24,11 +24,11 @@ def add_contact(
 ) -> None:
     raw_email = row.get("email")
     if not raw_email:
-        ctx.warn(row.line, "skipped, no email")
+        ctx.skip(row.line, "skipped, no email")
         return
     email = values.single_email(raw_email)
     if email is None:
-        ctx.warn(row.line, f"skipped, {raw_email!r} is not an email address")
+        ctx.skip(row.line, f"skipped, {raw_email!r} is not an email address")
         return
     if not ctx.first_time(seen, email, row.line):
         return

@@ -44,6 +44,7 @@ class ParseContext:
         # One warning per column, not per row: an export made without emails or record ids
         # would otherwise bury every other warning.
         self._unlinked: dict[str, tuple[int, str, int]] = {}
+        self.skipped = 0  # rows left out
 
     @property
     def file_time(self) -> datetime:
@@ -54,10 +55,15 @@ class ParseContext:
     def warn(self, line: int, message: str) -> None:
         self.batch.warnings.append(f"{self.path.name}:{line}: {message}")
 
+    def skip(self, line: int, message: str) -> None:
+        """A row left out: warned about, and counted for the file's note."""
+        self.skipped += 1
+        self.warn(line, message)
+
     def first_time(self, seen: dict[str, int], key: str, line: int, label: str = "") -> bool:
         """Record `key` as read at `line`; False, with a warning, when an earlier row had it."""
         if key in seen:
-            self.warn(line, f"skipped, {label}{key} already imported from line {seen[key]}")
+            self.skip(line, f"skipped, {label}{key} already imported from line {seen[key]}")
             return False
         seen[key] = line
         return True

@@ -27,16 +27,16 @@ def add_deal(
     record_id = row.get("record_id")
     name = row.get("deal_name")
     if not record_id:
-        ctx.warn(row.line, f"skipped deal {name!r}, no Record ID")
+        ctx.skip(row.line, f"skipped deal {name!r}, no Record ID")
         return
     if record_id in seen:
-        ctx.warn(
+        ctx.skip(
             row.line, f"skipped, deal {record_id} already imported from line {seen[record_id]}"
         )
         return
     raw_stage = row.get("deal_stage")
     if not raw_stage:
-        ctx.warn(row.line, f"skipped deal {name or record_id!r}, no Deal Stage")
+        ctx.skip(row.line, f"skipped deal {name or record_id!r}, no Deal Stage")
         return
     seen[record_id] = row.line
     stage_slug = slug(raw_stage)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from connectors.base import CompanyRecord, ImportFormatError, OperatorIdentity, SyncBatch
-from connectors.files._common import SOURCE
+from connectors.files._common import SOURCE, kept_note
 from connectors.files.hubspot.activities import add_note, add_task
 from connectors.files.hubspot.columns import CsvKind, Header, Row, detect_csv_kind
 from connectors.files.hubspot.companies import add_company
@@ -78,15 +78,18 @@ def iter_hubspot_csv(
     }[kind]
     seen: dict[str, int] = {}
     companies = _Companies()
-    pending = 0
+    pending = read = 0
     for line, values in rows:
         handler(ctx, Row(cols, values, line), seen, companies)
         pending += 1
+        read += 1
         if pending == chunk_rows:
             yield _take(ctx, companies)
             pending = 0
     if kind in {"tasks_csv", "notes_csv"}:
         ctx.warn_unlinked("task" if kind == "tasks_csv" else "note")
+    if ctx.skipped:
+        ctx.batch.remarks.append(kept_note(path.name, read - ctx.skipped, read, "rows"))
     yield _take(ctx, companies)
 
 

@@ -1,4 +1,4 @@
-"""Mail: threads and messages, contacts' last inbound/outbound, and `email.replied`."""
+"""Mail: messages (their threads: `threads`), contacts' last inbound/outbound, `email.replied`."""
 
 from __future__ import annotations
 
@@ -6,31 +6,28 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import MessageRecord, SignalRecord
-from daemon.domain.ingest.writer import Ingest, is_automated, keep_later, later
-from daemon.store.models import Message, Signal, Thread
+from daemon.domain.ingest import threads
+from daemon.domain.ingest.writer import Ingest, is_automated, later
+from daemon.store.models import Message, Signal
 
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
-THREADS: Table = Thread.__table__  # type: ignore[assignment]
-
-
-def participants(msg: MessageRecord) -> list[str]:
-    return [msg.from_addr, *msg.to, *msg.cc]
 
 
 async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord]) -> set[int]:
     """Write the messages not stored yet; returns the ids of the threads they touched."""
-    fresh: dict[str, MessageRecord] = {}
+    unique: dict[str, MessageRecord] = {}
     for msg in batch:
-        fresh.setdefault(msg.message_id, msg)
-    for (known,) in await job._select_in(s, [Message.message_id], Message.message_id, fresh):
-        fresh.pop(known, None)
-    if not fresh:
+        unique.setdefault(msg.message_id, msg)
+    if not unique:
         return set()
-    msgs = sorted(fresh.values(), key=lambda m: m.sent_at)
+    placed = await threads.place(job, s, list(unique.values()))
+    msgs = sorted(
+        (m for m in unique.values() if m.message_id not in placed.stored), key=lambda m: m.sent_at
+    )
 
     # Who each message concerns: the sender of inbound mail, the external recipients of ours.
     people: dict[str, str | None] = {}
@@ -59,7 +56,6 @@ async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord])
         s, "last_outbound_at", {job.contacts[a].id: at for a, at in outbound_at.items()}
     )
 
-    await _threads(job, s, msgs)
     rows: list[dict[str, Any]] = []
     for msg in msgs:
         contact_id = None
@@ -75,7 +71,7 @@ async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord])
                 contact_id = ref.id if ref else None
         rows.append(
             {
-                "thread_id": job.thread_ids[msg.thread_key],
+                "thread_id": placed.thread_of[msg.message_id],
                 "message_id": msg.message_id,
                 "from_addr": msg.from_addr.lower(),
                 "from_name": msg.from_name,
@@ -90,58 +86,11 @@ async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord])
                 "contact_id": contact_id,
             }
         )
-    await s.execute(insert(MESSAGES), rows)
+    if rows:
+        await s.execute(insert(MESSAGES), rows)
     job.report.counts["messages"] += len(rows)
-    return {job.thread_ids[m.thread_key] for m in msgs}
-
-
-async def _threads(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord]) -> None:
-    """Create the threads these messages start; keep the others' summary columns current."""
-    summary: dict[str, dict[str, Any]] = {}
-    for msg in msgs:  # in sending order, so a new thread takes its first message's subject
-        internal = all(job.op.is_internal(a) for a in participants(msg))
-        entry = summary.get(msg.thread_key)
-        if entry is None:
-            summary[msg.thread_key] = {
-                "subject": msg.subject or "(no subject)",
-                "internal": internal,
-                "last": msg.sent_at,
-            }
-        else:
-            entry["internal"] = entry["internal"] and internal
-            entry["last"] = later(entry["last"], msg.sent_at)
-    await job.load_threads(s, summary)
-    new = [
-        {
-            "thread_key": key,
-            "subject": e["subject"],
-            "is_internal": e["internal"],
-            "last_message_at": e["last"],
-        }
-        for key, e in summary.items()
-        if key not in job.thread_ids
-    ]
-    changed = [
-        {"b_id": job.thread_ids[key], "b_internal": e["internal"], "b_last": e["last"]}
-        for key, e in summary.items()
-        if key in job.thread_ids
-    ]
-    if new:
-        inserted = await s.execute(
-            insert(THREADS).returning(THREADS.c.id, THREADS.c.thread_key), new
-        )
-        job.thread_ids.update({key: tid for tid, key in inserted.all()})
-    if changed:
-        await s.execute(
-            update(THREADS)
-            .where(THREADS.c.id == bindparam("b_id"))
-            .values(
-                # A thread stays internal only while every message in it is.
-                is_internal=THREADS.c.is_internal & bindparam("b_internal", type_=Boolean),
-                last_message_at=keep_later(THREADS.c.last_message_at, "b_last"),
-            ),
-            changed,
-        )
+    await threads.summarize(s, placed.grown)
+    return placed.touched
 
 
 async def derive_replied(job: Ingest, s: AsyncSession, thread_ids: set[int]) -> None:

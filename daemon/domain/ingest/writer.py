@@ -115,6 +115,8 @@ class Ingest:
         self.company_ids: dict[str, int] = {}
         self.contacts: dict[str, ContactRef] = {}
         self.thread_ids: dict[str, int] = {}
+        # Threads keyed by Gmail's own id (never merged away): id by key.
+        self.source_threads: dict[str, int] = {}
         self._kept_domains: dict[str, str | None] = {}
         # What this job last wrote to each company (name, industry, size, tier).
         self._company_written: dict[str, tuple[Any, ...]] = {}
