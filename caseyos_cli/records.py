@@ -73,6 +73,11 @@ def clip(line: str) -> str:
     return line if len(line) <= width else line[: width - 1].rstrip() + "…"
 
 
+def word(value: str | None) -> str:
+    """A CRM's enum as people read it: 'NOT_STARTED' -> 'not started'."""
+    return (value or "").replace("_", " ").lower()
+
+
 def money(amount: float | None, currency: str = "USD") -> str:
     if amount is None:
         return "-"

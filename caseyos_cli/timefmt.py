@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-__all__ = ["duration", "exact", "is_past", "parse", "short_date", "when"]
+__all__ = ["day", "duration", "exact", "is_past", "parse", "short_date", "when"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -59,6 +59,14 @@ def short_date(day: date, this_year: int) -> str:
     """'Mon 16 Nov', with the year only when it is not `this_year`."""
     text = f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
     return text if day.year == this_year else f"{text} {day.year}"
+
+
+def day(value: str | date | None, now: Instant, tz: Zone) -> str:
+    """A calendar day with no time (a deal's close date) as other dates read: 'Tue 8 Dec'."""
+    if not value:
+        return "-"
+    the_day = value if isinstance(value, date) else date.fromisoformat(value)
+    return short_date(the_day, _now(now).astimezone(_zone(tz)).year)
 
 
 def _clock(local: datetime, seconds: bool) -> str:

@@ -53,16 +53,8 @@ def list_(
         return
 
     def row(d: dict[str, Any]) -> list[str]:
-        close = d["close_date"] or ""
-        company = (d["company"] or {}).get("name") or ""
-        return [
-            str(d["id"]),
-            d["name"],
-            company,
-            d["stage_label"],
-            records.money(d["amount"]),
-            close,
-        ]
+        close = timefmt.day(d["close_date"], result["now"], result["timezone"])
+        return [str(d["id"]), d["name"], d["stage_label"], records.money(d["amount"]), close]
 
     records.show_list(
         result,
@@ -71,8 +63,7 @@ def list_(
         [
             ("#", {"justify": "right", "no_wrap": True}),
             ("Deal", {"ratio": 3, "no_wrap": True, "overflow": "ellipsis"}),
-            ("Company", {"ratio": 2, "no_wrap": True, "overflow": "ellipsis"}),
-            ("Stage", {"ratio": 2, "no_wrap": True, "overflow": "ellipsis"}),
+            ("Stage", {"no_wrap": True, "max_width": 24, "overflow": "ellipsis"}),
             ("Amount", {"justify": "right", "no_wrap": True}),
             ("Closes", {"no_wrap": True}),
         ],
@@ -103,7 +94,7 @@ def show(ref: str = records.REF, as_json: bool = records.JSON) -> None:
                 d["stage_entered_at"] and timefmt.exact(d["stage_entered_at"], now, tz),
             ),
             ("amount", records.money(d["amount"], d["currency"])),
-            ("closes", d["close_date"]),
+            ("closes", d["close_date"] and timefmt.day(d["close_date"], now, tz)),
             (
                 "last activity",
                 d["last_activity_at"] and timefmt.when(d["last_activity_at"], now, tz),

@@ -45,7 +45,13 @@ def list_(
         due = timefmt.when(t["due_at"], now, tz) if t["due_at"] else ""
         if t["status"] not in ("completed", "done") and timefmt.is_past(t["due_at"], now):
             due = style.paint(due, "overdue")
-        return [str(t["id"]), t["title"], due, t["priority"] or "", t["status"]]
+        return [
+            str(t["id"]),
+            t["title"],
+            due,
+            records.word(t["priority"]),
+            records.word(t["status"]),
+        ]
 
     records.show_list(
         result,
