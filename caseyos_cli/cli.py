@@ -18,6 +18,7 @@ printed, never on the way to running a command.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -85,8 +86,34 @@ def _worded(option: Any) -> Any:
     return option
 
 
+# What Typer's value checks say, and how a person would say it.
+_PLAINER = (
+    (re.compile(r"Input should be a valid number.*"), "not a number"),
+    (re.compile(r"Input should be a valid integer.*"), "not a whole number"),
+    (re.compile(r"Input should be a valid boolean.*"), "not yes or no"),
+    (re.compile(r"Input should be greater than or equal to (\S+)"), r"must be at least \1"),
+    (re.compile(r"Input should be less than or equal to (\S+)"), r"must be at most \1"),
+    (re.compile(r"Input should be greater than (\S+)"), r"must be more than \1"),
+    (re.compile(r"Input should be (.*)"), r"should be \1"),
+)
+
+
+def plain_words(message: str) -> str:
+    for pattern, words in _PLAINER:
+        if pattern.match(message):
+            return pattern.sub(words, message, count=1)
+    return message
+
+
 class Command(TyperCommand):
     """A verb: help and usage lines come from `helpfmt` (gh-like, 80 columns, no boxes)."""
+
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as exc:
+            exc.message = plain_words(exc.message)
+            raise
 
     def get_help_option(self, ctx: _click.Context) -> Any:
         return _worded(super().get_help_option(ctx))
@@ -155,6 +182,8 @@ class App(typer.Typer):
         # Typer's --install-completion guesses the shell and edits rc files unasked;
         # `caseyos completion install` replaces it.
         settings.setdefault("add_completion", False)
+        # Usage errors as plain lines (Click's form), not in a box drawn by rich.
+        settings.setdefault("rich_markup_mode", None)
         super().__init__(help=help, cls=Group, **settings)
         self.panel = panel
 

@@ -147,3 +147,17 @@ def test_daemon_restart_and_logs(blank_daemon: DaemonProcess) -> None:
         )
     finally:
         run_cli("daemon", "stop", env=env)
+
+
+def test_usage_errors_are_plain_words_without_a_box() -> None:
+    for args, said in (
+        (["deals", "list", "--min-amount", "abc"], "'--min-amount': not a number"),
+        (["queue", "today", "--limit", "0"], "must be at least 1"),
+        (["queue", "show", "seven"], "'ID': not a whole number"),
+        (["contacts", "show"], "Missing argument 'REF'"),
+    ):
+        done = run_cli(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert said in done.stderr, done.stderr
+        assert "Input should be" not in done.stderr and "╭" not in done.stderr
+        assert done.stderr.startswith("Usage: caseyos ")
