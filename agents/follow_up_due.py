@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money, stage_label, when
 
 
@@ -70,19 +68,14 @@ class FollowUpDue(Agent):
         return proposals
 
     def resolutions(self, signal: SignalView) -> list[Resolution]:
-        at = _short(signal.occurred_at)
+        # The move's history records when; the reason says only what happened, so every
+        # front end shows the time its own way (in the operator's zone).
         if signal.kind in ("email.received", "email.replied") and signal.thread_id is not None:
-            return [Resolution("follow_up", *by_thread(signal.thread_id), f"they answered ({at})")]
+            return [Resolution("follow_up", *by_thread(signal.thread_id), "they answered")]
         if signal.kind == "email.sent" and signal.thread_id is not None:
-            return [
-                Resolution("follow_up", *by_thread(signal.thread_id), f"you wrote again ({at})")
-            ]
+            return [Resolution("follow_up", *by_thread(signal.thread_id), "you wrote again")]
         if signal.kind == "email.bounced" and signal.contact_id is not None:
-            return [
-                Resolution(
-                    "follow_up", "contact_id", signal.contact_id, f"the address bounced ({at})"
-                )
-            ]
+            return [Resolution("follow_up", "contact_id", signal.contact_id, "the address bounced")]
         return []
 
     def thread_prefix(self, thread_id: int) -> str | None:
@@ -97,7 +90,3 @@ def thread_key(thread_id: int) -> str:
 def by_thread(thread_id: int) -> tuple[str, str]:
     """A resolution's (ref, value) for this agent's moves about a thread."""
     return "dedup_key_prefix", thread_key(thread_id)
-
-
-def _short(at: datetime) -> str:
-    return f"{at:%Y-%m-%d %H:%M} UTC"

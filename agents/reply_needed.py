@@ -89,7 +89,7 @@ class ReplyNeeded(Agent):
                     "reply",
                     "dedup_key_prefix",
                     thread_key(signal.thread_id),
-                    f"you replied ({signal.occurred_at:%Y-%m-%d %H:%M} UTC)",
+                    "you replied",
                 )
             ]
         return []
