@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -105,7 +105,35 @@ def plain_words(message: str) -> str:
     return message
 
 
-class Command(TyperCommand):
+class _PlainHelp:
+    """Help and usage from `helpfmt` (gh-like, 80 columns, no boxes), for verbs and nouns."""
+
+    def _command(self) -> _click.Command:
+        return cast("_click.Command", self)
+
+    def get_help_option(self, ctx: _click.Context) -> Any:
+        return _worded(super().get_help_option(ctx))  # type: ignore[misc]
+
+    def get_help(self, ctx: _click.Context) -> str:
+        from caseyos_cli import helpfmt
+
+        return helpfmt.help_text(self._command(), ctx)
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        formatter.write(self.get_help(ctx) + "\n")
+
+    def get_usage(self, ctx: _click.Context) -> str:
+        from caseyos_cli import helpfmt
+
+        return "Usage: " + helpfmt.usage(self._command(), ctx)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        from caseyos_cli import helpfmt
+
+        return helpfmt.summary(self._command())
+
+
+class Command(_PlainHelp, TyperCommand):
     """A verb: help and usage lines come from `helpfmt` (gh-like, 80 columns, no boxes)."""
 
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
@@ -115,51 +143,9 @@ class Command(TyperCommand):
             exc.message = plain_words(exc.message)
             raise
 
-    def get_help_option(self, ctx: _click.Context) -> Any:
-        return _worded(super().get_help_option(ctx))
 
-    def get_help(self, ctx: _click.Context) -> str:
-        from caseyos_cli import helpfmt
-
-        return helpfmt.help_text(self, ctx)
-
-    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
-        formatter.write(self.get_help(ctx) + "\n")
-
-    def get_usage(self, ctx: _click.Context) -> str:
-        from caseyos_cli import helpfmt
-
-        return "Usage: " + helpfmt.usage(self, ctx)
-
-    def get_short_help_str(self, limit: int = 45) -> str:
-        from caseyos_cli import helpfmt
-
-        return helpfmt.summary(self)
-
-
-class Group(TyperGroup):
+class Group(_PlainHelp, TyperGroup):
     """A noun (or the root): its subcommands with one-line summaries, grouped by panel."""
-
-    def get_help_option(self, ctx: _click.Context) -> Any:
-        return _worded(super().get_help_option(ctx))
-
-    def get_help(self, ctx: _click.Context) -> str:
-        from caseyos_cli import helpfmt
-
-        return helpfmt.help_text(self, ctx)
-
-    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
-        formatter.write(self.get_help(ctx) + "\n")
-
-    def get_usage(self, ctx: _click.Context) -> str:
-        from caseyos_cli import helpfmt
-
-        return "Usage: " + helpfmt.usage(self, ctx)
-
-    def get_short_help_str(self, limit: int = 45) -> str:
-        from caseyos_cli import helpfmt
-
-        return helpfmt.summary(self)
 
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         # Typer's own no-args help is drawn by rich as a side effect of building the

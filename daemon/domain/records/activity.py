@@ -59,11 +59,8 @@ async def attendees(
 
 
 async def find_meeting(session: AsyncSession, text: str) -> Meeting:
-    if text.isdigit():
-        found = await session.get(Meeting, int(text))
-        if found is None:
-            raise search.Missing(f"no meeting #{text}")
-        return found
+    if (by_id := await search.by_id(session, Meeting, text, "meeting")) is not None:
+        return by_id
     query = meetings(session, text=text).order_by(Meeting.start_at.desc(), Meeting.id.desc())
     found_one: Meeting = await search.pick(session, query, "meeting", text, lambda m: m.title)
     return found_one
@@ -109,11 +106,8 @@ async def thread_counts(session: AsyncSession, thread_ids: Sequence[int]) -> dic
 
 
 async def find_thread(session: AsyncSession, text: str) -> Thread:
-    if text.isdigit():
-        found = await session.get(Thread, int(text))
-        if found is None:
-            raise search.Missing(f"no thread #{text}")
-        return found
+    if (by_id := await search.by_id(session, Thread, text, "thread")) is not None:
+        return by_id
     query = threads(session, text=text).order_by(*(k.expr for k in THREAD_ORDER))
     found_one: Thread = await search.pick(session, query, "thread", text, lambda t: t.subject)
     return found_one

@@ -57,14 +57,10 @@ def contact_order(session: AsyncSession) -> tuple[Key, ...]:
 
 async def find_contact(session: AsyncSession, text: str) -> Contact:
     """By id, by exact email, or by a name that only one contact has."""
-    if text.isdigit():
-        found = await session.get(Contact, int(text))
-        if found is None:
-            raise search.Missing(f"no contact #{text}")
-        return found
-    by_email = await session.scalar(
-        select(Contact).where(func.lower(Contact.email) == text.lower())
-    )
+    if (by_id := await search.by_id(session, Contact, text, "contact")) is not None:
+        return by_id
+    # Stored lower-cased by the importers, so the unique index answers.
+    by_email = await session.scalar(select(Contact).where(Contact.email == text.strip().lower()))
     if by_email is not None:
         return by_email
     query = contacts(session, text=text).order_by(*(k.expr for k in contact_order(session)))
@@ -140,11 +136,8 @@ def company_order(session: AsyncSession) -> tuple[Key, ...]:
 
 async def find_company(session: AsyncSession, text: str) -> Company:
     """By id, by domain, or by a name that only one company has."""
-    if text.isdigit():
-        found = await session.get(Company, int(text))
-        if found is None:
-            raise search.Missing(f"no company #{text}")
-        return found
+    if (by_id := await search.by_id(session, Company, text, "company")) is not None:
+        return by_id
     domain = text.lower().removeprefix("www.")
     by_domain = await session.scalar(select(Company).where(Company.domain == domain))
     if by_domain is not None:

@@ -66,11 +66,8 @@ DEAL_ORDER = (
 
 
 async def find_deal(session: AsyncSession, text: str) -> Deal:
-    if text.isdigit():
-        found = await session.get(Deal, int(text))
-        if found is None:
-            raise search.Missing(f"no deal #{text}")
-        return found
+    if (by_id := await search.by_id(session, Deal, text, "deal")) is not None:
+        return by_id
     query = deals(session, text=text).order_by(*(k.expr for k in DEAL_ORDER))
     found_one: Deal = await search.pick(session, query, "deal", text, lambda d: d.name)
     return found_one

@@ -52,6 +52,16 @@ class Missing(LookupError):
     pass
 
 
+async def by_id(session: AsyncSession, model: Any, text: str, what: str) -> Any:
+    """The record whose id `text` is, when it is a number (None when it is not one)."""
+    if not text.strip().isdigit():
+        return None
+    found = await session.get(model, int(text))
+    if found is None:
+        raise Missing(f"no {what} #{text.strip()}")
+    return found
+
+
 async def pick(session: AsyncSession, query: Select[Any], what: str, text: str, label: Any) -> Any:
     """The one row of `query` (already filtered by `text`); several or none is an error."""
     rows = (await session.scalars(query.limit(6))).all()
