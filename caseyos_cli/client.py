@@ -79,8 +79,9 @@ class Client:
             sock.close()
             raise DaemonUnreachable(f"cannot connect to {path}: {exc}") from None
         client = cls(sock, path)
+        hello_timeout = min(timeout, HELLO_TIMEOUT)
         try:
-            hello = client._hello()
+            hello = client._hello(hello_timeout)
         except RemoteError as exc:
             client.close()
             if exc.code == ErrorCode.UNAUTHORIZED:
@@ -92,7 +93,7 @@ class Client:
         except TimeoutError:
             client.close()
             raise DaemonUnreachable(
-                f"{path} accepted the connection but sent no hello within {HELLO_TIMEOUT:.0f}s"
+                f"{path} accepted the connection but sent no hello within {hello_timeout:g}s"
             ) from None
         except (ConnectionError, OSError) as exc:
             client.close()
@@ -108,14 +109,14 @@ class Client:
         client.server = hello
         return client
 
-    def _hello(self) -> dict[str, Any]:
+    def _hello(self, timeout: float) -> dict[str, Any]:
         """Say hello; anything but a CaseyOS hello in answer raises ProtocolError.
 
         The first bytes back decide: a server of another kind (HTTP, a shell, a CaseyOS of
         an older wire format) answers with something that is not our frame, and what it
         said is quoted so the operator can tell what sits on the socket.
         """
-        self.sock.settimeout(HELLO_TIMEOUT)
+        self.sock.settimeout(timeout)
         req_id = self._next_id
         self._next_id += 1
         hello = {"protocol": protocol.PROTOCOL_VERSION}
