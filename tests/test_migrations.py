@@ -290,3 +290,27 @@ async def test_the_migrations_build_the_schema_the_models_declare(tmp_path: Path
     # Alembic sees a removed and an added index that are the same one.
     changes = [c for c in changes if getattr(c[1], "name", None) != "ix_moves_rank"]
     assert changes == []
+
+
+async def test_0009_folds_the_names_already_stored(tmp_path: Path) -> None:
+    db = tmp_path / "w.sqlite3"
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    await migrate(engine, "0008")
+    now = "2026-11-01 00:00:00.000000"
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO companies (id, domain, name, created_at, updated_at) "
+            f"VALUES (1, 'acme.example', 'Ácme Røbotics', '{now}', '{now}')"
+        )
+        await conn.exec_driver_sql(
+            "INSERT INTO contacts (id, email, name, company_id, starred, created_at, updated_at) "
+            f"VALUES (1, 'zoe@acme.example', 'Zoë Park', 1, 0, '{now}', '{now}'), "
+            f"(2, 'noname@acme.example', NULL, 1, 0, '{now}', '{now}')"
+        )
+    await migrate(engine)
+    async with engine.connect() as conn:
+        contacts = (await conn.exec_driver_sql("SELECT name_key FROM contacts ORDER BY id")).all()
+        companies = (await conn.exec_driver_sql("SELECT name_key FROM companies")).all()
+    await engine.dispose()
+    assert [r[0] for r in contacts] == ["zoe park", "noname@acme.example"]
+    assert [r[0] for r in companies] == ["acme robotics"]

@@ -28,6 +28,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from daemon.store.fold import fold
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; naive UTC on disk."""
@@ -102,11 +104,25 @@ class Setting(Base):
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
+def _company_name_key(context: Any) -> str | None:
+    return fold(context.get_current_parameters().get("name"))
+
+
+def _contact_name_key(context: Any) -> str | None:
+    row = context.get_current_parameters()
+    return fold(row.get("name") or row.get("email"))
+
+
 class Company(Base):
     __tablename__ = "companies"
+    # Added by migration 0009: companies in name order, and found by name, through an index.
+    __table_args__ = (Index("ix_companies_name_key", "name_key", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(255), unique=True)
     name: Mapped[str] = mapped_column(String(255))
+    # The name folded for search and order (daemon.store.fold): set on insert, and the
+    # importers keep it when they change the name.
+    name_key: Mapped[str | None] = mapped_column(String(255), default=_company_name_key)
     industry: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int | None] = mapped_column(Integer)
     tier: Mapped[str | None] = mapped_column(String(10))
@@ -116,9 +132,14 @@ class Company(Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
+    # Added by migration 0009: contacts in name order, and found by name, through an index.
+    __table_args__ = (Index("ix_contacts_name_key", "name_key", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
+    # The name (the email when there is none) folded for search and order: set on insert,
+    # and the importers keep it when they change the name.
+    name_key: Mapped[str | None] = mapped_column(String(320), default=_contact_name_key)
     title: Mapped[str | None] = mapped_column(String(255))
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True

@@ -191,6 +191,33 @@ def test_meetings_threads_and_paging(records: DaemonProcess) -> None:
     assert seen == ["Bo Lin", "Dana Reyes", "Zoë Park", "Zoey Adams"]
 
 
+def test_a_renamed_contact_is_found_by_its_new_name(
+    records: DaemonProcess, tmp_path: Path, caseyos_home: Path
+) -> None:
+    renamed = write_contacts_csv(
+        tmp_path / "renamed.csv",
+        [
+            {
+                "Record ID": "3",
+                "First Name": "Bø",
+                "Last Name": "Lindqvist",
+                "Email": "bo@fern.example",
+            }
+        ],
+    )
+    records.run_job("import.file", {"path": str(renamed)})
+    assert names(records.call("contacts.list", {"query": "bo lindqvist"})) == ["Bø Lindqvist"]
+    assert records.call("contacts.list", {"query": "bo lin "})["total"] == 1
+    # Every contact and company, however it was created, has its folded name stored.
+    import sqlite3
+
+    db = caseyos_home / "data" / "workspaces" / "main.sqlite3"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        for table in ("contacts", "companies"):
+            missing = conn.execute(f"SELECT count(*) FROM {table} WHERE name_key IS NULL")
+            assert missing.fetchone()[0] == 0, table
+
+
 def test_queue_add_takes_a_contact_by_name(records: DaemonProcess) -> None:
     move = records.call("queue.add", {"title": "Call Dana", "contact": "Dana Reyes"})["move"]
     assert move["contact"]["email"] == "dana@acme-robotics.example"

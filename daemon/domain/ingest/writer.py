@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import CompanyRecord, ContactRecord, OperatorIdentity, SignalRecord
+from daemon.store.fold import fold
 from daemon.store.models import Company, Contact, ExternalId, Meeting, Signal, Thread
 
 TASK_CLOSED = frozenset({"COMPLETED", "DEFERRED"})
@@ -282,6 +283,7 @@ class Ingest:
                 {
                     "b_id": self.company_ids[domain],
                     "b_name": fields[0],
+                    "b_name_key": fold(fields[0]),
                     "b_industry": fields[1],
                     "b_size": fields[2],
                     "b_tier": fields[3],
@@ -289,7 +291,9 @@ class Ingest:
                 }
             )
         if updates:
-            await _update_where_given(s, COMPANIES, ("name", "industry", "size", "tier"), updates)
+            await _update_where_given(
+                s, COMPANIES, ("name", "name_key", "industry", "size", "tier"), updates
+            )
         links = {self.company_ids[d]: r.external_ids for d, r in explicit.items() if r.external_ids}
         await self.link(s, "company", links)
 
@@ -336,6 +340,7 @@ class Ingest:
                     {
                         "b_id": ref.id,
                         "b_name": rec.name or None,
+                        "b_name_key": fold(rec.name) if rec.name else None,
                         "b_title": rec.title or None,
                         "b_phone": rec.phone or None,
                         "b_lifecycle_stage": rec.lifecycle_stage or None,
@@ -361,7 +366,7 @@ class Ingest:
             await _update_where_given(
                 s,
                 CONTACTS,
-                ("name", "title", "phone", "lifecycle_stage", "owner", "company_id"),
+                ("name", "name_key", "title", "phone", "lifecycle_stage", "owner", "company_id"),
                 updates,
             )
         links = {self.contacts[e].id: r.external_ids for e, r in merged.items() if r.external_ids}
@@ -392,12 +397,12 @@ class Ingest:
         ]
         await self.contacts_upsert(s, new)
         named = [
-            {"b_id": self.contacts[e].id, "b_name": n, "b_now": self.now}
+            {"b_id": self.contacts[e].id, "b_name": n, "b_name_key": fold(n), "b_now": self.now}
             for e, n in external.items()
             if n and not self.contacts[e].has_name
         ]
         if named:
-            await _update_where_given(s, CONTACTS, ("name",), named)
+            await _update_where_given(s, CONTACTS, ("name", "name_key"), named)
             for e, n in external.items():
                 if n:
                     self.contacts[e].has_name = True

@@ -38,11 +38,12 @@ def contacts(
 ) -> Select[Any]:
     query = select(Contact).outerjoin(Company, Contact.company_id == Company.id)
     if text:
-        query = query.where(
-            search.contains(session, [Contact.name, Contact.email, Company.name], text)
-        )
+        # Emails are stored lower-case: LIKE (case-blind for ASCII) needs no folding there.
+        keys = [Contact.name_key, Contact.email, Company.name_key]
+        query = query.where(search.contains(session, [], text, stored_folded=keys))
     if company:
-        query = query.where(search.contains(session, [Company.name, Company.domain], company))
+        keys = [Company.name_key, Company.domain]
+        query = query.where(search.contains(session, [], company, stored_folded=keys))
     if lifecycle:
         query = query.where(search.equals(session, Contact.lifecycle_stage, lifecycle))
     if starred is not None:
@@ -51,8 +52,8 @@ def contacts(
 
 
 def contact_order(session: AsyncSession) -> tuple[Key, ...]:
-    name = search.folded(session, func.coalesce(Contact.name, Contact.email))
-    return (Key(name), Key(Contact.id))
+    """By folded name (the email when there is none), through ix_contacts_name_key."""
+    return (Key(Contact.name_key), Key(Contact.id))
 
 
 async def find_contact(session: AsyncSession, text: str) -> Contact:
@@ -124,14 +125,15 @@ def companies(
 ) -> Select[Any]:
     query = select(Company)
     if text:
-        query = query.where(search.contains(session, [Company.name, Company.domain], text))
+        keys = [Company.name_key, Company.domain]
+        query = query.where(search.contains(session, [], text, stored_folded=keys))
     if tier:
         query = query.where(search.equals(session, Company.tier, tier))
     return query
 
 
 def company_order(session: AsyncSession) -> tuple[Key, ...]:
-    return (Key(search.folded(session, Company.name)), Key(Company.id))
+    return (Key(Company.name_key), Key(Company.id))
 
 
 async def find_company(session: AsyncSession, text: str) -> Company:

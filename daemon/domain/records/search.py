@@ -27,15 +27,28 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def contains(session: AsyncSession, columns: Sequence[Any], text: str) -> ColumnElement[bool]:
-    """Any of the columns contains every word of `text`, case and accents aside."""
+def contains(
+    session: AsyncSession,
+    columns: Sequence[Any],
+    text: str,
+    *,
+    stored_folded: Sequence[Any] = (),
+) -> ColumnElement[bool]:
+    """Some column contains every word of `text`, case and accents aside.
+
+    `columns` are folded as the query runs (a function call per row); `stored_folded`
+    are columns that already hold folded text (contacts' and companies' `name_key`), which
+    SQLite compares without calling back into Python.
+    """
     words = (fold(text) or "").split()
     if not words:
         return literal(True)
     terms = []
     for word in words:
         pattern = _like_pattern(word)
-        terms.append(or_(*(folded(session, c).like(pattern, escape="\\") for c in columns)))
+        matches = [folded(session, c).like(pattern, escape="\\") for c in columns]
+        matches += [c.like(pattern, escape="\\") for c in stored_folded]
+        terms.append(or_(*matches))
     return and_(*terms)
 
 
