@@ -307,10 +307,16 @@ async def test_0009_folds_the_names_already_stored(tmp_path: Path) -> None:
             f"VALUES (1, 'zoe@acme.example', 'Zoë Park', 1, 0, '{now}', '{now}'), "
             f"(2, 'noname@acme.example', NULL, 1, 0, '{now}', '{now}')"
         )
+        await conn.exec_driver_sql(
+            "INSERT INTO threads (id, thread_key, subject, is_internal) "
+            "VALUES (1, 'k1', 'Réunion: Q4 pricing', 0)"
+        )
     await migrate(engine)
     async with engine.connect() as conn:
+        subjects = (await conn.exec_driver_sql("SELECT subject_key FROM threads")).all()
         contacts = (await conn.exec_driver_sql("SELECT name_key FROM contacts ORDER BY id")).all()
         companies = (await conn.exec_driver_sql("SELECT name_key FROM companies")).all()
     await engine.dispose()
     assert [r[0] for r in contacts] == ["zoe park", "noname@acme.example"]
     assert [r[0] for r in companies] == ["acme robotics"]
+    assert [r[0] for r in subjects] == ["reunion: q4 pricing"]

@@ -113,6 +113,10 @@ def _contact_name_key(context: Any) -> str | None:
     return fold(row.get("name") or row.get("email"))
 
 
+def _thread_subject_key(context: Any) -> str | None:
+    return fold(context.get_current_parameters().get("subject"))
+
+
 class Company(Base):
     __tablename__ = "companies"
     # Added by migration 0009: companies in name order, and found by name, through an index.
@@ -200,6 +204,9 @@ class Thread(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_key: Mapped[str] = mapped_column(String(255), unique=True)
     subject: Mapped[str] = mapped_column(String(998))
+    # Added by migration 0009: the subject folded for search, set on insert and kept by
+    # the importers when a thread's first message changes.
+    subject_key: Mapped[str | None] = mapped_column(String(998), default=_thread_subject_key)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     last_message_at: Mapped[datetime | None]
     # Added by migration 0007: the key is the mail system's own thread id (Gmail's

@@ -176,6 +176,8 @@ def test_meetings_threads_and_paging(records: DaemonProcess) -> None:
     assert {a["email"] for a in meetings["meetings"][0]["attendees"]} >= {ZOE}
     threads = d.call("threads.list", {"contact": ZOE})
     assert [t["subject"] for t in threads["threads"]] == ["Pricing questions"]
+    found = d.call("threads.list", {"query": "PRICING"})
+    assert [t["subject"] for t in found["threads"]] == ["Pricing questions"]
     thread = d.call("threads.show", {"ref": str(threads["threads"][0]["id"])})
     assert "40 seats" in thread["last_messages"][0]["body"]
     assert [p["email"] for p in thread["people"]] == [ZOE]
@@ -213,8 +215,12 @@ def test_a_renamed_contact_is_found_by_its_new_name(
 
     db = caseyos_home / "data" / "workspaces" / "main.sqlite3"
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        for table in ("contacts", "companies"):
-            missing = conn.execute(f"SELECT count(*) FROM {table} WHERE name_key IS NULL")
+        for table, column in (
+            ("contacts", "name_key"),
+            ("companies", "name_key"),
+            ("threads", "subject_key"),
+        ):
+            missing = conn.execute(f"SELECT count(*) FROM {table} WHERE {column} IS NULL")
             assert missing.fetchone()[0] == 0, table
 
 

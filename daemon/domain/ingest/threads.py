@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from connectors.base import MessageRecord
 from daemon.domain import queue
 from daemon.domain.ingest.writer import Ingest, chunks, keep_later, later
+from daemon.store.fold import folded_sql
 from daemon.store.models import Message, Signal, Thread, ThreadRef
 
 THREADS: Table = Thread.__table__  # type: ignore[assignment]
@@ -323,6 +324,7 @@ async def summarize(s: AsyncSession, grown: dict[int, dict[str, Any]]) -> None:
             is_internal=THREADS.c.is_internal & bindparam("b_internal", type_=Boolean),
             last_message_at=keep_later(THREADS.c.last_message_at, "b_last"),
             subject=first,
+            subject_key=folded_sql(s.get_bind().dialect.name, first),
         ),
         list(grown.values()),
     )

@@ -75,7 +75,7 @@ def threads(
 ) -> Select[Any]:
     query = select(Thread)
     if text:
-        query = query.where(search.contains(session, [Thread.subject], text))
+        query = query.where(search.contains(session, [], text, stored_folded=[Thread.subject_key]))
     if contact_id is not None:
         query = query.where(
             Thread.id.in_(select(Message.thread_id).where(Message.contact_id == contact_id))

@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_
+from sqlalchemy import ColumnElement, Select, and_, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daemon.store.fold import FOLD_FUNCTION, fold
+from daemon.store.fold import fold, folded_sql
 
 
 def folded(session: AsyncSession, column: Any) -> ColumnElement[Any]:
-    if session.get_bind().dialect.name == "sqlite":
-        return getattr(func, FOLD_FUNCTION)(column)  # type: ignore[no-any-return]
-    return func.lower(column)
+    return folded_sql(session.get_bind().dialect.name, column)
 
 
 def _like_pattern(text: str) -> str:
