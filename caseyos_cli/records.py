@@ -82,6 +82,8 @@ def money(amount: float | None, currency: str = "USD") -> str:
     if amount is None:
         return "-"
     sign = "$" if currency == "USD" else f"{currency} "
+    if amount >= 1_000_000:
+        return f"{sign}{amount / 1_000_000:,.1f}M"
     if amount >= 1000:
         return f"{sign}{amount / 1000:,.0f}k"
     return f"{sign}{amount:,.0f}"
@@ -91,11 +93,19 @@ def move_lines(moves: Sequence[dict[str, Any]]) -> list[str]:
     return [f"#{m['id']:<4} {m['aps']:>3.0f}  {m['status']:<9} {m['title']}" for m in moves]
 
 
+def signal_about(signal: dict[str, Any]) -> str:
+    """What a signal is about, in a few words: a subject, a meeting or task title, a deal,
+    a person (a contact's payload has their job title too, which says less)."""
+    p = signal["payload"]
+    if signal["kind"].startswith("contact."):
+        return str(p.get("name") or p.get("email") or "")
+    return str(p.get("subject") or p.get("title") or p.get("deal") or p.get("name") or "")
+
+
 def signal_lines(signals: Sequence[dict[str, Any]], now: str, tz: str) -> list[str]:
     lines = []
     for s in signals:
-        p = s["payload"]
-        about = p.get("subject") or p.get("title") or p.get("name") or p.get("deal") or ""
+        about = signal_about(s)
         lines.append(f"{timefmt.when(s['occurred_at'], now, tz):<16} {s['kind']:<20} {about}")
     return lines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from caseyos_cli import cli, complete, output, paging
+from caseyos_cli import cli, complete, output, paging, records
 
 app = cli.App(help="Signals: things that happened, with a time.", panel=cli.WORK)
 
@@ -62,8 +62,7 @@ def list_(
     table.add_column("kind", no_wrap=True)
     table.add_column("about", ratio=1, overflow="ellipsis", no_wrap=True)
     for s in result["signals"]:
-        p = s["payload"]
-        about = p.get("subject") or p.get("title") or p.get("deal") or p.get("email") or ""
+        about = records.signal_about(s)
         when = timefmt.when(s["occurred_at"], result["now"], result["timezone"])
         table.add_row(str(s["id"]), when, s["kind"], str(about))
     output.console().print(table)
