@@ -1,6 +1,6 @@
 """Talking to people and scripts: JSON to stdout, tables for humans, errors to stderr.
 
-Exit codes (CONVENTIONS.md): 0 ok, 1 failure, 2 usage, 4 needs auth, 5 daemon unreachable,
+Exit codes (docs/DOMAIN.md): 0 ok, 1 failure, 2 usage, 4 needs auth, 5 daemon unreachable,
 6 protocol mismatch. Rich is imported only when a table is drawn, never for --json.
 
 For people, everything fits `width()` columns (the terminal's; COLUMNS, else 80, when

@@ -1,4 +1,4 @@
-"""The domain's fixed words (DOMAIN.md) and counting them, shared by the daemon and the CLI.
+"""The domain's fixed words (docs/DOMAIN.md) and counting them, shared by the daemon and the CLI.
 
 Standard library only.
 """

@@ -393,7 +393,7 @@ class StatsResult(BaseModel):
     by_agent: dict[str, AgentStats]
     acceptance_rate: float | None = Field(
         description="Moves you ever accepted (their history has an 'accepted' step, so done "
-        "and failed count) over moves proposed, as DOMAIN.md defines it."
+        "and failed count) over moves proposed, as docs/DOMAIN.md defines it."
     )
 
 
