@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from daemon.context import OpContext
-from daemon.errors import InvalidParams, OperationError
+from daemon.errors import InvalidParams, OperationError, Unavailable
 from daemon.protocol import ErrorCode
 from daemon.registry import REGISTRY, Operation
 from daemon.state import DaemonState
+from daemon.store import diskspace
 from daemon.unit_of_work import publish, unit_of_work
 from daemon.vocabulary import plural
 from daemon.wire import jsonable
 from daemon.workspaces import MAIN
+
+log = logging.getLogger(__name__)
 
 
 class UnknownOperation(OperationError):
@@ -107,6 +112,21 @@ def explain(op: Operation, error: ErrorDetails) -> tuple[str, str]:
     return field, f"{field}: {msg[:1].lower()}{msg[1:]}"
 
 
+def disk_full(state: DaemonState, path: Path, doing: str) -> Unavailable:
+    """The answer to a full disk: where, how much is free, and room made to say so."""
+    gave_back = state.reserve.release() if state.reserve else False
+    where = path.parent
+    free = diskspace.free_mb(where)
+    log.warning(
+        "disk full at %s (%.1f MB free) during %s%s",
+        where,
+        free,
+        doing,
+        "; gave back the space reserve" if gave_back else "",
+    )
+    return Unavailable(f"disk full at {where}: {free:.1f} MB free; free some space, then retry")
+
+
 async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, Any]:
     """Validate, then run the handler in one read session or one unit of work."""
     op = find(name)
@@ -122,14 +142,22 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
         return jsonable(result)
     # A workspace being built (the demo) is answered once it is whole, not half-written.
     await state.jobs.until_built(workspace)
-    if op.effect == "read":
-        async with workspace.session() as session, session.begin():
-            ctx._session = session
-            result = await op.handler(ctx, params)
-    else:
-        async with unit_of_work(workspace, state.bus) as uow:
-            ctx._session = uow.session
-            ctx.events = uow.events
-            result = await op.handler(ctx, params)
+    try:
+        if op.effect == "read":
+            async with workspace.session() as session, session.begin():
+                ctx._session = session
+                result = await op.handler(ctx, params)
+        else:
+            async with unit_of_work(workspace, state.bus) as uow:
+                ctx._session = uow.session
+                ctx.events = uow.events
+                result = await op.handler(ctx, params)
+    except Exception as exc:
+        if not diskspace.is_disk_full(exc):
+            raise
+        raise disk_full(state, workspace.path, op.name) from None
+    if op.effect != "read" and state.reserve is not None and not state.reserve.held:
+        # A write went through after the disk had filled: take the reserve back if it fits.
+        state.reserve.ensure()
     ctx._session = None
     return jsonable(result)

@@ -193,6 +193,7 @@ def _gc_pause_logger() -> Callable[[str, dict[str, int]], None]:
 
 async def serve(foreground: bool = True) -> int:
     from daemon.server import Server
+    from daemon.store.diskspace import RESERVE_BYTES, Reserve
 
     sock_path = paths.socket_path()
     paths.ensure_private_dir(sock_path.parent)
@@ -210,6 +211,11 @@ async def serve(foreground: bool = True) -> int:
         started_at=datetime.now(UTC),
     )
     state.workspaces.on_open = interrupted_jobs_marker(state)
+    state.reserve = Reserve(paths.state_dir())
+    if not state.reserve.ensure():
+        log.warning(
+            "no room for the %d KB space reserve in %s", RESERVE_BYTES >> 10, paths.state_dir()
+        )
     await open_active_workspace(state)
     # Wake-ups and expiry before the first answer, so no client sees yesterday's queue;
     # the agents' work on waiting signals comes after the socket listens.

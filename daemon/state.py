@@ -15,6 +15,7 @@ from daemon.workspaces import WorkspaceManager
 
 if TYPE_CHECKING:
     from daemon.jobs import JobManager
+    from daemon.store.diskspace import Reserve
 
 
 @dataclass
@@ -35,6 +36,8 @@ class DaemonState:
     ticks: set[asyncio.Task[None]] = field(default_factory=set)
     # Monotonic: uptime is elapsed wall time, whatever CASEYOS_NOW pins the clock to.
     started: float = field(default_factory=time.monotonic)
+    # Room kept on the data's disk to log and answer when it fills (daemon.store.diskspace).
+    reserve: Reserve | None = None
 
     def uptime(self) -> float:
         return time.monotonic() - self.started
