@@ -18,9 +18,20 @@ if TYPE_CHECKING:
 @dataclass
 class OpContext:
     state: DaemonState
-    workspace: Workspace
+    # None when the active workspace could not be opened: an operation that needs no
+    # session (stop, jobs, workspace use) still runs; one that reaches for it hears why.
+    _workspace: Workspace | None
     _session: AsyncSession | None = None
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    unavailable: str | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            from daemon.errors import Unavailable
+
+            raise Unavailable(self.unavailable or "no workspace is open")
+        return self._workspace
 
     @property
     def session(self) -> AsyncSession:

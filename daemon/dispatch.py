@@ -20,7 +20,7 @@ from daemon.store import diskspace
 from daemon.unit_of_work import publish, unit_of_work
 from daemon.vocabulary import plural
 from daemon.wire import jsonable
-from daemon.workspaces import MAIN
+from daemon.workspaces import MAIN, WorkspaceDamaged
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +131,19 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
     """Validate, then run the handler in one read session or one unit of work."""
     op = find(name)
     params = validate(op, raw_params)
-    if op.workspace == "main":
-        workspace = await state.workspaces.open(MAIN)
-    else:
-        workspace = state.workspaces.active()
+    try:
+        if op.workspace == "main":
+            workspace = await state.workspaces.open(MAIN)
+        else:
+            workspace = state.workspaces.active()
+    except WorkspaceDamaged as exc:
+        if op.needs_session:
+            raise Unavailable(str(exc)) from None
+        # Stopping the daemon, jobs, switching workspaces: these work on a damaged one.
+        ctx = OpContext(state, None, unavailable=str(exc))
+        result = await op.handler(ctx, params)
+        publish(state.bus, ctx.events)
+        return jsonable(result)
     ctx = OpContext(state, workspace)
     if not op.needs_session:
         result = await op.handler(ctx, params)

@@ -24,7 +24,7 @@ from daemon import __version__, paths
 from daemon.clock import Clock
 from daemon.state import DaemonState
 from daemon.vocabulary import plural
-from daemon.workspaces import OnOpen, Workspace, WorkspaceManager
+from daemon.workspaces import OnOpen, Workspace, WorkspaceDamaged, WorkspaceManager
 
 log = logging.getLogger("daemon")
 
@@ -119,7 +119,12 @@ async def open_active_workspace(state: DaemonState) -> None:
     name = manager.remembered()
     if name is None:
         name = demo.DEMO if not manager.exists("main") else "main"
-    await manager.use(name)
+    try:
+        await manager.use(name)
+    except WorkspaceDamaged:
+        # Start anyway: other workspaces work, and commands on this one say what to do.
+        manager.mark_active(name)
+        return
     if name == demo.DEMO:
         await demo.ensure_fresh(state)
 
@@ -160,16 +165,39 @@ async def tick(state: DaemonState) -> None:
         await state.jobs.until_built(ws)
         report = await agent_pass.tick(state, ws)
         state.last_tick = {"at": state.clock.now().isoformat(), **report}
+        await daily_backup(state, ws)
     except agent_pass.Stopped:
         log.info("scheduled pass stopped for shutdown; the next start picks it up")
+    except WorkspaceDamaged:
+        pass  # said once, when it failed to open; commands on it say it again
     except Exception:
         log.exception("scheduled tick failed")
+
+
+async def daily_backup(state: DaemonState, ws: Workspace) -> None:
+    """Once a day, a backup of the active workspace (the demo is rebuilt daily instead)."""
+    from daemon.domain import demo
+    from daemon.store import backup
+
+    today = datetime.now(UTC).date()
+    if ws.name == demo.DEMO or state.backed_up.get(ws.name) == today:
+        return
+    try:
+        made = await state.workspaces.back_up(ws.name, datetime.now(UTC))
+    except (OSError, backup.BackupError) as exc:
+        log.warning("daily backup of workspace %s failed: %s", ws.name, exc)
+        return
+    state.backed_up[ws.name] = today
+    log.info("backed up workspace %s to %s", ws.name, made)
 
 
 async def startup_housekeeping(state: DaemonState) -> None:
     from daemon.domain import agent_pass
 
-    ws = state.workspaces.active()
+    try:
+        ws = state.workspaces.active()
+    except WorkspaceDamaged:
+        return
     if state.jobs.building(ws) is None:
         await agent_pass.housekeeping(state, ws)
 

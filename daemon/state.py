@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from daemon.clock import Clock
@@ -36,6 +36,8 @@ class DaemonState:
     ticks: set[asyncio.Task[None]] = field(default_factory=set)
     # Monotonic: uptime is elapsed wall time, whatever CASEYOS_NOW pins the clock to.
     started: float = field(default_factory=time.monotonic)
+    # The day each workspace was last backed up by this process (lifecycle.daily_backup).
+    backed_up: dict[str, date] = field(default_factory=dict)
     # Room kept on the data's disk to log and answer when it fills (daemon.store.diskspace).
     reserve: Reserve | None = None
 

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from daemon import paths
+from daemon.store import backup
 from daemon.store.checkpoint import WalCheckpointer
 from daemon.store.engine import (
+    current_revision,
     database_url,
+    head_revision,
     make_engine,
     migrate,
     refresh_statistics,
@@ -31,6 +37,27 @@ log = logging.getLogger(__name__)
 MAIN = "main"
 DEMO = "demo"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+class WorkspaceDamaged(Exception):
+    """A workspace's database cannot be read; the message says what to do about it."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+
+    @classmethod
+    def found(
+        cls, name: str, path: Path, reason: str, newest_backup: Path | None
+    ) -> WorkspaceDamaged:
+        if newest_backup is not None:
+            todo = (
+                f"`caseyos workspace restore {name}` puts back its backup "
+                f"{newest_backup.stem} (the damaged file is kept beside it)"
+            )
+        else:
+            todo = "it has no backup yet; move the file away to start afresh"
+        return cls(name, f"workspace {name} is damaged ({reason}) at {path}; {todo}")
 
 
 @dataclass
@@ -100,6 +127,8 @@ class WorkspaceManager:
         # Run once per workspace and process, when it is first opened (before anyone uses it).
         self.on_open = on_open
         self._open: dict[str, Workspace] = {}
+        # Workspaces whose database could not be opened, and why (asked again on each open).
+        self.damaged: dict[str, str] = {}
         self._active: str | None = None
         self._lock = asyncio.Lock()
 
@@ -128,11 +157,34 @@ class WorkspaceManager:
         return self._active
 
     def active(self) -> Workspace:
-        return self._open[self.active_name]
+        name = self.active_name
+        ws = self._open.get(name)
+        if ws is None:
+            raise WorkspaceDamaged(name, self.damaged.get(name, f"workspace {name} is not open"))
+        return ws
+
+    def mark_active(self, name: str) -> None:
+        """Make a workspace that could not be opened the active one: commands on it then say
+        what is wrong with it, instead of quietly showing another workspace."""
+        self._active = name
+
+    async def close_one(self, name: str) -> None:
+        """Close one workspace (to put a backup in its place)."""
+        async with self._lock:
+            ws = self._open.pop(name, None)
+            if ws is not None:
+                async with ws.write_lock:
+                    await ws.dispose()
 
     async def every(self) -> list[Workspace]:
-        """Every workspace on this machine, opened."""
-        return [await self.open(name) for name in self.names()]
+        """Every workspace on this machine that opens (a damaged one is left out)."""
+        found = []
+        for name in self.names():
+            try:
+                found.append(await self.open(name))
+            except WorkspaceDamaged:
+                continue
+        return found
 
     async def open(self, name: str) -> Workspace:
         """Open (creating and migrating as needed) a workspace's database."""
@@ -146,7 +198,17 @@ class WorkspaceManager:
             path = self.db_path(name)
             url = database_url(path, shared=name == MAIN)
             writer = make_engine(url, pool_size=1, writer=True)
-            before, after = await migrate(writer)
+            try:
+                await self._back_up_before_migrating(name, path, writer)
+                before, after = await migrate(writer)
+            except DatabaseError as exc:
+                await writer.dispose()
+                reason = str(exc.orig) if exc.orig is not None else str(exc)
+                damaged = WorkspaceDamaged.found(name, path, reason, self.newest_backup(name))
+                self.damaged[name] = str(damaged)
+                log.error("%s", damaged)
+                raise damaged from None
+            self.damaged.pop(name, None)
             if before is None:
                 log.info("created workspace %s (schema %s)", name, after)
             elif before != after:
@@ -161,6 +223,53 @@ class WorkspaceManager:
             self._open[name] = ws
             log.info("workspace %s open at %s", name, path)
             return ws
+
+    async def back_up(self, name: str, now: datetime) -> Path:
+        """A backup of a workspace now (today's, replacing an earlier one of today)."""
+        path = self.db_path(name)
+        if not path.exists():
+            raise FileNotFoundError(f"no workspace {name!r}")
+        return await asyncio.to_thread(backup.make, self.root.parent, name, path, now)
+
+    async def restore(self, name: str, source: Path, now: datetime) -> Path | None:
+        """Put a backup in place of a workspace's database and open it again.
+
+        The file it replaces is kept beside the backups (`<time>.replaced`, not itself
+        listed as a backup), damaged or not, and returned: a restore never loses what was
+        there.
+        """
+        path = self.db_path(name)
+        await self.close_one(name)
+        kept = None
+        if path.exists():
+            kept = backup.backups_dir(self.root.parent, name) / f"{now:%Y-%m-%dT%H%M%S}.replaced"
+            kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            await asyncio.to_thread(os.replace, path, kept)
+            for suffix in ("-wal", "-shm"):
+                side = Path(str(path) + suffix)
+                if side.exists():
+                    await asyncio.to_thread(os.replace, side, Path(str(kept) + suffix))
+        await asyncio.to_thread(backup.restore, source, path)
+        self.damaged.pop(name, None)
+        await self.open(name)
+        return kept
+
+    def newest_backup(self, name: str) -> Path | None:
+        found = backup.listed(self.root.parent, name)
+        return found[0] if found else None
+
+    async def _back_up_before_migrating(self, name: str, path: Path, writer: AsyncEngine) -> None:
+        """A copy of the data as it was, before a migration changes its schema."""
+        if writer.dialect.name != "sqlite" or not path.exists():
+            return
+        before = await current_revision(writer)
+        head = head_revision()
+        if before is None or before == head:
+            return
+        made = await asyncio.to_thread(
+            backup.make, self.root.parent, name, path, datetime.now(UTC), f"before-{head}"
+        )
+        log.info("backed up workspace %s to %s before migrating it", name, made)
 
     async def use(self, name: str) -> Workspace:
         ws = await self.open(name)

@@ -68,7 +68,7 @@ def test_a_declared_event_reaches_subscribers() -> None:
 
 def test_an_operation_cannot_queue_a_bad_event() -> None:
     """Refused at emit, inside the transaction, rather than after the commit."""
-    ctx = OpContext(state=cast(Any, None), workspace=cast(Any, None))
+    ctx = OpContext(state=cast(Any, None), _workspace=cast(Any, None))
     ctx.emit("outcome.recorded", {"move_id": 3, "kind": "replied"})
     with pytest.raises(InvalidEvent):
         ctx.emit("outcome.recorded", {"move_id": 3, "kind": "maybe"})

@@ -19,6 +19,7 @@ app = cli.App(help="The CaseyOS daemon (it starts by itself when needed).", pane
 
 def _status(autostart: bool = False) -> dict[str, Any] | None:
     from caseyos_cli.client import DaemonUnreachable, connect
+    from daemon.protocol import RemoteError
 
     try:
         with connect(autostart=autostart) as client:
@@ -26,6 +27,9 @@ def _status(autostart: bool = False) -> dict[str, Any] | None:
             return result
     except DaemonUnreachable:
         return None
+    except RemoteError as exc:
+        # The daemon runs but cannot report on its workspace (a damaged database, say).
+        output.fail(exc.message, output.EXIT_FOR_CODE.get(exc.code, output.FAILURE))
 
 
 def _uptime(s: dict[str, Any]) -> str:

@@ -14,11 +14,11 @@ from connectors.files import probe
 from daemon.context import OpContext
 from daemon.domain import demo, importer, settings
 from daemon.domain.ingest import FREE_MAIL
-from daemon.errors import InvalidParams, NotFound
+from daemon.errors import InvalidParams, NotFound, Unavailable
 from daemon.jobs import JobRun
 from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, NoParams, Params, operation
-from daemon.workspaces import DEMO, MAIN, NAME_RE
+from daemon.workspaces import DEMO, MAIN, NAME_RE, WorkspaceDamaged
 
 
 class OperatorParams(Params):
@@ -189,7 +189,10 @@ async def ws_use(ctx: OpContext, p: UseParams) -> WorkspacesResult:
             f"no workspace {p.name!r}; have: {', '.join(m.names()) or 'none'}", field="name"
         )
     else:
-        await m.use(p.name)
+        try:
+            await m.use(p.name)
+        except WorkspaceDamaged as exc:
+            raise Unavailable(str(exc)) from None
     ctx.emit("workspace.changed", {"workspace": p.name})
     result = _workspaces(ctx)
     result.job = JobOut(**job) if job else None

@@ -156,6 +156,8 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
     with contextlib.suppress(protocol.RemoteError):
         call("jobs.cancel", {"id": running["id"]})
     call("jobs.list", {"limit": 50})
+    call("workspace.backup", {"name": "main"})
+    call("workspace.restore", {"name": "main"})
     call("system.status")
 
     # Every operation was asked at least once, except stopping the daemon.
