@@ -25,6 +25,7 @@ from typing import Any
 PROTOCOL_VERSION = 1
 MAX_FRAME = 4 * 1024 * 1024
 HEADER = struct.Struct(">I")
+MAX_DIGITS = 4300  # Python's own limit on converting text to an int
 
 
 class ErrorCode:
@@ -134,6 +135,13 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _whole(literal: str) -> int:
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise ValueError(f"a number of {digits} digits is too long (at most {MAX_DIGITS:,})")
+    return int(literal)
+
+
 def _finite(literal: str) -> float:
     value = float(literal)
     if not math.isfinite(value):
@@ -144,10 +152,15 @@ def _finite(literal: str) -> float:
 def decode_body(body: bytes) -> dict[str, Any]:
     """Parse a frame body; anything but a JSON object is a bad frame."""
     try:
-        obj = json.loads(body.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
+        obj = json.loads(
+            body.decode("utf-8"),
+            parse_constant=_no_constant,
+            parse_float=_finite,
+            parse_int=_whole,
+        )
     except RecursionError:
         raise ProtocolError(ErrorCode.BAD_FRAME, "frame nests too deeply") from None
-    except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError, an int over 4,300 digits
+    except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError, and the checks above
         raise ProtocolError(
             ErrorCode.BAD_FRAME, f"frame is not UTF-8 JSON: {shown(str(exc), 200)}"
         ) from None

@@ -113,8 +113,8 @@ class Server:
                 await self._send(writer, _error(None, exc.code, exc.message))
                 continue
             req_id = request.get("id")
-            if protocol.safe_id(req_id) != req_id or isinstance(req_id, float):
-                message = "a request id must be a whole number, text or null"
+            if protocol.safe_id(req_id) != req_id:
+                message = "a request id must be a number, text or null"
                 await self._send(writer, _error(None, ErrorCode.BAD_FRAME, message))
                 continue
             op = request.get("op")

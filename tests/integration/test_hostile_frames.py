@@ -50,6 +50,9 @@ def still_serves(s: socket.socket) -> None:
         pytest.param(b'{"id": NaN, "op": "queue.today"}', id="nan-id"),
         pytest.param(b'{"id": 1, "op": "queue.today", "params": {"limit": Infinity}}', id="inf"),
         pytest.param(b'{"id": 1e999, "op": "queue.today"}', id="overflowing-float"),
+        pytest.param(
+            b'{"id": ' + b"[" * 900 + b"]" * 900 + b', "op": "queue.today"}', id="deep-id"
+        ),
     ],
 )
 def test_unparseable_frames_get_bad_frame_and_the_connection_survives(
