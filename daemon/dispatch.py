@@ -13,7 +13,7 @@ from pydantic_core import ErrorDetails
 
 from daemon.context import OpContext
 from daemon.errors import InvalidParams, OperationError, Unavailable
-from daemon.protocol import ErrorCode
+from daemon.protocol import ErrorCode, is_text, shown
 from daemon.registry import REGISTRY, Operation
 from daemon.state import DaemonState
 from daemon.store import diskspace
@@ -34,9 +34,9 @@ def find(name: Any) -> Operation:
         raise InvalidParams("a request needs an 'op' string", field="op")
     op = REGISTRY.get(name)
     if op is None:
-        close = difflib.get_close_matches(name, REGISTRY.keys(), n=3)
+        close = difflib.get_close_matches(name, REGISTRY.keys(), n=3) if len(name) < 100 else []
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `caseyos api list`"
-        raise UnknownOperation(f"unknown operation '{name}'{hint}", field="op")
+        raise UnknownOperation(f"unknown operation '{shown(name)}'{hint}", field="op")
     return op
 
 
@@ -45,11 +45,41 @@ def validate(op: Operation, raw: Any) -> Any:
         raw = {}
     if not isinstance(raw, dict):
         raise InvalidParams("params must be a JSON object", field="params")
+    storable(raw)
     try:
         return op.params.model_validate(raw)
     except ValidationError as exc:
         field, message = explain(op, exc.errors()[0])
         raise InvalidParams(message, field=field) from None
+
+
+# SQLite stores integers in 64 bits; Python's sqlite3 raises OverflowError beyond them.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def storable(raw: dict[str, Any]) -> None:
+    """Refuse values no operation can take: NUL or lone surrogates in text, integers
+    beyond 64 bits. Walks the decoded params once, iteratively, for every operation."""
+    stack: list[tuple[tuple[str, ...], Any]] = [((), raw)]
+    while stack:
+        path, value = stack.pop()
+        field = ".".join(path) or "params"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not is_text(key) or "\x00" in key:
+                    raise InvalidParams(
+                        f"{field}: parameter name {shown(key)!r} is not valid text", field=field
+                    )
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend((path, item) for item in value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidParams(f"{field} must not contain NUL characters", field=field)
+            if not is_text(value):
+                raise InvalidParams(f"{field} is not valid Unicode text", field=field)
+        elif isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+            raise InvalidParams(f"{field} is out of range", field=field)
 
 
 def _number(value: Any) -> str:

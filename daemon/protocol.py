@@ -17,6 +17,7 @@ The first request on a connection should be `hello`, answered with
 from __future__ import annotations
 
 import json
+import math
 import socket
 import struct
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 PROTOCOL_VERSION = 1
 MAX_FRAME = 4 * 1024 * 1024
 HEADER = struct.Struct(">I")
+MAX_DIGITS = 4300  # Python's own limit on converting text to an int
 
 
 class ErrorCode:
@@ -71,8 +73,22 @@ class RemoteError(Exception):
 
 
 def encode(obj: dict[str, Any]) -> bytes:
-    """One object as a complete frame."""
-    body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    """One object as a complete frame, always strict JSON in UTF-8.
+
+    A response that cannot be written so (a NaN, a lone surrogate, nesting too deep) goes
+    out as an `internal` error instead; anything else that cannot be raises ProtocolError.
+    """
+    try:
+        body = _dumps(obj)
+    except (ValueError, TypeError, RecursionError):
+        if "ok" not in obj:
+            raise ProtocolError(ErrorCode.INTERNAL, "the frame could not be encoded") from None
+        fallback = {
+            "id": safe_id(obj.get("id")),
+            "ok": False,
+            "error": error_body(ErrorCode.INTERNAL, "the reply could not be encoded as JSON"),
+        }
+        body = _dumps(fallback)
     if len(body) > MAX_FRAME:
         raise ProtocolError(
             ErrorCode.FRAME_TOO_LARGE, f"frame of {len(body)} bytes exceeds {MAX_FRAME}"
@@ -80,12 +96,74 @@ def encode(obj: dict[str, Any]) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
+def _dumps(obj: Any) -> bytes:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
+    return text.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError (a ValueError)
+
+
+def is_text(value: str) -> bool:
+    """Whether a string is Unicode text that UTF-8 can carry (no lone surrogates)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def safe_id(req_id: Any) -> Any:
+    """A request id as it may be echoed: a number or text, else null."""
+    if isinstance(req_id, str):
+        return req_id if is_text(req_id) else None
+    if isinstance(req_id, bool) or req_id is None:
+        return req_id
+    if isinstance(req_id, int):
+        return req_id
+    if isinstance(req_id, float) and math.isfinite(req_id):
+        return req_id
+    return None
+
+
+def shown(text: str, limit: int = 64) -> str:
+    """Client-supplied text as a message may quote it: short, and always encodable."""
+    short = text if len(text) <= limit else text[:limit] + "…"
+    return short.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _whole(literal: str) -> int:
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise ValueError(f"a number of {digits} digits is too long (at most {MAX_DIGITS:,})")
+    return int(literal)
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"number {shown(literal, 32)} is out of range")
+    return value
+
+
 def decode_body(body: bytes) -> dict[str, Any]:
     """Parse a frame body; anything but a JSON object is a bad frame."""
     try:
-        obj = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(ErrorCode.BAD_FRAME, f"frame is not UTF-8 JSON: {exc}") from None
+        obj = json.loads(
+            body.decode("utf-8"),
+            parse_constant=_no_constant,
+            parse_float=_finite,
+            parse_int=_whole,
+        )
+    except RecursionError:
+        raise ProtocolError(ErrorCode.BAD_FRAME, "frame nests too deeply") from None
+    except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError, and the checks above
+        raise ProtocolError(
+            ErrorCode.BAD_FRAME, f"frame is not UTF-8 JSON: {shown(str(exc), 200)}"
+        ) from None
     if not isinstance(obj, dict):
         raise ProtocolError(ErrorCode.BAD_FRAME, "frame must be a JSON object")
     return obj

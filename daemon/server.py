@@ -80,7 +80,7 @@ class Server:
         except ProtocolError as exc:
             frame = protocol.encode(
                 {
-                    "id": obj.get("id"),
+                    "id": protocol.safe_id(obj.get("id")),
                     "ok": False,
                     "error": protocol.error_body(exc.code, exc.message),
                 }
@@ -113,6 +113,10 @@ class Server:
                 await self._send(writer, _error(None, exc.code, exc.message))
                 continue
             req_id = request.get("id")
+            if protocol.safe_id(req_id) != req_id:
+                message = "a request id must be a number, text or null"
+                await self._send(writer, _error(None, ErrorCode.BAD_FRAME, message))
+                continue
             op = request.get("op")
             if op == "hello":
                 await self._send(writer, {"id": req_id, "ok": True, "result": self.hello()})
