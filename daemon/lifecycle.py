@@ -195,7 +195,10 @@ async def serve(foreground: bool = True) -> int:
     from daemon.server import Server
 
     sock_path = paths.socket_path()
-    paths.ensure_private_dir(sock_path.parent)
+    try:
+        paths.ensure_private_dir(sock_path.parent)
+    except paths.UnsafeDirectory as exc:
+        raise StartupError(str(exc)) from None
     pid_handle = take_pid_lock(paths.pid_file())
     clear_stale_socket(sock_path)
 

@@ -43,7 +43,13 @@ def state_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """The 0700 directory holding the socket, the pid file and the startup lock."""
+    """The 0700 directory holding the socket, the pid file and the startup lock.
+
+    Without XDG_RUNTIME_DIR it is `caseyos-<uid>` in the temp directory: a name every
+    process computes alike, with nothing to remember. Another user can create it first;
+    ensure_private_dir then refuses it (a symlink, or not ours) instead of using it, so the
+    worst they can do is stop us starting, with a message saying how to choose another.
+    """
     home = home_override()
     if home is not None:
         return home / "run"
@@ -91,16 +97,83 @@ def active_workspace_file() -> Path:
     return data_dir() / "active_workspace"
 
 
+class UnsafeDirectory(Exception):
+    """A directory CaseyOS would use is not safely ours; the message names it and what to do."""
+
+
+def _refuse(path: Path, why: str) -> UnsafeDirectory:
+    return UnsafeDirectory(
+        f"refusing to use {path}: {why}. Remove or rename it, or set CASEYOS_HOME (or "
+        "XDG_RUNTIME_DIR, or CASEYOS_SOCKET) to a directory of your own"
+    )
+
+
+def _make_dirs(path: Path) -> None:
+    """Create `path` and any missing parents as 0700, whatever the umask; an existing
+    entry is left as it is (the caller looks at it without following links)."""
+    missing = []
+    at = path
+    while not os.path.lexists(at):
+        missing.append(at)
+        if at.parent == at:
+            break
+        at = at.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, 0o700)
+        except FileExistsError:
+            continue  # raced with another process: judged below like any existing entry
+        _fix_new(d)
+
+
+def _fix_new(d: Path) -> None:
+    # mkdir's mode passes through the umask; the directory is ours and new, set it exactly.
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create a directory readable only by us (0700), fixing the mode if it exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    st = path.stat()
-    if st.st_mode & stat.S_ISVTX:
-        # A shared sticky directory such as /tmp named through CASEYOS_SOCKET: not ours to
-        # lock down; the socket itself is still 0600.
-        return path
-    if st.st_uid != os.getuid():
-        raise PermissionError(f"{path} belongs to uid {st.st_uid}, not to you ({os.getuid()})")
-    if st.st_mode & 0o777 != 0o700:
-        os.chmod(path, 0o700)
+    """Create a directory readable only by us (0700), or tighten our own existing one.
+
+    Never follows a symlink another user made at `path`, and never touches a directory
+    someone else owns: in a shared sticky directory such as /tmp another user could have
+    put either there first, to have us lock down their directory or put our socket where
+    they can reach it. Raises UnsafeDirectory for both. A symlink owned by root is system
+    layout (/var/run, macOS's /tmp) and is followed; its target is judged the same way.
+    """
+    _make_dirs(path)
+    flags = os.O_RDONLY | os.O_DIRECTORY
+    try:
+        st = path.lstat()
+    except OSError as exc:
+        raise _refuse(path, f"it cannot be read ({exc.strerror})") from None
+    if stat.S_ISLNK(st.st_mode):
+        if st.st_uid != 0:
+            raise _refuse(
+                path, f"it is a symbolic link (to {os.readlink(path)}) made by uid {st.st_uid}"
+            )
+    else:
+        flags |= os.O_NOFOLLOW
+    try:
+        fd = os.open(path, flags)
+    except NotADirectoryError:
+        raise _refuse(path, "it is not a directory") from None
+    except OSError as exc:
+        # ELOOP: it became a symlink since we looked.
+        raise _refuse(path, f"it cannot be opened ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if st.st_mode & stat.S_ISVTX:
+            # A shared sticky directory such as /tmp named through CASEYOS_SOCKET: not ours
+            # to lock down; the socket itself is still 0600.
+            return path
+        if st.st_uid != os.getuid():
+            raise _refuse(path, f"it belongs to uid {st.st_uid}, not to you (uid {os.getuid()})")
+        if st.st_mode & 0o777 != 0o700:
+            os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
     return path
