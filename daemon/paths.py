@@ -108,6 +108,80 @@ def _refuse(path: Path, why: str) -> UnsafeDirectory:
     )
 
 
+PRIVATE_FILE = 0o600
+
+
+def open_private(path: Path, flags: int) -> int:
+    """os.open a file of ours, created 0600 whatever the umask, never through a symlink."""
+    return os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE)
+
+
+def touch_private(path: Path) -> None:
+    """Create an empty 0600 file if there is none (SQLite gives -wal and -shm its mode)."""
+    os.close(open_private(path, os.O_WRONLY))
+
+
+def write_private_text(path: Path, text: str) -> None:
+    fd = open_private(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def tighten(roots: list[Path]) -> list[Path]:
+    """Take group and other access off our own directories and files under `roots`.
+
+    An install made before CaseyOS set its modes has 0755 directories and 0644 files. Only
+    what we own is touched and symlinks are never followed. Returns what was changed.
+    """
+    changed: list[Path] = []
+    uid = os.getuid()
+
+    def fix(p: Path) -> None:
+        try:
+            st = p.lstat()
+        except FileNotFoundError:
+            return
+        if stat.S_ISLNK(st.st_mode) or st.st_uid != uid or not st.st_mode & 0o077:
+            return
+        if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+            return  # a socket is made 0600 by the server; nothing else should be here
+        try:
+            fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return  # gone or swapped since we looked: not ours to judge
+        try:
+            st = os.fstat(fd)
+            if st.st_uid == uid and st.st_mode & 0o077:
+                os.fchmod(fd, stat.S_IMODE(st.st_mode) & ~0o077)
+                changed.append(p)
+        finally:
+            os.close(fd)
+
+    for root in roots:
+        if not root.is_dir() or root.is_symlink():
+            continue
+        fix(root)
+        for top, dirs, files in os.walk(root):
+            for name in dirs + files:
+                fix(Path(top) / name)
+    return changed
+
+
+def tighten_one(path: Path) -> list[Path]:
+    """tighten() for one directory itself, not what is in it (CASEYOS_HOME)."""
+    if not path.is_dir() or path.is_symlink():
+        return []
+    st = path.lstat()
+    if st.st_uid != os.getuid() or not st.st_mode & 0o077 or st.st_mode & stat.S_ISVTX:
+        return []
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.fchmod(fd, stat.S_IMODE(st.st_mode) & ~0o077)
+    finally:
+        os.close(fd)
+    return [path]
+
+
 def _make_dirs(path: Path) -> None:
     """Create `path` and any missing parents as 0700, whatever the umask; an existing
     entry is left as it is (the caller looks at it without following links)."""

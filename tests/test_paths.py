@@ -153,3 +153,29 @@ def test_missing_parents_are_created_private(tmp_path: Path) -> None:
         os.umask(old)
     for d in (tmp_path / "a", tmp_path / "a" / "b", tmp_path / "a" / "b" / "run"):
         assert d.stat().st_mode & 0o777 == 0o700, d
+
+
+def test_tighten_leaves_symlinks_targets_and_other_users_files_alone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "workspaces").mkdir(parents=True)
+    os.chmod(data, 0o755)
+    db = data / "workspaces" / "main.sqlite3"
+    db.write_text("")
+    os.chmod(db, 0o644)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("")
+    os.chmod(outside, 0o644)
+    (data / "link").symlink_to(outside)
+    theirs = data / "theirs.txt"
+    theirs.write_text("")
+    os.chmod(theirs, 0o644)
+    if os.geteuid() == 0:
+        os.chown(theirs, 65534, 65534)
+    changed = paths.tighten([data])
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert db.stat().st_mode & 0o777 == 0o600
+    assert outside.stat().st_mode & 0o777 == 0o644, "a symlink is not followed"
+    assert set(changed) >= {data, db} and outside not in changed
+    if os.geteuid() == 0:
+        assert theirs.stat().st_mode & 0o777 == 0o644 and theirs not in changed
+    assert paths.tighten([data]) == [], "nothing left to tighten"
