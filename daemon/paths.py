@@ -171,11 +171,11 @@ def tighten_one(path: Path) -> list[Path]:
     """tighten() for one directory itself, not what is in it (CASEYOS_HOME)."""
     if not path.is_dir() or path.is_symlink():
         return []
-    st = path.lstat()
-    if st.st_uid != os.getuid() or not st.st_mode & 0o077 or st.st_mode & stat.S_ISVTX:
-        return []
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
+        st = os.fstat(fd)
+        if st.st_uid != os.getuid() or not st.st_mode & 0o077 or st.st_mode & stat.S_ISVTX:
+            return []
         os.fchmod(fd, stat.S_IMODE(st.st_mode) & ~0o077)
     finally:
         os.close(fd)
@@ -215,8 +215,8 @@ def ensure_private_dir(path: Path) -> Path:
     Never follows a symlink another user made at `path`, and never touches a directory
     someone else owns: in a shared sticky directory such as /tmp another user could have
     put either there first, to have us lock down their directory or put our socket where
-    they can reach it. Raises UnsafeDirectory for both. A symlink owned by root is system
-    layout (/var/run, macOS's /tmp) and is followed; its target is judged the same way.
+    they can reach it. Raises UnsafeDirectory for both. A symlink we made, or root did
+    (system layout: /var/run, macOS's /tmp), is followed; its target is judged the same way.
     """
     _make_dirs(path)
     flags = os.O_RDONLY | os.O_DIRECTORY
@@ -225,7 +225,7 @@ def ensure_private_dir(path: Path) -> Path:
     except OSError as exc:
         raise _refuse(path, f"it cannot be read ({exc.strerror})") from None
     if stat.S_ISLNK(st.st_mode):
-        if st.st_uid != 0:
+        if st.st_uid not in (0, os.getuid()):
             raise _refuse(
                 path, f"it is a symbolic link (to {os.readlink(path)}) made by uid {st.st_uid}"
             )
