@@ -113,7 +113,8 @@ def clear_stale_socket(sock_path: Path) -> None:
 def tighten_existing_install() -> None:
     """An install from before CaseyOS set its modes is readable by every local user: take
     group and other access off our own directories and files, and say so once."""
-    roots = [paths.data_dir(), paths.state_dir()]
+    # The run dir may be a shared one named through CASEYOS_SOCKET: only our two files there.
+    roots = [paths.data_dir(), paths.state_dir(), paths.pid_file(), paths.startup_lock()]
     home = paths.home_override()
     changed = paths.tighten(roots)
     if home is not None:

@@ -128,7 +128,8 @@ def write_private_text(path: Path, text: str) -> None:
 
 
 def tighten(roots: list[Path]) -> list[Path]:
-    """Take group and other access off our own directories and files under `roots`.
+    """Take group and other access off our own directories and files under `roots` (a
+    root may be one file).
 
     An install made before CaseyOS set its modes has 0755 directories and 0644 files. Only
     what we own is touched and symlinks are never followed. Returns what was changed.
@@ -158,9 +159,11 @@ def tighten(roots: list[Path]) -> list[Path]:
             os.close(fd)
 
     for root in roots:
-        if not root.is_dir() or root.is_symlink():
+        if root.is_symlink() or not root.exists():
             continue
         fix(root)
+        if not root.is_dir():
+            continue
         for top, dirs, files in os.walk(root):
             for name in dirs + files:
                 fix(Path(top) / name)

@@ -149,6 +149,9 @@ def test_an_existing_open_install_is_tightened_on_start_and_the_log_says_so(
             os.chmod(p, 0o755)
         elif p.is_file():
             os.chmod(p, 0o644)
+    lock = caseyos_home / "run" / "startup.lock"  # what a client that started it left
+    lock.touch()
+    os.chmod(lock, 0o644)
     assert _too_open(caseyos_home)
     d = DaemonProcess(daemon_env).start()
     try:
