@@ -230,8 +230,9 @@ def autostart_disabled() -> bool:
 def spawn_daemon() -> subprocess.Popen[bytes]:
     """Start a detached daemon whose output goes to its log file."""
     log = paths.log_file()
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
+    paths.ensure_private_dir(log.parent)
+    fd = paths.open_private(log, os.O_WRONLY | os.O_APPEND)
+    with os.fdopen(fd, "ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
             stdin=subprocess.DEVNULL,
@@ -274,7 +275,7 @@ def connect(autostart: bool = True, *, asked: bool = False) -> Client:
             raise
     paths.ensure_private_dir(path.parent)
     lock_path = paths.startup_lock()
-    with open(lock_path, "a+") as lock:
+    with os.fdopen(paths.open_private(lock_path, os.O_RDWR), "r+") as lock:
         # Several clients racing to start a daemon: one starts it, the rest wait on the lock.
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:

@@ -145,11 +145,14 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as exc:
         # Whatever command met a socket that is not a CaseyOS daemon, the operator hears it
         # in one line with exit 6, not as a traceback from deep inside the client.
+        # A run directory that is not safely ours is a failure the operator must fix (exit 1).
         from caseyos_cli.client import ProtocolMismatch
+        from daemon.paths import UnsafeDirectory
 
-        if not isinstance(exc, ProtocolMismatch):
+        if not isinstance(exc, ProtocolMismatch | UnsafeDirectory):
             raise
         from caseyos_cli import output
 
         print(output.wrap(f"caseyos: {exc}", indent="  "), file=sys.stderr)
-        raise SystemExit(output.PROTOCOL) from None
+        code = output.PROTOCOL if isinstance(exc, ProtocolMismatch) else output.FAILURE
+        raise SystemExit(code) from None

@@ -42,7 +42,8 @@ def setup_logging(foreground: bool) -> None:
     from daemon.logfmt import JsonLines
 
     logfile = paths.log_file()
-    logfile.parent.mkdir(parents=True, exist_ok=True)
+    paths.ensure_private_dir(logfile.parent)
+    paths.touch_private(logfile)
     handler: logging.Handler = logging.handlers.RotatingFileHandler(
         logfile, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
@@ -64,7 +65,8 @@ def setup_logging(foreground: bool) -> None:
 
 def take_pid_lock(pid_path: Path) -> IO[str]:
     """Hold an exclusive lock on the pid file for the daemon's lifetime."""
-    handle = open(pid_path, "a+")  # noqa: SIM115 (held open until exit)
+    fd = paths.open_private(pid_path, os.O_RDWR)
+    handle = os.fdopen(fd, "r+")  # held open until exit
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -106,6 +108,27 @@ def clear_stale_socket(sock_path: Path) -> None:
     finally:
         probe.close()
     raise StartupError(f"another daemon is answering on {sock_path}")
+
+
+def tighten_existing_install() -> None:
+    """An install from before CaseyOS set its modes is readable by every local user: take
+    group and other access off our own directories and files, and say so once."""
+    # The run dir may be a shared one named through CASEYOS_SOCKET: only our two files there.
+    roots = [paths.data_dir(), paths.state_dir(), paths.pid_file(), paths.startup_lock()]
+    home = paths.home_override()
+    changed = paths.tighten(roots)
+    if home is not None:
+        changed = paths.tighten_one(home) + changed
+    if not changed:
+        return
+    shown = ", ".join(str(p) for p in changed[:5])
+    more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+    log.warning(
+        "tightened permissions on %s other users could read (now 0700 or 0600): %s%s",
+        plural(len(changed), "path"),
+        shown,
+        more,
+    )
 
 
 async def open_active_workspace(state: DaemonState) -> None:
@@ -224,7 +247,11 @@ async def serve(foreground: bool = True) -> int:
     from daemon.store.diskspace import RESERVE_BYTES, Reserve
 
     sock_path = paths.socket_path()
-    paths.ensure_private_dir(sock_path.parent)
+    try:
+        paths.ensure_private_dir(sock_path.parent)
+    except paths.UnsafeDirectory as exc:
+        raise StartupError(str(exc)) from None
+    tighten_existing_install()
     pid_handle = take_pid_lock(paths.pid_file())
     clear_stale_socket(sock_path)
 
@@ -305,6 +332,8 @@ async def serve(foreground: bool = True) -> int:
 
 
 def main(foreground: bool = True) -> int:
+    # Everything the daemon creates, SQLite's -wal and -shm included, is for our eyes only.
+    os.umask(0o077)
     setup_logging(foreground)
     try:
         return asyncio.run(serve(foreground))

@@ -194,9 +194,12 @@ class WorkspaceManager:
             ws = self._open.get(name)
             if ws is not None:
                 return ws
-            self.root.mkdir(parents=True, exist_ok=True)
+            paths.ensure_private_dir(self.root)
             path = self.db_path(name)
             url = database_url(path, shared=name == MAIN)
+            if url == database_url(path):
+                # SQLite creates -wal and -shm with the database's own mode.
+                paths.touch_private(path)
             writer = make_engine(url, pool_size=1, writer=True)
             try:
                 await self._back_up_before_migrating(name, path, writer)
@@ -275,8 +278,8 @@ class WorkspaceManager:
         ws = await self.open(name)
         self._active = name
         f = paths.active_workspace_file()
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(name + "\n")
+        paths.ensure_private_dir(f.parent)
+        paths.write_private_text(f, name + "\n")
         return ws
 
     async def delete(self, name: str) -> None:
