@@ -114,7 +114,7 @@ def start_and_follow(
     try:
         watcher = connect() if wait else None
     except DaemonUnreachable as exc:
-        output.fail(str(exc), output.UNREACHABLE, "start it with `caseyos daemon start`")
+        output.fail(str(exc), output.UNREACHABLE, exc.hint)
     except ProtocolMismatch as exc:
         output.fail(str(exc), output.PROTOCOL)
     try:
