@@ -41,8 +41,8 @@ class DaemonBusy(DaemonUnreachable):
     """A daemon listens on the socket but does not accept connections (backlog full)."""
 
     hint = (
-        "it may be stopped (kill -STOP) or swamped; `caseyos daemon status` tells whether "
-        "it answers, and `caseyos daemon restart` starts it afresh"
+        "it runs but does not take connections: it may be stopped (kill -STOP; kill -CONT "
+        "resumes it) or swamped; try again shortly, or see `caseyos daemon logs`"
     )
 
 

@@ -7,9 +7,12 @@ import contextlib
 import os
 import signal
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from caseyos_cli.client import Client, DaemonBusy
 from daemon import paths
 from tests.conftest import DaemonProcess, run_cli
 
@@ -36,6 +39,17 @@ def _stopped(pid: int) -> Iterator[None]:
         yield
     finally:
         os.kill(pid, signal.SIGCONT)
+
+
+def _status_when_free() -> dict[str, Any]:
+    for _ in range(300):
+        try:
+            with Client.connect() as client:
+                status: dict[str, Any] = client.call("system.status")
+                return status
+        except DaemonBusy:
+            time.sleep(0.1)
+    raise AssertionError("the daemon never took connections again")
 
 
 def _autostart_env() -> dict[str, str]:
@@ -70,8 +84,9 @@ def test_a_stopped_daemon_with_a_full_backlog_is_busy_and_not_replaced(
     assert after == before
     assert "already running" not in after
     assert not paths.startup_lock().exists()
-    # The stopped one is still the daemon, and answers again once it runs.
-    assert daemon.call("system.status")["pid"] == daemon.proc.pid
+    # The stopped one is still the daemon, and answers again once it runs (and has worked
+    # through the connections queued meanwhile).
+    assert _status_when_free()["pid"] == daemon.proc.pid
 
 
 def test_a_listener_that_never_accepts_is_busy(caseyos_home: Path) -> None:
@@ -83,6 +98,11 @@ def test_a_listener_that_never_accepts_is_busy(caseyos_home: Path) -> None:
     held = _fill_backlog(path)
     try:
         result = run_cli("jobs", "list", env=_autostart_env())
+        # Asking about the daemon, stopping or starting it: busy, never "not running".
+        asked = [
+            run_cli(*args, env=_autostart_env())
+            for args in ([], ["daemon", "status"], ["daemon", "stop"], ["daemon", "start"])
+        ]
     finally:
         for sock in held:
             sock.close()
@@ -90,5 +110,9 @@ def test_a_listener_that_never_accepts_is_busy(caseyos_home: Path) -> None:
     assert result.returncode == 5, result.stderr
     assert "is busy (not accepting connections)" in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+    for answer in asked:
+        assert answer.returncode == 5, answer
+        assert "is busy (not accepting connections)" in " ".join(answer.stderr.split())
+        assert "not running" not in answer.stdout + answer.stderr
     assert not paths.log_file().exists()
     assert not paths.startup_lock().exists()
