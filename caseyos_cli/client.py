@@ -26,10 +26,24 @@ CALL_TIMEOUT = float(os.environ.get("CASEYOS_TIMEOUT", "120"))
 # A daemon answers hello from its event loop at once; a socket that stays silent is not ours
 # or is wedged, and a command should say so rather than wait for the call timeout.
 HELLO_TIMEOUT = float(os.environ.get("CASEYOS_HELLO_TIMEOUT", "10"))
+# A daemon whose listen backlog is full (stopped, or swamped) is still there: wait this
+# long for it to take connections again before saying so. Never a reason to start another.
+BUSY_WAIT = float(os.environ.get("CASEYOS_BUSY_WAIT", "5"))
 
 
 class DaemonUnreachable(Exception):
     """No daemon answered; the message names the socket and what to run next."""
+
+    hint = "start it with `caseyos daemon start` (its log: `caseyos daemon logs`)"
+
+
+class DaemonBusy(DaemonUnreachable):
+    """A daemon listens on the socket but does not accept connections (backlog full)."""
+
+    hint = (
+        "it runs but does not take connections: it may be stopped (kill -STOP; kill -CONT "
+        "resumes it) or swamped; try again shortly, or see `caseyos daemon logs`"
+    )
 
 
 class ProtocolMismatch(Exception):
@@ -76,8 +90,12 @@ class Client:
                 f"permission denied connecting to {path}; it belongs to another user"
             ) from None
         except OSError as exc:
+            # Only a refused connection or a missing socket means no daemon; EAGAIN (a full
+            # listen backlog), a timeout and the rest mean one is there but not accepting.
             sock.close()
-            raise DaemonUnreachable(f"cannot connect to {path}: {exc}") from None
+            raise DaemonBusy(
+                f"the daemon at {path} is busy (not accepting connections: {exc.strerror or exc})"
+            ) from None
         client = cls(sock, path)
         hello_timeout = min(timeout, HELLO_TIMEOUT)
         try:
@@ -259,15 +277,40 @@ def _log_tail(lines: int = 8) -> str:
     return "\n".join(shown)
 
 
+def _connect_or_wait(path: Path) -> Client:
+    """Client.connect, waiting up to BUSY_WAIT (with backoff) for a busy daemon.
+
+    Raises DaemonBusy if it is still busy then: that daemon exists, so nobody may start
+    another one in its place.
+    """
+    deadline = time.monotonic() + BUSY_WAIT
+    pause = 0.05
+    while True:
+        try:
+            return Client.connect(path)
+        except DaemonBusy as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DaemonBusy(
+                    f"the daemon at {path} is busy (not accepting connections); "
+                    f"waited {BUSY_WAIT:g}s"
+                ) from exc
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 1.0)
+
+
 def connect(autostart: bool = True, *, asked: bool = False) -> Client:
     """Connect to the daemon, starting one (once, under a lock) when none answers.
 
     CASEYOS_NO_AUTOSTART stops commands from starting it on their own; `asked` is for
-    `caseyos daemon start`, where starting it is the whole point.
+    `caseyos daemon start`, where starting it is the whole point. A busy daemon (one that
+    does not accept connections) is waited for, never replaced.
     """
     path = paths.socket_path()
     try:
-        return Client.connect(path)
+        return _connect_or_wait(path)
+    except DaemonBusy:
+        raise
     except DaemonUnreachable:
         if not autostart or (autostart_disabled() and not asked):
             raise
@@ -279,7 +322,9 @@ def connect(autostart: bool = True, *, asked: bool = False) -> Client:
         # Several clients racing to start a daemon: one starts it, the rest wait on the lock.
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:
-            return Client.connect(path)
+            return _connect_or_wait(path)
+        except DaemonBusy:
+            raise
         except DaemonUnreachable:
             pass
         child = spawn_daemon()

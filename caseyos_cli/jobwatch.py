@@ -114,7 +114,7 @@ def start_and_follow(
     try:
         watcher = connect() if wait else None
     except DaemonUnreachable as exc:
-        output.fail(str(exc), output.UNREACHABLE, "start it with `caseyos daemon start`")
+        output.fail(str(exc), output.UNREACHABLE, exc.hint)
     except ProtocolMismatch as exc:
         output.fail(str(exc), output.PROTOCOL)
     try:
@@ -131,7 +131,11 @@ def start_and_follow(
 
 
 def follow(watcher: Any, job: dict[str, Any], label: str) -> dict[str, Any]:
-    """Show a job's progress from the event stream until it ends; returns it as it ended."""
+    """Show a job's progress from the event stream until it ends; returns it as it ended.
+
+    Should the daemon stop meanwhile (SIGTERM, a crash, kill -9), the job is interrupted:
+    the user hears that, what became of the work, and how to finish it.
+    """
     display = _display(label)
     job_id = job["id"]
     try:
@@ -139,17 +143,15 @@ def follow(watcher: Any, job: dict[str, Any], label: str) -> dict[str, Any]:
             display.update(job)
             ready, _, _ = select.select([watcher.sock], [], [], POLL_SECONDS)
             if not ready:
-                job = output.call("jobs.show", {"id": job_id})["job"]
+                shown = _show(job_id)
+                if shown is None:
+                    return _daemon_stopped(display, job, label)
+                job = shown
                 continue
             try:
                 frame = protocol.read_frame_blocking(watcher.sock)
             except (ConnectionError, OSError, protocol.ProtocolError):
-                display.close()
-                output.fail(
-                    f"lost the daemon while job {job_id} ({label}) ran",
-                    output.UNREACHABLE,
-                    "what it wrote is kept; run the same command again to finish the work",
-                )
+                return _daemon_stopped(display, job, label)
             event = frame.get("event")
             if event and event["type"] == "job.updated" and event["data"]["id"] == job_id:
                 job = {**job, **event["data"]}
@@ -160,7 +162,59 @@ def follow(watcher: Any, job: dict[str, Any], label: str) -> dict[str, Any]:
         output.note(f"  caseyos jobs cancel {job_id}   to stop it")
         raise SystemExit(130) from None
     display.close()
-    return dict(output.call("jobs.show", {"id": job_id})["job"])
+    return _show(job_id) or _daemon_stopped(display, job, label)
+
+
+def _show(job_id: str, *, autostart: bool = False) -> dict[str, Any] | None:
+    """The job as the daemon has it now; None when no daemon answers."""
+    from caseyos_cli.client import DaemonUnreachable, ProtocolMismatch, connect
+
+    try:
+        with connect(autostart=autostart) as client:
+            return dict(client.call("jobs.show", {"id": job_id})["job"])
+    except (DaemonUnreachable, ProtocolMismatch, ConnectionError, TimeoutError, OSError):
+        return None
+    except protocol.RemoteError as exc:
+        output.fail(f"cannot read job {job_id}: {exc.message}", output.FAILURE)
+
+
+def _daemon_stopped(display: _Plain | _Bar, job: dict[str, Any], label: str) -> dict[str, Any]:
+    """The daemon went away under a running job: say so, and what became of the job (the
+    job is returned only if it turns out to have succeeded).
+
+    A daemon that stops marks its jobs interrupted (at once on SIGTERM, at its next start
+    after a crash); what a job wrote is kept, and the same command run again finishes the
+    work without writing anything twice. Where commands may start the daemon, one is
+    started to read how the job ended.
+    """
+    from caseyos_cli.client import autostart_disabled
+
+    display.close()
+    job_id = job["id"]
+    ended = None if autostart_disabled() else _show(job_id, autostart=True)
+    if ended is not None and ended["status"] == "succeeded":
+        # It finished before the daemon went: the command's work is done after all.
+        return ended
+    done = f"{job['done']:,}" + (f" of {job['total']:,}" if job.get("total") else "")
+    said = f"the daemon stopped while job {job_id} ({label}) ran, at {done}"
+    finish = (
+        "what it wrote is kept; run the same command again to finish it "
+        "(nothing already written is written twice)"
+    )
+    if ended is None:
+        output.fail(
+            f"{said}: the job was interrupted",
+            output.UNREACHABLE,
+            f"{finish}. `caseyos daemon status` tells whether the daemon runs; "
+            f"`caseyos jobs show {job_id}` how the job ended",
+        )
+    # An interrupted job's own error says what this message says already.
+    error = f" ({ended['error']})" if ended.get("error") and ended["status"] == "failed" else ""
+    output.fail(
+        f"{said}: the job is {ended['status']}{error}; the daemon runs again now",
+        output.FAILURE,
+        finish,
+    )
 
 
 def check_ended_well(job: dict[str, Any], what: str) -> None:

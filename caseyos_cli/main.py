@@ -138,21 +138,56 @@ def run(argv: list[str] | None = None) -> None:
         # Only the words before the one being completed choose what to build.
         complete.respond(request, args, lambda: build_app(_only(args[:-1])))
         return
+    _refuse_undecodable(args)
     # A fixed name keeps help text and the completion variable (_CASEYOS_COMPLETE) the same
     # whether we run as the console script or as `python -m caseyos_cli`.
     try:
         build_app(_only(args))(args, prog_name="caseyos")
     except Exception as exc:
-        # Whatever command met a socket that is not a CaseyOS daemon, the operator hears it
-        # in one line with exit 6, not as a traceback from deep inside the client.
-        # A run directory that is not safely ours is a failure the operator must fix (exit 1).
+        # Whatever command met a socket that is not a CaseyOS daemon, or a path it may not
+        # use, the operator hears it in one line with its exit code, not as a traceback
+        # from deep inside the client. A run directory that is not safely ours is a
+        # failure the operator must fix (exit 1).
+        from caseyos_cli import output
         from caseyos_cli.client import ProtocolMismatch
         from daemon.paths import UnsafeDirectory
 
-        if not isinstance(exc, ProtocolMismatch | UnsafeDirectory):
-            raise
-        from caseyos_cli import output
+        if isinstance(exc, ProtocolMismatch):
+            print(output.wrap(f"caseyos: {exc}", indent="  "), file=sys.stderr)
+            raise SystemExit(output.PROTOCOL) from None
+        if isinstance(exc, UnsafeDirectory):
+            print(output.wrap(f"caseyos: {exc}", indent="  "), file=sys.stderr)
+            raise SystemExit(output.FAILURE) from None
+        if isinstance(exc, OSError) and exc.filename is not None:
+            print(output.wrap(f"caseyos: {_os_error(exc)}", indent="  "), file=sys.stderr)
+            raise SystemExit(output.FAILURE) from None
+        raise
 
-        print(output.wrap(f"caseyos: {exc}", indent="  "), file=sys.stderr)
-        code = output.PROTOCOL if isinstance(exc, ProtocolMismatch) else output.FAILURE
-        raise SystemExit(code) from None
+
+def _os_error(exc: OSError) -> str:
+    """'permission denied: /some/dir' (and the second path of a rename, if any)."""
+    what = (exc.strerror or type(exc).__name__).lower()
+    where = os.fsdecode(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {os.fsdecode(exc.filename2)}"
+    return f"{what}: {where!r}" if not where.isprintable() else f"{what}: {where}"
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """Arguments travel to the daemon as UTF-8 text: bytes that are not UTF-8 (which Python
+    hands us as lone surrogates) are a usage error, said before anything starts."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(arg) if _surrogate_escaped(arg) else arg
+            print(f"caseyos: argument is not valid UTF-8: {shown!r}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+
+def _surrogate_escaped(arg: str) -> bool:
+    try:
+        os.fsencode(arg)
+    except UnicodeEncodeError:
+        return False
+    return True

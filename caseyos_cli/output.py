@@ -117,11 +117,7 @@ def call(
             _warn_on_version_skew(client.server)
             return client.call(op, params)
     except DaemonUnreachable as exc:
-        fail(
-            str(exc),
-            UNREACHABLE,
-            "start it with `caseyos daemon start` (its log: `caseyos daemon logs`)",
-        )
+        fail(str(exc), UNREACHABLE, exc.hint)
     except ProtocolMismatch as exc:
         fail(str(exc), PROTOCOL)
     except RemoteError as exc:

@@ -18,13 +18,17 @@ app = cli.App(help="The CaseyOS daemon (it starts by itself when needed).", pane
 
 
 def _status(autostart: bool = False) -> dict[str, Any] | None:
-    from caseyos_cli.client import DaemonUnreachable, connect
+    """The daemon's status; None when none runs. A busy daemon runs: that is an error here,
+    never "not running" (which would invite starting a second one)."""
+    from caseyos_cli.client import DaemonBusy, DaemonUnreachable, connect
     from daemon.protocol import RemoteError
 
     try:
         with connect(autostart=autostart) as client:
             result: dict[str, Any] = client.call("system.status", {})
             return result
+    except DaemonBusy as exc:
+        output.fail(str(exc), output.UNREACHABLE, exc.hint)
     except DaemonUnreachable:
         return None
     except RemoteError as exc:
@@ -158,12 +162,14 @@ def _pid_from_file() -> int | None:
 
 
 def _stop(quiet: bool = False) -> bool:
-    from caseyos_cli.client import DaemonUnreachable, connect
+    from caseyos_cli.client import DaemonBusy, DaemonUnreachable, connect
 
     try:
         with connect(autostart=False) as client:
             pid = client.server.get("pid")
             client.call("system.stop", {})
+    except DaemonBusy as exc:
+        output.fail(str(exc), output.UNREACHABLE, exc.hint)
     except DaemonUnreachable:
         if not quiet:
             print("not running")

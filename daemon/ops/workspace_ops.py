@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, field_validator
 
 from connectors.base import ConnectorError, OperatorIdentity
-from connectors.files import probe
+from connectors.files import FILE_KINDS, probe
 from daemon.context import OpContext
 from daemon.domain import demo, importer, settings
 from daemon.domain.ingest import FREE_MAIL
@@ -270,6 +270,11 @@ async def import_file(ctx: OpContext, p: ImportParams) -> ImportStarted:
         raise InvalidParams(f"{path} is a directory; import its files one by one", field="path")
     if not path.is_file():
         raise InvalidParams(f"no such file: {path}", field="path")
+    if p.kind is not None and p.kind not in FILE_KINDS:
+        # The kind asked for is at fault, not the file: name the option, not the path.
+        raise InvalidParams(
+            f"kind must be one of {', '.join(FILE_KINDS)}, not {p.kind!r}", field="kind"
+        )
     try:
         # A file that is not what it claims to be is refused now, not minutes into a job.
         kind = await asyncio.to_thread(probe, path, p.kind)
