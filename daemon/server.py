@@ -8,7 +8,9 @@ import logging
 import os
 import socket
 import struct
+import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from daemon import protocol
@@ -20,6 +22,24 @@ from daemon.state import DaemonState
 log = logging.getLogger(__name__)
 
 SO_PEERCRED = getattr(socket, "SO_PEERCRED", None)
+
+# A frame, once its first byte is in, must be whole within this many seconds: a client that
+# sends half a frame and stalls is told so and hung up on, not held forever.
+FRAME_TIMEOUT = float(os.environ.get("CASEYOS_FRAME_TIMEOUT", "10"))
+# Past this many connections, a new one closes the longest-idle connection (not one in the
+# middle of a frame or a request, and never an event subscription), so a client of this
+# user can always get in.
+MAX_CONNECTIONS = int(os.environ.get("CASEYOS_MAX_CONNECTIONS", "256"))
+
+
+@dataclass(eq=False)
+class Connection:
+    writer: asyncio.StreamWriter
+    task: asyncio.Task[Any]
+    # Reading or answering a frame; a connection that is busy is never closed to make room.
+    busy: bool = False
+    subscribed: bool = False
+    idle_since: float = field(default_factory=time.monotonic)
 
 
 def peer_uid(sock: socket.socket | None) -> int | None:
@@ -35,7 +55,7 @@ class Server:
     def __init__(self, state: DaemonState):
         self.state = state
         self._server: asyncio.AbstractServer | None = None
-        self._connections: set[asyncio.Task[Any]] = set()
+        self._connections: dict[asyncio.Task[Any], Connection] = {}
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -60,16 +80,35 @@ class Server:
             task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
 
+    def _make_room(self) -> None:
+        """At the cap, close the connection idle the longest (none busy, no subscription)."""
+        if len(self._connections) < MAX_CONNECTIONS:
+            return
+        idle = [c for c in self._connections.values() if not c.busy and not c.subscribed]
+        if not idle:
+            log.warning("%d connections, none idle: over the cap", len(self._connections))
+            return
+        oldest = min(idle, key=lambda c: c.idle_since)
+        log.info(
+            "at %d connections: closing one idle since %.0fs",
+            MAX_CONNECTIONS,
+            time.monotonic() - oldest.idle_since,
+        )
+        oldest.writer.close()
+        oldest.task.cancel()
+
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._connections.add(task)
+        self._make_room()
+        conn = Connection(writer, task)
+        self._connections[task] = conn
         try:
-            await self._serve(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
+            await self._serve(reader, writer, conn)
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
-            self._connections.discard(task)
+            self._connections.pop(task, None)
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
@@ -88,7 +127,9 @@ class Server:
         writer.write(frame)
         await writer.drain()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: Connection
+    ) -> None:
         uid = peer_uid(writer.get_extra_info("socket"))
         if uid is not None and uid != os.getuid():
             log.warning("refused a connection from uid %s", uid)
@@ -98,15 +139,26 @@ class Server:
             )
             return
         while True:
-            header = await reader.readexactly(protocol.HEADER.size)
-            (length,) = protocol.HEADER.unpack(header)
+            conn.busy, conn.idle_since = False, time.monotonic()
+            first = await reader.readexactly(1)  # idle for as long as the client likes
+            conn.busy = True
             try:
-                protocol.check_length(length)
-            except ProtocolError as exc:
-                # The stream cannot be resynchronised after an oversized frame: answer, hang up.
-                await self._send(writer, _error(None, exc.code, exc.message))
+                header = first + await asyncio.wait_for(
+                    reader.readexactly(protocol.HEADER.size - 1), FRAME_TIMEOUT
+                )
+                (length,) = protocol.HEADER.unpack(header)
+                try:
+                    protocol.check_length(length)
+                except ProtocolError as exc:
+                    # The stream cannot be resynchronised after an oversized frame: answer,
+                    # hang up.
+                    await self._send(writer, _error(None, exc.code, exc.message))
+                    return
+                body = await asyncio.wait_for(reader.readexactly(length), FRAME_TIMEOUT)
+            except TimeoutError:
+                message = f"the frame was not complete within {FRAME_TIMEOUT:g}s; closing"
+                await self._send(writer, _error(None, ErrorCode.BAD_FRAME, message))
                 return
-            body = await reader.readexactly(length)
             try:
                 request = protocol.decode_body(body)
             except ProtocolError as exc:
@@ -121,6 +173,7 @@ class Server:
             if op == "hello":
                 await self._send(writer, {"id": req_id, "ok": True, "result": self.hello()})
             elif op == "events.subscribe":
+                conn.subscribed = True
                 await self._stream_events(request, reader, writer)
                 return
             else:
