@@ -192,9 +192,18 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
                 ctx.events = uow.events
                 result = await op.handler(ctx, params)
     except Exception as exc:
-        if not diskspace.is_disk_full(exc):
-            raise
-        raise disk_full(state, workspace.path, op.name) from None
+        if diskspace.is_disk_full(exc):
+            raise disk_full(state, workspace.path, op.name) from None
+        if diskspace.is_damaged(exc):
+            found = WorkspaceDamaged.found(
+                workspace.name,
+                workspace.path,
+                "database disk image is malformed",
+                state.workspaces.newest_backup(workspace.name),
+            )
+            log.error("%s (met during %s)", found, op.name)
+            raise Unavailable(str(found)) from None
+        raise
     if op.effect != "read" and state.reserve is not None and not state.reserve.held:
         # A write went through after the disk had filled: take the reserve back if it fits.
         state.reserve.ensure()

@@ -53,10 +53,14 @@ class WorkspaceDamaged(Exception):
         if newest_backup is not None:
             todo = (
                 f"`caseyos workspace restore {name}` puts back its backup "
-                f"{newest_backup.stem} (the damaged file is kept beside it)"
+                f"{newest_backup.stem}, or `caseyos workspace recover {name}` saves what the "
+                "file still holds (either way the damaged file is kept)"
             )
         else:
-            todo = "it has no backup yet; move the file away to start afresh"
+            todo = (
+                f"it has no backup; `caseyos workspace recover {name}` saves what the file "
+                "still holds"
+            )
         return cls(name, f"workspace {name} is damaged ({reason}) at {path}; {todo}")
 
 
@@ -204,6 +208,9 @@ class WorkspaceManager:
             try:
                 await self._back_up_before_migrating(name, path, writer)
                 before, after = await migrate(writer)
+                # Reads the whole schema's statistics: a damaged page deep in the file
+                # shows here, at open, rather than in the middle of a command.
+                await refresh_statistics(writer)
             except DatabaseError as exc:
                 await writer.dispose()
                 reason = str(exc.orig) if exc.orig is not None else str(exc)
@@ -216,7 +223,6 @@ class WorkspaceManager:
                 log.info("created workspace %s (schema %s)", name, after)
             elif before != after:
                 log.info("migrated workspace %s from %s to %s", name, before, after)
-            await refresh_statistics(writer)
             reader = make_engine(url)
             ws = Workspace(name, path, reader, writer, sessionmaker(reader), sessionmaker(writer))
             if writer.dialect.name == "sqlite" and writer.url.database:
@@ -256,6 +262,41 @@ class WorkspaceManager:
         self.damaged.pop(name, None)
         await self.open(name)
         return kept
+
+    async def recover(self, name: str, now: datetime) -> tuple[Path, dict[str, int]]:
+        """Rebuild a damaged workspace from the rows its file can still give
+        (`daemon.store.recover`), into a fresh file with the current schema.
+
+        The damaged file is kept beside the backups; returns where, and the rows copied
+        per table.
+        """
+        from daemon.store import recover
+        from daemon.store.models import Base
+
+        path = self.db_path(name)
+        if not path.exists():
+            raise FileNotFoundError(f"no workspace {name!r}")
+        await self.close_one(name)
+        rebuilt = path.with_name(path.name + ".recovered")
+        rebuilt.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite+aiosqlite:///{rebuilt}", pool_size=1)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+        for side in ("-wal", "-shm"):
+            Path(str(rebuilt) + side).unlink(missing_ok=True)
+        tables = [t.name for t in Base.metadata.sorted_tables]
+        copied = await asyncio.to_thread(recover.salvage, path, rebuilt, tables)
+        kept = backup.backups_dir(self.root.parent, name) / f"{now:%Y-%m-%dT%H%M%S}.damaged"
+        kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        await asyncio.to_thread(os.replace, path, kept)
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        await asyncio.to_thread(os.replace, rebuilt, path)
+        self.damaged.pop(name, None)
+        await self.open(name)
+        return kept, copied
 
     def newest_backup(self, name: str) -> Path | None:
         found = backup.listed(self.root.parent, name)

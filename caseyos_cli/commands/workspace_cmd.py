@@ -97,3 +97,23 @@ def restore(
     print(f"Restored {name} from its backup {result['restored']['name']}.")
     if result["replaced"]:
         print(output.wrap(f"The file it replaced is kept at {result['replaced']}."))
+
+
+@app.command(
+    examples=["caseyos workspace recover", "caseyos workspace recover main --json"],
+    op="workspace.recover",
+)
+def recover(name: str = WORKSPACE, as_json: bool = JSON) -> None:
+    """Rebuild a damaged workspace from what its file still holds (the damaged file is kept)."""
+    result = output.call("workspace.recover", {"name": name}, flags={"name": "NAME"})
+    if as_json:
+        output.print_json(result)
+        return
+    rows = result["rows"]
+    shown = ", ".join(
+        output.counted(n, t) for t, n in rows.items() if n and t in ("contacts", "deals", "moves")
+    )
+    total = output.plural(sum(rows.values()), "row")
+    print(output.wrap(f"Recovered {name}: {total} saved" + (f" ({shown})" if shown else "") + "."))
+    print(output.wrap(f"The damaged file is kept at {result['damaged_kept']}."))
+    print("Check it with `caseyos queue list` and `caseyos contacts list`.")

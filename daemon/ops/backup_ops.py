@@ -111,3 +111,34 @@ async def restore(ctx: OpContext, p: RestoreParams) -> RestoreResult:
         raise Unavailable(str(exc)) from None
     ctx.emit("workspace.changed", {"workspace": p.name})
     return RestoreResult(workspace=p.name, restored=chosen, replaced=str(kept) if kept else None)
+
+
+class RecoverResult(BaseModel):
+    workspace: str
+    rows: dict[str, int] = Field(description="Rows saved per table.")
+    damaged_kept: str = Field(description="Where the damaged file was kept.")
+
+
+@operation(
+    "workspace.recover",
+    params=WorkspaceName,
+    result=RecoverResult,
+    effect="local",
+    needs_session=False,
+    description="Rebuild a damaged workspace from the rows its file can still give; the "
+    "damaged file is kept.",
+    expose=CLI_ONLY,
+    destructive=True,
+    idempotent=False,
+)
+async def recover_workspace(ctx: OpContext, p: WorkspaceName) -> RecoverResult:
+    from daemon.store.recover import RecoverError
+
+    try:
+        kept, rows = await ctx.state.workspaces.recover(p.name, _wall_clock())
+    except FileNotFoundError:
+        raise NotFound(f"no workspace {p.name!r}", field="name") from None
+    except (RecoverError, WorkspaceDamaged) as exc:
+        raise Unavailable(str(exc)) from None
+    ctx.emit("workspace.changed", {"workspace": p.name})
+    return RecoverResult(workspace=p.name, rows=rows, damaged_kept=str(kept))

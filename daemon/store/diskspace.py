@@ -44,6 +44,22 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
+def is_damaged(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite finding a damaged page (SQLITE_CORRUPT, SQLITE_NOTADB)."""
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sqlite3.DatabaseError) and (
+            getattr(current, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+            or "malformed" in str(current)
+        ):
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
+
+
 def free_mb(path: Path) -> float:
     try:
         return shutil.disk_usage(path).free / (1 << 20)

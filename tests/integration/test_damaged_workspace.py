@@ -83,3 +83,32 @@ def test_the_daily_backup_and_a_restore_that_names_none(
     ]
     wrong = run_cli("workspace", "restore", "main", "--from", "1999-01-01")
     assert wrong.returncode in (1, 2)
+
+
+def test_recover_saves_what_a_damaged_file_still_holds(
+    blank_daemon: DaemonProcess, caseyos_home: Path
+) -> None:
+    d = blank_daemon
+    for i in range(300):
+        d.call("queue.add", {"title": f"Call number {i}", "why": "a reason " * 40})
+    assert d.stop() == 0
+    db = caseyos_home / "data" / "workspaces" / "main.sqlite3"
+    for side in ("-wal", "-shm"):
+        Path(str(db) + side).unlink(missing_ok=True)
+    size = db.stat().st_size
+    with open(db, "r+b") as f:
+        f.seek(size // 2)
+        f.write(os.urandom(40 << 10))  # a bad stretch in the middle; the header is whole
+
+    start_without_waiting_for_a_pass(d)
+    broken = run_cli("queue", "list", "--all", "--json")
+    assert broken.returncode == 1 and "damaged" in broken.stderr
+
+    done = run_cli("workspace", "recover", "main")
+    assert done.returncode == 0, done.stderr
+    assert "Recovered main" in done.stdout
+    assert list((caseyos_home / "data" / "backups" / "main").glob("*.damaged"))
+    moves = d.call("queue.list", {"limit": 1000})
+    assert 0 < moves["total"] < 300, "the readable moves came back, the damaged ones not"
+    assert len({m["id"] for m in moves["moves"]}) == moves["total"]
+    assert d.call("queue.add", {"title": "Written after the recovery"})["move"]["id"]

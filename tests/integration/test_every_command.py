@@ -213,6 +213,7 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         (["workspace", "backup"], 0),
         (["workspace", "restore", "--from", "1999-01-01"], 2),
         (["workspace", "restore"], 0),
+        (["workspace", "recover", "nosuch"], 1),
         (["queue", "today"], 0),
         (["signals", "list"], 0),
         (["jobs", "list"], 0),

@@ -158,6 +158,7 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
     call("jobs.list", {"limit": 50})
     call("workspace.backup", {"name": "main"})
     call("workspace.restore", {"name": "main"})
+    call("workspace.recover", {"name": "main"})  # a healthy file: every row comes over
     call("system.status")
 
     # Every operation was asked at least once, except stopping the daemon.
