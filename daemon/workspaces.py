@@ -50,6 +50,12 @@ class WorkspaceDamaged(Exception):
     def found(
         cls, name: str, path: Path, reason: str, newest_backup: Path | None
     ) -> WorkspaceDamaged:
+        if _unwritable(path, reason):
+            return cls(
+                name,
+                f"workspace {name} cannot be written at {path} ({reason}); make "
+                f"{path.parent} writable for you, then `caseyos daemon restart`",
+            )
         if newest_backup is not None:
             todo = (
                 f"`caseyos workspace restore {name}` puts back its backup "
@@ -62,6 +68,14 @@ class WorkspaceDamaged(Exception):
                 "still holds"
             )
         return cls(name, f"workspace {name} is damaged ({reason}) at {path}; {todo}")
+
+
+def _unwritable(path: Path, reason: str) -> bool:
+    """A database that is fine but may not be written (a read-only directory or disk)."""
+    if "readonly" in reason or "read-only" in reason:
+        return True
+    folder = path.parent
+    return folder.exists() and not os.access(folder, os.W_OK)
 
 
 @dataclass
@@ -201,19 +215,22 @@ class WorkspaceManager:
             paths.ensure_private_dir(self.root)
             path = self.db_path(name)
             url = database_url(path, shared=name == MAIN)
-            if url == database_url(path):
-                # SQLite creates -wal and -shm with the database's own mode.
-                paths.touch_private(path)
             writer = make_engine(url, pool_size=1, writer=True)
             try:
+                if url == database_url(path) and not path.exists():
+                    # SQLite creates -wal and -shm with the database's own mode.
+                    paths.touch_private(path)
                 await self._back_up_before_migrating(name, path, writer)
                 before, after = await migrate(writer)
                 # Reads the whole schema's statistics: a damaged page deep in the file
                 # shows here, at open, rather than in the middle of a command.
                 await refresh_statistics(writer)
-            except DatabaseError as exc:
+            except (DatabaseError, OSError) as exc:
                 await writer.dispose()
-                reason = str(exc.orig) if exc.orig is not None else str(exc)
+                if isinstance(exc, DatabaseError):
+                    reason = str(exc.orig) if exc.orig is not None else str(exc)
+                else:
+                    reason = (exc.strerror or str(exc)).lower()
                 damaged = WorkspaceDamaged.found(name, path, reason, self.newest_backup(name))
                 self.damaged[name] = str(damaged)
                 log.error("%s", damaged)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from daemon.protocol import ErrorCode, RemoteError
-from tests.conftest import DaemonProcess
+from tests.conftest import DaemonProcess, run_cli
 
 
 @pytest.fixture
@@ -85,3 +87,49 @@ def test_a_full_disk_is_named_and_the_daemon_keeps_answering(
         assert (home / "state" / "space-reserve").stat().st_size == 1 << 20
     finally:
         d.stop()
+
+
+def test_a_read_only_data_disk_says_so_not_damaged(
+    small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = small_disk / "home"
+    data = home / "data"
+    data.mkdir(parents=True)
+    # The data on a file system of its own, to make read-only later (state stays writable).
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(data)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount: {mounted.stderr.strip()}")
+    try:
+        monkeypatch.setenv("CASEYOS_HOME", str(home))
+        (data / "active_workspace").write_text("main\n")
+        d = DaemonProcess(dict(os.environ)).start()
+        d.call("operator.init", {"name": "Casey", "emails": ["casey@northwind.example"]})
+        assert d.stop() == 0
+        remounted = subprocess.run(
+            ["mount", "-o", "remount,ro", str(data)], capture_output=True, text=True
+        )
+        if remounted.returncode != 0:
+            pytest.skip(f"cannot remount read-only: {remounted.stderr.strip()}")
+        d.proc = subprocess.Popen(
+            [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
+            env=dict(os.environ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        done = run_cli("queue", "today")
+        for _ in range(400):
+            if done.returncode != 5:
+                break
+            assert d.proc.poll() is None, d.proc.stdout.read() if d.proc.stdout else ""
+            time.sleep(0.05)
+            done = run_cli("queue", "today")
+        assert done.returncode == 1, done
+        said = " ".join(done.stderr.split())
+        assert "cannot be written" in said and "damaged" not in said, said
+        d.stop()
+    finally:
+        subprocess.run(["umount", "-l", str(data)], capture_output=True)
