@@ -20,7 +20,7 @@ from daemon.store import diskspace
 from daemon.unit_of_work import publish, unit_of_work
 from daemon.vocabulary import plural
 from daemon.wire import jsonable
-from daemon.workspaces import MAIN, WorkspaceDamaged
+from daemon.workspaces import MAIN, Workspace, WorkspaceDamaged
 
 log = logging.getLogger(__name__)
 
@@ -175,22 +175,8 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
         publish(state.bus, ctx.events)
         return jsonable(result)
     ctx = OpContext(state, workspace)
-    if not op.needs_session:
-        result = await op.handler(ctx, params)
-        publish(state.bus, ctx.events)
-        return jsonable(result)
-    # A workspace being built (the demo) is answered once it is whole, not half-written.
-    await state.jobs.until_built(workspace)
     try:
-        if op.effect == "read":
-            async with workspace.session() as session, session.begin():
-                ctx._session = session
-                result = await op.handler(ctx, params)
-        else:
-            async with unit_of_work(workspace, state.bus) as uow:
-                ctx._session = uow.session
-                ctx.events = uow.events
-                result = await op.handler(ctx, params)
+        result = await _run(state, op, params, ctx, workspace)
     except Exception as exc:
         if diskspace.is_disk_full(exc):
             raise disk_full(state, workspace.path, op.name) from None
@@ -207,5 +193,27 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
     if op.effect != "read" and state.reserve is not None and not state.reserve.held:
         # A write went through after the disk had filled: take the reserve back if it fits.
         state.reserve.ensure()
-    ctx._session = None
     return jsonable(result)
+
+
+async def _run(
+    state: DaemonState, op: Operation, params: Any, ctx: OpContext, workspace: Workspace
+) -> Any:
+    """The handler, in the session its operation declares (none, a read, a unit of work)."""
+    if not op.needs_session:
+        result = await op.handler(ctx, params)
+        publish(state.bus, ctx.events)
+        return result
+    # A workspace being built (the demo) is answered once it is whole, not half-written.
+    await state.jobs.until_built(workspace)
+    try:
+        if op.effect == "read":
+            async with workspace.session() as session, session.begin():
+                ctx._session = session
+                return await op.handler(ctx, params)
+        async with unit_of_work(workspace, state.bus) as uow:
+            ctx._session = uow.session
+            ctx.events = uow.events
+            return await op.handler(ctx, params)
+    finally:
+        ctx._session = None

@@ -23,6 +23,7 @@ from sqlalchemy import update
 
 from daemon.domain import jobs as job_rows
 from daemon.errors import OperationError
+from daemon.store import diskspace
 from daemon.store.models import Job
 from daemon.unit_of_work import UnitOfWork, unit_of_work
 
@@ -194,11 +195,17 @@ class JobManager:
             status, error = job_rows.INTERRUPTED, job_rows.INTERRUPTED_WHY
         except OperationError as exc:
             status, error = job_rows.FAILED, exc.message
-        except Exception:
-            ref = uuid.uuid4().hex[:10]
-            log.exception("job %s (%s) failed (ref %s)", run.id, run.title, ref)
+        except Exception as exc:
             status = job_rows.FAILED
-            error = f"internal error (ref {ref}); details are in `caseyos daemon logs`"
+            if diskspace.is_disk_full(exc):
+                # Give the reserve back, so the job's end and the log line can be written.
+                from daemon.dispatch import disk_full
+
+                error = disk_full(self.state, run.workspace.path, f"job {run.id}").message
+            else:
+                ref = uuid.uuid4().hex[:10]
+                log.exception("job %s (%s) failed (ref %s)", run.id, run.title, ref)
+                error = f"internal error (ref {ref}); details are in `caseyos daemon logs`"
         finally:
             self._live.pop(run.id, None)
             run._close_phase()

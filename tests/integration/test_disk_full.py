@@ -133,3 +133,31 @@ def test_a_read_only_data_disk_says_so_not_damaged(
         d.stop()
     finally:
         subprocess.run(["umount", "-l", str(data)], capture_output=True)
+
+
+def test_an_import_that_fills_the_disk_fails_saying_so(
+    small_disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import corpus
+
+    home = small_disk / "home"
+    monkeypatch.setenv("CASEYOS_HOME", str(home))
+    (home / "data").mkdir(parents=True)
+    (home / "data" / "active_workspace").write_text("main\n")
+    contacts = tmp_path / "contacts.csv"  # on the big disk: only the data fills up
+    corpus.write_contacts_csv(contacts, 20_000)
+    d = DaemonProcess(dict(os.environ)).start()
+    try:
+        d.call("operator.init", {"name": "Casey", "emails": ["casey@northwind.example"]})
+        filler = fill(small_disk)
+        # Room to start the job, not to finish it: 20,000 contacts need several MB.
+        os.truncate(filler, filler.stat().st_size - (2 << 20))
+        job = d.call("import.file", {"path": str(contacts)})["job"]
+        while job["status"] == "running":
+            job = d.call("jobs.wait", {"id": job["id"], "timeout": 20})["job"]
+        assert job["status"] == "failed", job
+        assert job["error"].startswith("disk full at "), job["error"]
+        filler.unlink()
+        assert d.call("system.status")["pid"]
+    finally:
+        d.stop()
