@@ -23,12 +23,6 @@ Column = tuple[str, dict[str, Any]]
 Row = Callable[[dict[str, Any]], Sequence[str]]
 
 
-def fetch(
-    op: str, params: dict[str, Any], key: str, limit: int, everything: bool, cursor: str | None
-) -> dict[str, Any]:
-    return paging.fetch(op, params, key, limit=limit, everything=everything, cursor=cursor)
-
-
 def show_list(
     result: dict[str, Any], key: str, noun: str, columns: Sequence[Column], row: Row
 ) -> None:

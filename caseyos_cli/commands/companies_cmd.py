@@ -31,8 +31,13 @@ def list_(
     as_json: bool = records.JSON,
 ) -> None:
     """Companies by name; words find them by name or domain."""
-    result = records.fetch(
-        "companies.list", {"query": query, "tier": tier}, "companies", limit, everything, cursor
+    result = paging.fetch(
+        "companies.list",
+        {"query": query, "tier": tier},
+        "companies",
+        limit=limit,
+        everything=everything,
+        cursor=cursor,
     )
     if as_json:
         output.print_json(result)

@@ -41,7 +41,9 @@ def list_(
         "lifecycle": lifecycle,
         "starred": True if starred else None,
     }
-    result = records.fetch("contacts.list", params, "contacts", limit, everything, cursor)
+    result = paging.fetch(
+        "contacts.list", params, "contacts", limit=limit, everything=everything, cursor=cursor
+    )
     if as_json:
         output.print_json(result)
         return

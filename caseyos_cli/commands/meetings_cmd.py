@@ -36,7 +36,9 @@ def list_(
 ) -> None:
     """Meetings in time order, from today on unless --from says otherwise."""
     params = {"query": query, "start": start, "end": end, "contact": contact}
-    result = records.fetch("meetings.list", params, "meetings", limit, everything, cursor)
+    result = paging.fetch(
+        "meetings.list", params, "meetings", limit=limit, everything=everything, cursor=cursor
+    )
     if as_json:
         output.print_json(result)
         return

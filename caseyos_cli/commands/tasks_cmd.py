@@ -35,7 +35,9 @@ def list_(
 ) -> None:
     """CRM tasks, soonest due first."""
     params = {"query": query, "status": status, "due_before": due_before}
-    result = records.fetch("tasks.list", params, "tasks", limit, everything, cursor)
+    result = paging.fetch(
+        "tasks.list", params, "tasks", limit=limit, everything=everything, cursor=cursor
+    )
     if as_json:
         output.print_json(result)
         return

@@ -35,7 +35,9 @@ def list_(
 ) -> None:
     """Mail threads, latest message first; words find them by subject."""
     params = {"query": query, "contact": contact, "external": external}
-    result = records.fetch("threads.list", params, "threads", limit, everything, cursor)
+    result = paging.fetch(
+        "threads.list", params, "threads", limit=limit, everything=everything, cursor=cursor
+    )
     if as_json:
         output.print_json(result)
         return

@@ -7,7 +7,7 @@ from pydantic import Field
 from daemon.context import OpContext
 from daemon.domain import settings
 from daemon.domain.paging import PAGE_MAX
-from daemon.domain.records import activity, links, people
+from daemon.domain.records import activity, people
 from daemon.ops import lookups, pages
 from daemon.ops.contacts_ops import Ref
 from daemon.ops.pages import PageInfo, PageParams
@@ -19,7 +19,7 @@ from daemon.ops.record_views import (
     ThreadOut,
     clock,
     contact_ref,
-    linked_out,
+    linked_fields,
     meeting_out,
     thread_out,
 )
@@ -91,11 +91,11 @@ async def show_meeting(ctx: OpContext, p: Ref) -> MeetingShow:
     with lookups.record():
         meeting = await activity.find_meeting(s, p.ref)
     attendees = await activity.attendees(s, [meeting.id])
-    linked = await linked_out(s, await links.linked(s, "meeting_id", meeting.id))
+    linked = await linked_fields(s, "meeting_id", meeting.id)
     return MeetingShow(
         meeting=meeting_out(meeting, attendees[meeting.id]),
         **await clock(ctx),
-        **linked.model_dump(),
+        **linked,
     )
 
 
@@ -157,7 +157,7 @@ async def show_thread(ctx: OpContext, p: Ref) -> ThreadShow:
         thread = await activity.find_thread(s, p.ref)
     counts = await activity.thread_counts(s, [thread.id])
     messages = await activity.last_messages(s, thread)
-    linked = await linked_out(s, await links.linked(s, "thread_id", thread.id))
+    linked = await linked_fields(s, "thread_id", thread.id)
     return ThreadShow(
         thread=thread_out(thread, counts),
         people=[contact_ref(c) for c in await activity.thread_people(s, thread)],
@@ -175,5 +175,5 @@ async def show_thread(ctx: OpContext, p: Ref) -> ThreadShow:
             for m in messages
         ],
         **await clock(ctx),
-        **linked.model_dump(),
+        **linked,
     )

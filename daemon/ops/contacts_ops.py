@@ -6,7 +6,7 @@ from pydantic import Field
 
 from daemon.context import OpContext
 from daemon.domain.paging import PAGE_MAX
-from daemon.domain.records import links, people
+from daemon.domain.records import people
 from daemon.ops import lookups, pages
 from daemon.ops.pages import PageInfo, PageParams
 from daemon.ops.record_views import (
@@ -23,7 +23,7 @@ from daemon.ops.record_views import (
     company_out,
     contact_out,
     deal_out,
-    linked_out,
+    linked_fields,
     meeting_out,
     task_out,
     thread_out,
@@ -108,7 +108,7 @@ async def show_contact(ctx: OpContext, p: Ref) -> ContactShow:
     companies |= await companies_of(s, {d.company_id for d in context.deals})
     counts = await activity.thread_counts(s, [t.id for t in context.threads])
     attendees = await activity.attendees(s, [m.id for m in context.meetings])
-    linked = await linked_out(s, await links.linked(s, "contact_id", contact.id))
+    linked = await linked_fields(s, "contact_id", contact.id)
     return ContactShow(
         contact=contact_out(contact, companies),
         deals=[deal_out(d, companies) for d in context.deals],
@@ -116,7 +116,7 @@ async def show_contact(ctx: OpContext, p: Ref) -> ContactShow:
         meetings=[meeting_out(m, attendees[m.id]) for m in context.meetings],
         tasks=[task_out(t) for t in context.tasks],
         **await clock(ctx),
-        **linked.model_dump(),
+        **linked,
     )
 
 
@@ -174,7 +174,7 @@ async def show_company(ctx: OpContext, p: Ref) -> CompanyShow:
         company = await people.find_company(s, p.ref)
     context = await people.company_context(s, company)
     own = {company.id: company}
-    linked = await linked_out(s, await links.linked(s, "company_id", company.id))
+    linked = await linked_fields(s, "company_id", company.id)
     return CompanyShow(
         company=company_out(company),
         contacts=[contact_out(c, own) for c in context.contacts],
@@ -182,5 +182,5 @@ async def show_company(ctx: OpContext, p: Ref) -> CompanyShow:
         deals=[deal_out(d, own) for d in context.deals],
         open_pipeline=context.open_pipeline,
         **await clock(ctx),
-        **linked.model_dump(),
+        **linked,
     )

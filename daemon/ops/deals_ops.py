@@ -9,7 +9,7 @@ from pydantic import Field
 from daemon.context import OpContext
 from daemon.domain import settings
 from daemon.domain.paging import PAGE_MAX
-from daemon.domain.records import links, pipeline_records
+from daemon.domain.records import pipeline_records
 from daemon.ops import lookups, pages
 from daemon.ops.contacts_ops import Ref
 from daemon.ops.pages import PageInfo, PageParams
@@ -23,7 +23,7 @@ from daemon.ops.record_views import (
     companies_of,
     contact_out,
     deal_out,
-    linked_out,
+    linked_fields,
     task_out,
 )
 from daemon.registry import EVERYWHERE, operation
@@ -102,14 +102,14 @@ async def show_deal(ctx: OpContext, p: Ref) -> DealShow:
     context = await pipeline_records.deal_context(s, deal)
     companies = {context.company.id: context.company} if context.company else {}
     companies |= await companies_of(s, {c.company_id for c in context.contacts})
-    linked = await linked_out(s, await links.linked(s, "deal_id", deal.id))
+    linked = await linked_fields(s, "deal_id", deal.id)
     return DealShow(
         deal=deal_out(deal, companies),
         contacts=[contact_out(c, companies) for c in context.contacts],
         tasks=[task_out(t) for t in context.tasks],
         notes=[n.body for n in context.notes],
         **await clock(ctx),
-        **linked.model_dump(),
+        **linked,
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agents.base import stage_label
 from daemon.context import OpContext
 from daemon.domain import settings
-from daemon.domain.records.links import Linked
+from daemon.domain.records import links
 from daemon.ops.views import CompanyRef, ContactRef, MoveOut, SignalOut, move_views, signal_view
 from daemon.store.models import (
     Company,
@@ -232,10 +232,12 @@ async def companies_of(session: AsyncSession, ids: set[int | None]) -> dict[int,
     return {c.id: c for c in rows}
 
 
-async def linked_out(session: AsyncSession, linked: Linked) -> LinkedOut:
-    return LinkedOut(
-        moves=await move_views(session, linked.moves),
-        moves_total=linked.moves_total,
-        signals=[signal_view(s) for s in linked.signals],
-        signals_total=linked.signals_total,
-    )
+async def linked_fields(session: AsyncSession, column: str, record_id: int) -> dict[str, Any]:
+    """The `LinkedOut` fields of a record's `show`: its moves and signals, with their totals."""
+    linked = await links.linked(session, column, record_id)
+    return {
+        "moves": await move_views(session, linked.moves),
+        "moves_total": linked.moves_total,
+        "signals": [signal_view(s) for s in linked.signals],
+        "signals_total": linked.signals_total,
+    }
