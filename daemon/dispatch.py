@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -142,21 +141,6 @@ def explain(op: Operation, error: ErrorDetails) -> tuple[str, str]:
     return field, f"{field}: {msg[:1].lower()}{msg[1:]}"
 
 
-def disk_full(state: DaemonState, path: Path, doing: str) -> Unavailable:
-    """The answer to a full disk: where, how much is free, and room made to say so."""
-    gave_back = state.reserve.release() if state.reserve else False
-    where = path.parent
-    free = diskspace.free_mb(where)
-    log.warning(
-        "disk full at %s (%.1f MB free) during %s%s",
-        where,
-        free,
-        doing,
-        "; gave back the space reserve" if gave_back else "",
-    )
-    return Unavailable(f"disk full at {where}: {free:.1f} MB free; free some space, then retry")
-
-
 async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, Any]:
     """Validate, then run the handler in one read session or one unit of work."""
     op = find(name)
@@ -179,7 +163,7 @@ async def dispatch(state: DaemonState, name: Any, raw_params: Any) -> dict[str, 
         result = await _run(state, op, params, ctx, workspace)
     except Exception as exc:
         if diskspace.is_disk_full(exc):
-            raise disk_full(state, workspace.path, op.name) from None
+            raise diskspace.disk_full(state.reserve, workspace.path, op.name) from None
         if diskspace.is_damaged(exc):
             found = WorkspaceDamaged.found(
                 workspace.name,

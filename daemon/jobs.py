@@ -199,9 +199,8 @@ class JobManager:
             status = job_rows.FAILED
             if diskspace.is_disk_full(exc):
                 # Give the reserve back, so the job's end and the log line can be written.
-                from daemon.dispatch import disk_full
-
-                error = disk_full(self.state, run.workspace.path, f"job {run.id}").message
+                reserve = self.state.reserve
+                error = diskspace.disk_full(reserve, run.workspace.path, f"job {run.id}").message
             else:
                 ref = uuid.uuid4().hex[:10]
                 log.exception("job %s (%s) failed (ref %s)", run.id, run.title, ref)

@@ -15,7 +15,10 @@ import logging
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+
+from daemon.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -23,41 +26,59 @@ RESERVE_BYTES = 1 << 20
 RESERVE_NAME = "space-reserve"
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether `exc`, or what it wraps (SQLAlchemy keeps the driver's error), is a full disk."""
+def _chain(exc: BaseException, *, context: bool) -> Iterator[BaseException]:
+    """`exc` and what it wraps: the driver's error SQLAlchemy keeps in `orig`, else the
+    cause (and, with `context`, the exception being handled when it was raised)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, sqlite3.Error) and (
-            getattr(current, "sqlite_errorname", "") == "SQLITE_FULL"
-            or "database or disk is full" in str(current)
-        ):
-            return True
-        if isinstance(current, OSError) and current.errno == errno.ENOSPC:
-            return True
+        yield current
         orig = getattr(current, "orig", None)
         if isinstance(orig, BaseException):
             current = orig
         else:
-            current = current.__cause__ or current.__context__
+            current = current.__cause__ or (current.__context__ if context else None)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc`, or what it wraps, is a full disk (SQLITE_FULL, ENOSPC)."""
+    for e in _chain(exc, context=True):
+        if isinstance(e, sqlite3.Error) and (
+            getattr(e, "sqlite_errorname", "") == "SQLITE_FULL"
+            or "database or disk is full" in str(e)
+        ):
+            return True
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return True
     return False
 
 
 def is_damaged(exc: BaseException) -> bool:
     """Whether `exc` is SQLite finding a damaged page (SQLITE_CORRUPT, SQLITE_NOTADB)."""
-    current: BaseException | None = exc
-    seen: set[int] = set()
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, sqlite3.DatabaseError) and (
-            getattr(current, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
-            or "malformed" in str(current)
-        ):
-            return True
-        orig = getattr(current, "orig", None)
-        current = orig if isinstance(orig, BaseException) else current.__cause__
-    return False
+    return any(
+        isinstance(e, sqlite3.DatabaseError)
+        and (
+            getattr(e, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+            or "malformed" in str(e)
+        )
+        for e in _chain(exc, context=False)
+    )
+
+
+def disk_full(reserve: Reserve | None, path: Path, doing: str) -> Unavailable:
+    """The answer to a full disk: where, how much is free, and room made to say so."""
+    gave_back = reserve.release() if reserve is not None else False
+    where = path.parent
+    free = free_mb(where)
+    log.warning(
+        "disk full at %s (%.1f MB free) during %s%s",
+        where,
+        free,
+        doing,
+        "; gave back the space reserve" if gave_back else "",
+    )
+    return Unavailable(f"disk full at {where}: {free:.1f} MB free; free some space, then retry")
 
 
 def free_mb(path: Path) -> float:
