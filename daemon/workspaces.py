@@ -266,18 +266,22 @@ class WorkspaceManager:
         """
         path = self.db_path(name)
         await self.close_one(name)
-        kept = None
-        if path.exists():
-            kept = backup.backups_dir(self.root.parent, name) / f"{now:%Y-%m-%dT%H%M%S}.replaced"
-            kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            await asyncio.to_thread(os.replace, path, kept)
-            for suffix in ("-wal", "-shm"):
-                side = Path(str(path) + suffix)
-                if side.exists():
-                    await asyncio.to_thread(os.replace, side, Path(str(kept) + suffix))
+        kept = await self._set_aside(name, now, "replaced") if path.exists() else None
         await asyncio.to_thread(backup.restore, source, path)
         self.damaged.pop(name, None)
         await self.open(name)
+        return kept
+
+    async def _set_aside(self, name: str, now: datetime, label: str) -> Path:
+        """Move a closed workspace's file (with its -wal, -shm and -journal) beside its
+        backups as `<time>.<label>`, where listing backups does not see it; returns where."""
+        path = self.db_path(name)
+        kept = backup.backups_dir(self.root.parent, name) / f"{now:%Y-%m-%dT%H%M%S}.{label}"
+        kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            side = Path(str(path) + suffix)
+            if side.exists():
+                await asyncio.to_thread(os.replace, side, Path(str(kept) + suffix))
         return kept
 
     async def recover(self, name: str, now: datetime) -> tuple[Path, dict[str, int]]:
@@ -305,11 +309,7 @@ class WorkspaceManager:
             Path(str(rebuilt) + side).unlink(missing_ok=True)
         tables = [t.name for t in Base.metadata.sorted_tables]
         copied = await asyncio.to_thread(recover.salvage, path, rebuilt, tables)
-        kept = backup.backups_dir(self.root.parent, name) / f"{now:%Y-%m-%dT%H%M%S}.damaged"
-        kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        await asyncio.to_thread(os.replace, path, kept)
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        kept = await self._set_aside(name, now, "damaged")
         await asyncio.to_thread(os.replace, rebuilt, path)
         self.damaged.pop(name, None)
         await self.open(name)
