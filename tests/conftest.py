@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -128,6 +129,15 @@ def blank_daemon(daemon_env: dict[str, str], caseyos_home: Path) -> Iterator[Dae
     )
     yield d
     d.stop()
+
+
+def raw_socket(path: Path, timeout: float) -> socket.socket:
+    """A bare connection to the daemon's socket, for tests that speak frames by hand; the
+    timeout turns a hang into a failure."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(str(path))
+    return s
 
 
 def run_cli(

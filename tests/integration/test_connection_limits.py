@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from daemon import paths, protocol
-from tests.conftest import DaemonProcess
+from tests.conftest import DaemonProcess, raw_socket
 
 CAP = 12
 
@@ -22,10 +22,7 @@ def limited(daemon_env: dict[str, str]) -> Iterator[DaemonProcess]:
 
 
 def raw() -> socket.socket:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)  # a hang is a failure, not a wait
-    s.connect(str(paths.socket_path()))
-    return s
+    return raw_socket(paths.socket_path(), 30)
 
 
 def hello(s: socket.socket) -> dict:

@@ -10,14 +10,11 @@ import pytest
 
 from daemon import protocol
 from daemon.protocol import ErrorCode
-from tests.conftest import DaemonProcess
+from tests.conftest import DaemonProcess, raw_socket
 
 
 def raw(d: DaemonProcess) -> socket.socket:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(20)
-    s.connect(str(d.socket))
-    return s
+    return raw_socket(d.socket, 20)
 
 
 def send_body(s: socket.socket, body: bytes) -> dict:

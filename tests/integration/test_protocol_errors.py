@@ -15,14 +15,11 @@ import pytest
 from caseyos_cli.client import Client, DaemonUnreachable
 from daemon import protocol
 from daemon.protocol import ErrorCode, RemoteError
-from tests.conftest import DaemonProcess, run_cli
+from tests.conftest import DaemonProcess, raw_socket, run_cli
 
 
 def raw(d: DaemonProcess) -> socket.socket:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(str(d.socket))
-    return s
+    return raw_socket(d.socket, 10)
 
 
 def send_body(s: socket.socket, body: bytes) -> dict:
