@@ -187,8 +187,9 @@ async def tick(state: DaemonState) -> None:
         ws = state.workspaces.active()
         await state.jobs.until_built(ws)
         report = await agent_pass.tick(state, ws)
-        state.last_tick = {"at": state.clock.now().isoformat(), **report}
+        # Part of the pass: a client that sees `last_tick` sees today's backup made too.
         await daily_backup(state, ws)
+        state.last_tick = {"at": state.clock.now().isoformat(), **report}
     except agent_pass.Stopped:
         log.info("scheduled pass stopped for shutdown; the next start picks it up")
     except WorkspaceDamaged:
