@@ -31,6 +31,7 @@ NOUNS = {
     "tasks": "tasks_cmd",
     "meetings": "meetings_cmd",
     "threads": "threads_cmd",
+    "connectors": "connectors_cmd",
     "completion": "completion_cmd",
 }
 TOP_LEVEL = ("init", "demo", "import")

@@ -145,6 +145,11 @@ class JobManager:
         self._live: dict[str, _Live] = {}
         self.stopping = False
 
+    def info(self, job_id: str) -> dict[str, Any] | None:
+        """A running job as `job.updated` shows it; None once it has ended."""
+        entry = self._live.get(job_id)
+        return entry.run.info() if entry else None
+
     def running(self) -> list[dict[str, Any]]:
         """Every job running now, as `job.updated` shows a job."""
         return [entry.run.info() for entry in self._live.values()]

@@ -292,6 +292,8 @@ async def serve(foreground: bool = True) -> int:
 
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+    from daemon import live
+
     scheduler = AsyncIOScheduler()
     # A laptop that slept through a tick should still run it on waking, once.
     scheduler.add_job(
@@ -300,6 +302,17 @@ async def serve(foreground: bool = True) -> int:
         seconds=float(os.environ.get("CASEYOS_TICK_SECONDS") or TICK_SECONDS),
         args=[state],
         id="tick",
+        misfire_grace_time=3600,
+        coalesce=True,
+        max_instances=1,
+    )
+    # Live connectors: a cheap check each minute starts the syncs that are due (each
+    # connector has its own interval); a check missed while asleep runs once on waking.
+    scheduler.add_job(
+        state.live.scheduled_pass,
+        "interval",
+        seconds=float(os.environ.get("CASEYOS_SYNC_CHECK_SECONDS") or live.CHECK_SECONDS),
+        id="live-sync",
         misfire_grace_time=3600,
         coalesce=True,
         max_instances=1,

@@ -15,6 +15,7 @@ from daemon.workspaces import WorkspaceManager
 
 if TYPE_CHECKING:
     from daemon.jobs import JobManager
+    from daemon.live import LiveSync
     from daemon.store.diskspace import Reserve
 
 
@@ -32,6 +33,8 @@ class DaemonState:
     # Event ids restart with the daemon; a client seeing a new boot id knows to resync.
     boot_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     jobs: JobManager = field(init=False)
+    # Live connectors: circuit breakers, running syncs, the scheduler's timing.
+    live: LiveSync = field(init=False)
     # Scheduler passes running now: shutdown lets them end between chunks.
     ticks: set[asyncio.Task[None]] = field(default_factory=set)
     # Monotonic: uptime is elapsed wall time, whatever CASEYOS_NOW pins the clock to.
@@ -46,5 +49,7 @@ class DaemonState:
 
     def __post_init__(self) -> None:
         from daemon.jobs import JobManager
+        from daemon.live import LiveSync
 
         self.jobs = JobManager(self)
+        self.live = LiveSync(self)

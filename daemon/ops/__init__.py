@@ -3,6 +3,7 @@
 from daemon.ops import (  # noqa: F401
     activity_ops,
     backup_ops,
+    connectors_ops,
     contacts_ops,
     deals_ops,
     jobs_ops,

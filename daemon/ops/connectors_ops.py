@@ -1,0 +1,182 @@
+"""connectors.*: the live connectors (HubSpot, Gmail, Calendar, Drive), how their syncs are
+going, and syncing now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from connectors import catalogue
+from daemon.context import OpContext
+from daemon.domain import live_sync, settings
+from daemon.errors import InvalidParams
+from daemon.ops.record_views import Clock
+from daemon.ops.views import JobOut
+from daemon.registry import EVERYWHERE, Params, operation
+from daemon.workspaces import MAIN
+
+
+class StreamOut(BaseModel):
+    stream: str = Field(description="What the connector syncs: contacts, messages, events...")
+    records: int = Field(description="Records written by this stream's syncs so far.")
+    cursor_at: datetime | None = Field(
+        description="When the stream's resume point was last moved (None: starts over)."
+    )
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+
+
+class ConnectorOut(BaseModel):
+    name: str
+    service: str = Field(description="Whose sign-in it uses: hubspot or google.")
+    summary: str
+    connected: bool = Field(description="Whether its service is signed in.")
+    needs_reauth: str | None = Field(
+        description="Why it must be signed in again (`caseyos auth login`), if it must."
+    )
+    state: str = Field(
+        description="ok, never synced, failing, paused (circuit open), needs re-auth, "
+        "not connected, or syncing."
+    )
+    last_sync_at: datetime | None = Field(description="When every stream last synced well.")
+    records: int
+    error: str | None = Field(description="The last error, while it has not synced well since.")
+    circuit: str = Field(description="closed, open or half-open.")
+    running_job: str | None
+    every_seconds: float = Field(description="How often the scheduler syncs it.")
+    next_sync_in: float | None = Field(description="Seconds until the scheduler syncs it.")
+    streams: list[StreamOut]
+    settings: dict[str, Any] = Field(description="Its knobs and their values.")
+
+
+class ConnectorsResult(Clock):
+    connectors: list[ConnectorOut]
+
+
+class NameParams(Params):
+    name: str | None = Field(
+        None, description="One connector (hubspot, gmail, ...); all if left out."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, v: str | None) -> str | None:
+        if v is not None and v not in catalogue.NAMES:
+            raise ValueError(f"no connector {v!r}; there are {', '.join(catalogue.NAMES)}")
+        return v
+
+
+def _state(out: dict[str, Any], streams: list[live_sync.StreamState]) -> str:
+    if not out["connected"]:
+        return "not connected"
+    if out["needs_reauth"]:
+        return "needs re-auth"
+    if out["running_job"]:
+        return "syncing"
+    if out["circuit"] != "closed":
+        return "paused"
+    if any(s.last_error for s in streams):
+        return "failing"
+    if not streams or any(s.last_success_at is None for s in streams):
+        return "never synced"
+    return "ok"
+
+
+async def _connectors(ctx: OpContext, name: str | None) -> ConnectorsResult:
+    live = ctx.state.live
+    ws = await ctx.state.workspaces.open(MAIN)
+    async with ws.session() as s:
+        stored = await live_sync.stream_states(s)
+        knobs = {spec.name: await live_sync.knobs(s, spec) for spec in catalogue.specs()}
+        zone = str(await settings.timezone(s))
+    found = []
+    for spec in catalogue.specs():
+        if name is not None and spec.name != name:
+            continue
+        streams = stored.get(spec.name, [])
+        now = live.status_of(spec)
+        successes = [st.last_success_at for st in streams]
+        errors = [st.last_error for st in streams if st.last_error]
+        outcome = now["last_outcome"] or {}
+        if not errors and outcome.get("status") not in (None, live_sync.SYNCED):
+            errors = [outcome["error"]]
+        found.append(
+            ConnectorOut(
+                name=spec.name,
+                service=spec.service,
+                summary=spec.summary,
+                connected=now["connected"],
+                needs_reauth=now["needs_reauth"],
+                state=_state(now, streams),
+                last_sync_at=min(successes) if successes and all(successes) else None,  # type: ignore[type-var]
+                records=sum(st.records for st in streams),
+                error=errors[0] if errors else None,
+                circuit=now["circuit"],
+                running_job=now["running_job"],
+                every_seconds=now["every_seconds"],
+                next_sync_in=now["next_sync_in"],
+                streams=[StreamOut(**vars(st)) for st in streams],
+                settings=knobs[spec.name],
+            )
+        )
+    return ConnectorsResult(now=ctx.now(), timezone=zone, connectors=found)
+
+
+@operation(
+    "connectors.list",
+    params=NameParams,
+    result=ConnectorsResult,
+    effect="read",
+    needs_session=False,
+    description="The live connectors: signed in or not, last sync, records, errors, circuit.",
+    expose=EVERYWHERE,
+)
+async def connectors_list(ctx: OpContext, p: NameParams) -> ConnectorsResult:
+    return await _connectors(ctx, p.name)
+
+
+class SyncParams(NameParams):
+    full: bool = Field(
+        False, description="Forget where each stream got to and sync everything again."
+    )
+
+
+class SyncStarted(BaseModel):
+    job: JobOut = Field(description="The sync job (a running one when it was syncing already).")
+    already_running: bool = Field(description="True when the job was running before the call.")
+
+
+@operation(
+    "connectors.sync",
+    params=SyncParams,
+    result=SyncStarted,
+    effect="external",
+    needs_session=False,
+    description="Sync one live connector, or every signed-in one, now, as a job.",
+    expose=EVERYWHERE,
+    # It only reads from the vendors; what it writes is their current version of records.
+    destructive=False,
+    idempotent=True,
+)
+async def connectors_sync(ctx: OpContext, p: SyncParams) -> SyncStarted:
+    live = ctx.state.live
+    if p.name is not None:
+        names = [p.name]
+    else:
+        names = [s.name for s in catalogue.specs() if live.connected(s)]
+        if not names:
+            raise InvalidParams(
+                "no connector is signed in; `caseyos auth login hubspot` or "
+                "`caseyos auth login google` first",
+                field="name",
+            )
+    before = set(live.running.values())
+    job = await live.start(names, full=p.full)
+    assert job is not None  # by hand, a connector that cannot sync raised instead
+    if ctx.state.workspaces.active_name != MAIN:
+        await ctx.state.workspaces.use(MAIN)
+        ctx.emit("workspace.changed", {"workspace": MAIN})
+    return SyncStarted(job=JobOut(**job), already_running=job["id"] in before)
