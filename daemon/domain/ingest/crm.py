@@ -60,7 +60,7 @@ async def _write_linked(
         )
         created = dict(zip(new_ext, result.scalars().all(), strict=True))
         ids.update(created)
-        await job.link(s, entity, {rid: {job.source: ext} for ext, rid in created.items()})
+        await job.link(s, entity, {rid: {job.id_system: ext} for ext, rid in created.items()})
         job.report.counts[f"{entity}s"] += len(created)
     old_ext = [ext for ext in rows if ext in before]
     if old_ext:

@@ -48,6 +48,10 @@ FREE_MAIL = frozenset(
 )
 # SQLite allows 32k bound parameters per statement; stay far below for any backend.
 IN_CHUNK = 500
+# The system whose record ids deals, tasks and notes carry, by connector: a HubSpot export
+# imported as a file and the HubSpot API name the same records by the same ids, so a deal
+# imported from a CSV and later synced live is one deal.
+ID_SYSTEM = {"files": "hubspot"}
 
 COMPANIES: Table = Company.__table__  # type: ignore[assignment]
 CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
@@ -112,6 +116,8 @@ class Ingest:
         self.op = operator
         self.now = now
         self.source = source
+        # Whose ids deals, tasks and notes are known by (ID_SYSTEM).
+        self.id_system = ID_SYSTEM.get(source, source)
         self.report = IngestReport()
         self.company_ids: dict[str, int] = {}
         self.contacts: dict[str, ContactRef] = {}
@@ -142,13 +148,13 @@ class Ingest:
         external_ids: Iterable[str | None],
         connector: str | None = None,
     ) -> dict[str, int]:
-        """Our ids for records a connector (this one by default) knows by external id."""
+        """Our ids for records known by external id to a system (this job's by default)."""
         wanted = {e for e in external_ids if e}
         found: dict[str, int] = {}
         for part in chunks(sorted(wanted)):
             rows = await s.execute(
                 select(ExternalId.external_id, ExternalId.entity_id).where(
-                    ExternalId.connector == (connector or self.source),
+                    ExternalId.connector == (connector or self.id_system),
                     ExternalId.entity == entity,
                     ExternalId.external_id.in_(part),
                 )
