@@ -202,3 +202,39 @@ class LiveSync:
             "next_sync_in": None if next_in is None else round(next_in, 1),
             "last_outcome": self.outcomes.get(spec.name),
         }
+
+    async def describe(self, name: str | None = None) -> tuple[list[dict[str, Any]], str]:
+        """Each live connector (or the one named) as `connectors.list` shows it: what the
+        database holds about its streams with what this daemon holds now; and the
+        operator's time zone."""
+        ws = await self.state.workspaces.open(MAIN)
+        async with ws.session() as s:
+            stored = await live_sync.stream_states(s)
+            zone = str(await settings.timezone(s))
+            knobs = {spec.name: await live_sync.knobs(s, spec) for spec in catalogue.specs()}
+        found = []
+        for spec in catalogue.specs():
+            if name is not None and spec.name != name:
+                continue
+            streams = stored.get(spec.name, [])
+            now = self.status_of(spec)
+            successes = [st.last_success_at for st in streams]
+            errors = [st.last_error for st in streams if st.last_error]
+            outcome = now.pop("last_outcome") or {}
+            if not errors and outcome.get("status") not in (None, live_sync.SYNCED):
+                errors = [outcome["error"]]
+            found.append(
+                {
+                    "name": spec.name,
+                    "service": spec.service,
+                    "summary": spec.summary,
+                    **now,
+                    "state": live_sync.state_of(now, streams, bool(errors)),
+                    "last_sync_at": None if None in successes or not successes else min(successes),  # type: ignore[type-var]
+                    "records": sum(st.records for st in streams),
+                    "error": errors[0] if errors else None,
+                    "streams": streams,
+                    "settings": knobs[spec.name],
+                }
+            )
+        return found, zone

@@ -70,11 +70,15 @@ def short_status() -> None:
         print("           (demo data; `caseyos init` sets up your own)")
     due = output.plural(s["due_today"], "move")
     print(f"today:     {due} due (`caseyos queue today`)")
-    last = s["last_import_at"]
+    # The newest of the last import and the last live sync (an older daemon has no syncs).
+    last = max(filter(None, [s["last_import_at"], s.get("last_sync_at")]), default=None)
     print(
         f"last sync: {'never' if not last else timefmt.when(last, now, tz)}"
         f"; last signal {timefmt.when(s['last_signal_at'], now, tz)}"
     )
+    for c in s.get("connector_trouble", []):
+        line = f"{c['name']}: {c['state']}" + (f" ({c['error']})" if c["error"] else "")
+        print(output.wrap(line, " " * 11, first="trouble:   "))
     for job in s.get("jobs_running", []):
         done = f"{job['done']:,}" + (f"/{job['total']:,}" if job["total"] else "")
         text = f"{job['id']} {job['title']}: {job['phase']} {done}"

@@ -142,3 +142,20 @@ async def stream_states(session: AsyncSession) -> dict[str, list[StreamState]]:
             )
         )
     return found
+
+
+def state_of(now: dict[str, Any], streams: Sequence[StreamState], failing: bool) -> str:
+    """One word for how a connector is doing, most pressing first."""
+    if not now["connected"]:
+        return "not connected"
+    if now["needs_reauth"]:
+        return "needs re-auth"
+    if now["running_job"]:
+        return "syncing"
+    if now["circuit"] != "closed":
+        return "paused"
+    if failing:
+        return "failing"
+    if not streams or any(s.last_success_at is None for s in streams):
+        return "never synced"
+    return "ok"

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field, field_validator
 
 from connectors import catalogue
 from daemon.context import OpContext
-from daemon.domain import live_sync, settings
 from daemon.errors import InvalidParams
 from daemon.ops.record_views import Clock
 from daemon.ops.views import JobOut
@@ -69,59 +68,12 @@ class NameParams(Params):
         return v
 
 
-def _state(out: dict[str, Any], streams: list[live_sync.StreamState]) -> str:
-    if not out["connected"]:
-        return "not connected"
-    if out["needs_reauth"]:
-        return "needs re-auth"
-    if out["running_job"]:
-        return "syncing"
-    if out["circuit"] != "closed":
-        return "paused"
-    if any(s.last_error for s in streams):
-        return "failing"
-    if not streams or any(s.last_success_at is None for s in streams):
-        return "never synced"
-    return "ok"
-
-
 async def _connectors(ctx: OpContext, name: str | None) -> ConnectorsResult:
-    live = ctx.state.live
-    ws = await ctx.state.workspaces.open(MAIN)
-    async with ws.session() as s:
-        stored = await live_sync.stream_states(s)
-        knobs = {spec.name: await live_sync.knobs(s, spec) for spec in catalogue.specs()}
-        zone = str(await settings.timezone(s))
-    found = []
-    for spec in catalogue.specs():
-        if name is not None and spec.name != name:
-            continue
-        streams = stored.get(spec.name, [])
-        now = live.status_of(spec)
-        successes = [st.last_success_at for st in streams]
-        errors = [st.last_error for st in streams if st.last_error]
-        outcome = now["last_outcome"] or {}
-        if not errors and outcome.get("status") not in (None, live_sync.SYNCED):
-            errors = [outcome["error"]]
-        found.append(
-            ConnectorOut(
-                name=spec.name,
-                service=spec.service,
-                summary=spec.summary,
-                connected=now["connected"],
-                needs_reauth=now["needs_reauth"],
-                state=_state(now, streams),
-                last_sync_at=min(successes) if successes and all(successes) else None,  # type: ignore[type-var]
-                records=sum(st.records for st in streams),
-                error=errors[0] if errors else None,
-                circuit=now["circuit"],
-                running_job=now["running_job"],
-                every_seconds=now["every_seconds"],
-                next_sync_in=now["next_sync_in"],
-                streams=[StreamOut(**vars(st)) for st in streams],
-                settings=knobs[spec.name],
-            )
-        )
+    described, zone = await ctx.state.live.describe(name)
+    found = [
+        ConnectorOut(**{**c, "streams": [StreamOut(**vars(st)) for st in c["streams"]]})
+        for c in described
+    ]
     return ConnectorsResult(now=ctx.now(), timezone=zone, connectors=found)
 
 

@@ -31,6 +31,14 @@ from daemon.registry import (
 from daemon.store.models import ImportRecord, Move, Signal
 from daemon.timeparse import end_of_day
 
+TROUBLE = ("failing", "paused", "needs re-auth")
+
+
+class ConnectorTrouble(BaseModel):
+    name: str
+    state: str = Field(description="failing, paused or needs re-auth.")
+    error: str | None
+
 
 class StatusResult(BaseModel):
     version: str
@@ -55,6 +63,13 @@ class StatusResult(BaseModel):
     requests_served: int
     jobs_running: list[JobOut] = Field(
         default_factory=list, description="Imports, builds and passes running now."
+    )
+    last_sync_at: datetime | None = Field(
+        default=None, description="When a live connector last synced well."
+    )
+    connector_trouble: list[ConnectorTrouble] = Field(
+        default_factory=list,
+        description="Live connectors that are failing, paused or need you to sign in again.",
     )
 
 
@@ -82,6 +97,8 @@ async def status(ctx: OpContext, p: NoParams) -> StatusResult:
     )
     last_import = await s.scalar(select(func.max(ImportRecord.imported_at)))
     last_signal = await s.scalar(select(func.max(Signal.occurred_at)))
+    connectors, _ = await state.live.describe()
+    synced = [c["last_sync_at"] for c in connectors if c["last_sync_at"]]
     return StatusResult(
         version=state.version,
         protocol=PROTOCOL_VERSION,
@@ -102,6 +119,12 @@ async def status(ctx: OpContext, p: NoParams) -> StatusResult:
         connections_checked_out=checked_out,
         requests_served=state.requests_served,
         jobs_running=[JobOut(**job) for job in state.jobs.running()],
+        last_sync_at=max(synced, default=None),
+        connector_trouble=[
+            ConnectorTrouble(name=c["name"], state=c["state"], error=c["error"])
+            for c in connectors
+            if c["state"] in TROUBLE
+        ],
     )
 
 
