@@ -18,7 +18,7 @@ from connectors.base import SyncBatch
 from connectors.files import mbox
 from connectors.files.ics import parse_ics
 from connectors.google.gmail import GmailConnector, parse_gmail
-from connectors.http import NeedsReauth
+from connectors.http import ApiError, NeedsReauth
 from tests.fakes.google import NOW, OPERATOR, FakeGoogle, compose, generate, parse_stamp
 from tests.google_helpers import ME, api, calendar, drive, gmail, merged, run
 
@@ -175,6 +175,30 @@ async def test_gmail_a_refused_token_asks_to_sign_in_again(fake: FakeGoogle) -> 
     assert body.token == "wrong"
 
 
+async def test_gmail_a_fetch_that_fails_for_good_stops_the_sync_at_the_last_batch(
+    fake: FakeGoogle,
+) -> None:
+    whole = await run(gmail(fake), "messages")
+    fake.fail(path=r"/messages/[^/]+$", status=500, times=1000)
+    connector = gmail(fake)
+    source = connector.sync("messages", None)
+    with pytest.raises(ApiError) as caught:
+        await anext(source)
+    await connector.aclose()
+    # Given up (or the breaker opened on the many failures): an ApiError, never a group.
+    assert "gave up" in str(caught.value) or "paused after" in str(caught.value)
+    fake.faults.clear()
+    # Forbidden (a client error) is named as such, not wrapped in a task group's error.
+    fake.fail(path=r"/messages/[^/]+$", status=403, times=1)
+    got: list[SyncBatch] = []
+    with pytest.raises(ApiError) as forbidden:
+        async for batch in gmail(fake).sync("messages", whole[0].cursor):
+            got.append(batch)
+    assert forbidden.value.status == 403 and got == []
+    rest = await run(gmail(fake), "messages", whole[0].cursor)
+    assert ids(rest) == ids(whole[1:])
+
+
 async def test_gmail_skips_spam_trash_and_deleted_mail(fake: FakeGoogle) -> None:
     first = await run(gmail(fake), "messages")
     new_mail(fake, 1, labels=["SPAM"])
@@ -304,6 +328,7 @@ async def test_calendar_no_change_and_expired_token(fake: FakeGoogle) -> None:
     fake.expire_sync_tokens()
     full = await run(calendar(fake), "primary", again[-1].cursor)
     assert sorted(uids(full)) == sorted(uids(first))
+    assert any("no longer keeps" in r for r in full[0].remarks)
     assert any(r.arg("syncToken") for r in fake.requests[before + 1 :])
     assert "sync" in json.loads(full[-1].cursor or "")
 

@@ -105,6 +105,7 @@ class CalendarConnector:
 
     async def sync(self, stream: str, cursor: str | None) -> AsyncIterator[SyncBatch]:
         state = load_cursor(cursor, self.name) or {}
+        remark = None
         if "sync" in state:
             try:
                 async for batch in self._pages(stream, {"syncToken": state["sync"]}, state):
@@ -112,6 +113,10 @@ class CalendarConnector:
                 return
             except SyncTokenExpired:
                 state = {}
+                remark = (
+                    f"calendar {stream}: Google no longer keeps the changes since the last "
+                    f"sync; read {self.past_days} days back to {self.future_days} ahead again"
+                )
         if "timeMin" not in state:
             state = {
                 "timeMin": rfc3339(self.now - timedelta(days=self.past_days)),
@@ -120,6 +125,9 @@ class CalendarConnector:
         window = {"timeMin": state["timeMin"], "timeMax": state["timeMax"]}
         try:
             async for batch in self._pages(stream, window, state):
+                if remark:
+                    batch.remarks.append(remark)
+                    remark = None
                 yield batch
         except SyncTokenExpired:
             raise ConnectorError(f"calendar {stream}: Google refused a fresh listing") from None

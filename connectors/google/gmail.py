@@ -236,7 +236,14 @@ class GmailConnector:
                     raise
             return answer if isinstance(answer, dict) else None
 
-        fetched = await asyncio.gather(*(one(mid) for mid in ids))
+        # A task group: when one fetch fails for good, the others are cancelled, not left
+        # running against a client the caller is about to close.
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(mid)) for mid in ids]
+        except BaseExceptionGroup as failed:
+            raise _first(failed) from None
+        fetched = [task.result() for task in tasks]
         batch = SyncBatch(source=SOURCE)
         for mid, message in zip(ids, fetched, strict=True):
             if message is None:
@@ -255,6 +262,13 @@ class GmailConnector:
             if parsed.warning:
                 batch.warnings.append(f"gmail: message {mid}: {parsed.warning}")
         return batch
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first error in a task group's failure, as the one to raise (callers catch
+    ApiError and NeedsReauth, not groups)."""
+    first = group.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def _cut(ids: list[str], size: int) -> list[tuple[list[str], bool]]:

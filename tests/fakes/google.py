@@ -32,7 +32,6 @@ import random
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
@@ -126,6 +125,7 @@ class FakeGoogle(FakeServer):
         self.history: list[dict[str, Any]] = []
         self.history_floor = 0
         self._ids = 0
+        self._newest_first: list[Mail] | None = None  # messages.list's order, kept
         # Calendar
         self.events: dict[tuple[str, str], Event] = {}
         self.calendar_seq = 0
@@ -188,6 +188,7 @@ class FakeGoogle(FakeServer):
                 headers,
             )
             self.messages[mid] = mail
+            self._newest_first = None
             self.history.append(
                 {
                     "id": str(self.history_id),
@@ -221,6 +222,7 @@ class FakeGoogle(FakeServer):
     def delete_message(self, mid: str) -> None:
         with self.lock:
             mail = self.messages.pop(mid)
+            self._newest_first = None
             self.history_id += 1
             self.history.append(
                 {
@@ -260,13 +262,16 @@ class FakeGoogle(FakeServer):
             after = int(m.group(1))
         spam_trash = request.arg("includeSpamTrash") == "true"
         with self.lock:
+            if self._newest_first is None:
+                self._newest_first = sorted(
+                    self.messages.values(), key=lambda m: (-m.internal_ms, m.id)
+                )
             found = [
                 m
-                for m in self.messages.values()
+                for m in self._newest_first
                 if (after is None or m.internal_ms / 1000 > after)
                 and (spam_trash or not {"SPAM", "TRASH"} & set(m.labels))
             ]
-        found.sort(key=lambda m: (-m.internal_ms, m.id))
         start = _offset(request)
         page = found[start : start + size]
         body: dict[str, Any] = {"resultSizeEstimate": len(found)}
@@ -664,20 +669,27 @@ def compose(
     references: list[str] | None = None,
     extra: dict[str, str] | None = None,
 ) -> bytes:
-    """One RFC 822 message as Gmail's `raw` holds it."""
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = ", ".join(to)
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(at)
-    msg["Message-ID"] = f"<{message_id}>"
+    """One RFC 822 message as Gmail's `raw` holds it (CRLF lines, a UTF-8 text body).
+    Written out directly: the email package's generator costs a millisecond a message,
+    which a 20,000-message benchmark world would wait half a minute for."""
+    head = [
+        f"From: {sender}",
+        f"To: {', '.join(to)}",
+        f"Subject: {subject}",
+        f"Date: {format_datetime(at)}",
+        f"Message-ID: <{message_id}>",
+    ]
     if reply_to:
-        msg["In-Reply-To"] = f"<{reply_to}>"
-        msg["References"] = " ".join(f"<{r}>" for r in references or [reply_to])
-    for name, value in (extra or {}).items():
-        msg[name] = value
-    msg.set_content(body)
-    return msg.as_bytes()
+        head.append(f"In-Reply-To: <{reply_to}>")
+        head.append("References: " + " ".join(f"<{r}>" for r in references or [reply_to]))
+    head += [f"{name}: {value}" for name, value in (extra or {}).items()]
+    head += [
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset="utf-8"',
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    text = body.replace("\r\n", "\n").replace("\n", "\r\n")
+    return ("\r\n".join(head) + "\r\n\r\n" + text).encode()
 
 
 def generate(
