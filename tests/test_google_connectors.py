@@ -18,8 +18,9 @@ from connectors.base import SyncBatch
 from connectors.files import mbox
 from connectors.files.ics import parse_ics
 from connectors.google.gmail import GmailConnector, parse_gmail
-from connectors.http import ApiError, NeedsReauth
-from tests.fakes.google import NOW, OPERATOR, FakeGoogle, compose, generate, parse_stamp
+from connectors.http import ApiError, CircuitBreaker, NeedsReauth, StaticToken
+from connectors.live import Endpoints, LiveContext
+from tests.fakes.google import NOW, OPERATOR, TOKEN, FakeGoogle, compose, generate, parse_stamp
 from tests.google_helpers import ME, api, calendar, drive, gmail, merged, run
 
 
@@ -189,12 +190,16 @@ async def test_gmail_a_fetch_that_fails_for_good_stops_the_sync_at_the_last_batc
     assert "gave up" in str(caught.value) or "paused after" in str(caught.value)
     fake.faults.clear()
     # Forbidden (a client error) is named as such, not wrapped in a task group's error.
-    fake.fail(path=r"/messages/[^/]+$", status=403, times=1)
+    # (Every fetch is refused: requests the first sync had in flight may still land here.)
+    fake.fail(path=r"/messages/[^/]+$", status=403, times=1000)
     got: list[SyncBatch] = []
+    connector = gmail(fake)
     with pytest.raises(ApiError) as forbidden:
-        async for batch in gmail(fake).sync("messages", whole[0].cursor):
+        async for batch in connector.sync("messages", whole[0].cursor):
             got.append(batch)
+    await connector.aclose()
     assert forbidden.value.status == 403 and got == []
+    fake.faults.clear()
     rest = await run(gmail(fake), "messages", whole[0].cursor)
     assert ids(rest) == ids(whole[1:])
 
@@ -346,6 +351,21 @@ async def test_calendar_resumes_from_every_batch_and_rides_out_trouble(
         assert uids(again) == uids(first)
 
 
+async def test_calendar_follows_each_calendar_of_the_knob_as_its_own_stream(
+    fake: FakeGoogle,
+) -> None:
+    team = "team.sales@group.calendar.example"
+    fake.add_event("Team pipeline review", NOW + timedelta(days=1), calendar=team)
+    connector = calendar(fake, calendars=["primary", team])
+    assert connector.streams() == ("primary", team)
+    await connector.aclose()
+    theirs = await run(calendar(fake, calendars=["primary", team]), team)
+    assert [m.title for b in theirs for m in b.meetings] == ["Team pipeline review"]
+    mine = await run(calendar(fake), "primary")
+    assert "Team pipeline review" not in {m.title for b in mine for m in b.meetings}
+    assert fake.requests[-1].path.startswith("/calendar/v3/calendars/primary/events")
+
+
 def test_calendar_keys_meetings_as_the_ics_import(tmp_path: Path) -> None:
     """The same repeating event from an export and from the API is the same meetings."""
     fake = FakeGoogle()
@@ -421,3 +441,52 @@ async def test_drive_rides_out_trouble_and_pages_changes(fake: FakeGoogle) -> No
     for i, batch in enumerate(later[:-1]):
         rest = await run(drive(fake), "files", batch.cursor)
         assert drive_ids(rest) == drive_ids(later[i + 1 :])
+
+
+# == the specs ==============================================================================
+
+
+async def test_specs_build_connectors_from_the_context_and_its_knobs(fake: FakeGoogle) -> None:
+    from connectors.google import calendar as calendar_module
+    from connectors.google import drive as drive_module
+    from connectors.google import gmail as gmail_module
+
+    specs = [gmail_module.SPEC, calendar_module.SPEC, drive_module.SPEC]
+    assert [(s.name, s.service, s.every) for s in specs] == [
+        ("gmail", "google", 300.0),
+        ("calendar", "google", 900.0),
+        ("drive", "google", 3600.0),
+    ]
+    assert gmail_module.SPEC.defaults == {"window_days": 90}
+    assert calendar_module.SPEC.defaults["calendars"] == ["primary"]
+
+    def context(**settings: object) -> LiveContext:
+        return LiveContext(
+            operator=ME,
+            endpoints=Endpoints(google=fake.url),
+            tokens=StaticToken("google", TOKEN),
+            breaker=CircuitBreaker(),
+            now=NOW,
+            settings=settings,
+        )
+
+    whole = await run(gmail_module.SPEC.build(context()), "messages")
+    recent = await run(gmail_module.SPEC.build(context(window_days=20)), "messages")
+    cutoff = NOW - timedelta(days=20)
+    assert 0 < len(ids(recent)) < len(ids(whole))
+    assert all(m.sent_at > cutoff for b in recent for m in b.messages)
+    narrow = calendar_module.SPEC.build(context(past_days=0, future_days=7))
+    assert narrow.streams() == ("primary",)
+    await narrow.aclose()
+    week = NOW + timedelta(days=7)
+    fake.add_event("Tomorrow", NOW + timedelta(days=1))
+    fake.add_event("Next month", NOW + timedelta(days=30))
+    soon = await run(calendar_module.SPEC.build(context(past_days=0, future_days=7)), "primary")
+    titles = {m.title for b in soon for m in b.meetings}
+    assert "Tomorrow" in titles and "Next month" not in titles
+    assert all(m.end_at > NOW and m.start_at < week for b in soon for m in b.meetings)
+    docs = await run(drive_module.SPEC.build(context()), "files")
+    assert len(drive_ids(docs)) == len(fake.files)
+    for connector in [gmail_module.SPEC.build(context()), drive_module.SPEC.build(context())]:
+        assert (await connector.health()).ok
+        await connector.aclose()  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ import hashlib
 import json
 import random
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -433,6 +434,7 @@ class FakeGoogle(FakeServer):
         return out
 
     def _events_list(self, request: Request, calendar: str) -> Reply:
+        calendar = urllib.parse.unquote(calendar)
         size = _int(request, "maxResults", 250, 2500)
         token = request.arg("syncToken")
         single = request.arg("singleEvents") == "true"
@@ -497,6 +499,7 @@ class FakeGoogle(FakeServer):
         return [event.resource] if since is None or event.seq > since else []
 
     def _events_get(self, request: Request, calendar: str, eid: str) -> Reply:
+        calendar, eid = urllib.parse.unquote(calendar), urllib.parse.unquote(eid)
         with self.lock:
             master_id, _, when = eid.partition("_")
             event = self.events.get((calendar, master_id))
