@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from connectors.base import SyncBatch
@@ -490,3 +491,35 @@ async def test_specs_build_connectors_from_the_context_and_its_knobs(fake: FakeG
     for connector in [gmail_module.SPEC.build(context()), drive_module.SPEC.build(context())]:
         assert (await connector.health()).ok
         await connector.aclose()  # type: ignore[attr-defined]
+
+
+# == the fake itself ========================================================================
+
+
+def test_the_fake_answers_formats_and_errors_as_google(fake: FakeGoogle) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    mid = next(iter(fake.messages))
+    base = f"{fake.url}/gmail/v1/users/me/messages/{mid}"
+    minimal = httpx.get(base, params={"format": "minimal"}, headers=auth).json()
+    assert set(minimal) == {
+        "id", "threadId", "labelIds", "snippet", "sizeEstimate", "historyId", "internalDate"
+    }  # fmt: skip
+    metadata = httpx.get(
+        base, params=[("format", "metadata"), ("metadataHeaders", "Subject")], headers=auth
+    ).json()
+    assert [h["name"] for h in metadata["payload"]["headers"]] == ["Subject"]
+    raw = httpx.get(base, params={"format": "raw"}, headers=auth).json()["raw"]
+    assert base64.urlsafe_b64decode(raw) == fake.messages[mid].raw
+
+    missing = httpx.get(f"{fake.url}/gmail/v1/users/me/messages/nope", headers=auth)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["status"] == "NOT_FOUND"
+    refused = httpx.get(base, headers={"Authorization": "Bearer stolen"})
+    assert refused.status_code == 401
+    assert refused.json()["error"]["status"] == "UNAUTHENTICATED"
+    clash = httpx.get(
+        f"{fake.url}/calendar/v3/calendars/primary/events",
+        params={"syncToken": "e30=", "timeMin": "2026-01-01T00:00:00Z"},
+        headers=auth,
+    )
+    assert clash.status_code == 400 and clash.json()["error"]["code"] == 400
