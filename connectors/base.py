@@ -149,6 +149,25 @@ class MeetingRecord:
 
 
 @dataclass
+class DocumentRecord:
+    """A file in the operator's Google Drive, known by Drive's file id.
+
+    `removed` marks a change that says the file is gone from the operator's view (deleted
+    for good, or no longer shared): only that it is trashed is known, so only that is
+    written; the rest of the stored row is kept."""
+
+    drive_id: str
+    name: str
+    mime_type: str = ""
+    # Owners' email addresses, lower-cased.
+    owners: list[str] = field(default_factory=list)
+    modified_at: datetime | None = None
+    link: str | None = None
+    trashed: bool = False
+    removed: bool = False
+
+
+@dataclass
 class TaskRecord:
     """A CRM task (HubSpot's statuses: NOT_STARTED, IN_PROGRESS, WAITING, COMPLETED, DEFERRED)."""
 
@@ -204,6 +223,7 @@ class SyncBatch:
     meetings: list[MeetingRecord] = field(default_factory=list)
     tasks: list[TaskRecord] = field(default_factory=list)
     notes: list[NoteRecord] = field(default_factory=list)
+    documents: list[DocumentRecord] = field(default_factory=list)
     signals: list[SignalRecord] = field(default_factory=list)
     # Where to resume after this batch once it is written (None: nothing to resume).
     cursor: str | None = None
@@ -225,6 +245,7 @@ class SyncBatch:
             + len(self.meetings)
             + len(self.tasks)
             + len(self.notes)
+            + len(self.documents)
             + len(self.signals)
         )
 
@@ -236,6 +257,7 @@ class SyncBatch:
         self.meetings += other.meetings
         self.tasks += other.tasks
         self.notes += other.notes
+        self.documents += other.documents
         self.signals += other.signals
         self.warnings += other.warnings
         self.remarks += other.remarks

@@ -202,7 +202,27 @@ class _Skip(Exception):
 
 def _parse_message(raw: bytes, operator: OperatorIdentity, number: int = 0) -> ParsedMessage:
     envelope, _, data = raw.partition(b"\n")
-    envelope = envelope.rstrip(b"\r")
+    return parse_message(data, operator, envelope=envelope.rstrip(b"\r"), number=number)
+
+
+def parse_message(
+    data: bytes,
+    operator: OperatorIdentity,
+    *,
+    envelope: bytes = b"",
+    number: int = 0,
+    labels: list[str] | None = None,
+    thread_id: str | None = None,
+) -> ParsedMessage:
+    """One RFC 822 message (no mbox "From " line) -> its record and signals.
+
+    The mbox import and the live Gmail sync both read mail through here, so a message is
+    the same record whichever way it came. `envelope` is the mbox "From " line (its date is
+    the fallback for a message without one). `labels` and `thread_id` are what the Gmail API
+    says of the message (its labelIds and threadId); without them they are read from the
+    X-Gmail-Labels and X-GM-THRID headers Google Takeout writes. Raises on a message that
+    cannot be kept (no sender, no date).
+    """
     items, msg = split(data)
     headers = Headers(items)
 
@@ -233,11 +253,14 @@ def _parse_message(raw: bytes, operator: OperatorIdentity, number: int = 0) -> P
     named = list(dict.fromkeys([*references, *([in_reply_to] if in_reply_to else [])]))
     if message_id in named:
         named.remove(message_id)
-    thread_key, from_source = _thread_key(
-        headers, references, in_reply_to, message_id, subject, participants
-    )
+    if thread_id:
+        thread_key, from_source = thread_id, True
+    else:
+        thread_key, from_source = _thread_key(
+            headers, references, in_reply_to, message_id, subject, participants
+        )
 
-    labels = _labels(headers)
+    labels = list(dict.fromkeys(labels)) if labels is not None else _labels(headers)
     is_draft = any(label.lower() in {"draft", "drafts"} for label in labels)
     local = from_addr.partition("@")[0]
     bounce = local in _BOUNCE_LOCALS or (

@@ -471,3 +471,25 @@ class SyncState(Base):
     last_error_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+# Added by migration 0010: Google Drive documents.
+
+
+class Document(Base):
+    """A file in (or shared with) the operator's Google Drive, known by Drive's file id;
+    linked to the company of its first outside owner when that company is known."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_company_id", "company_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drive_id: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    mime_type: Mapped[str] = mapped_column(String(255))
+    owners: Mapped[list[Any]]
+    modified_at: Mapped[datetime | None]
+    link: Mapped[str | None] = mapped_column(Text)
+    trashed: Mapped[bool] = mapped_column(Boolean, default=False)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -100,6 +100,9 @@ class FakeServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm the second waits
+            # for the client's delayed ACK (~40 ms a request on loopback).
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -111,8 +114,9 @@ class FakeServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._httpd.daemon_threads = True
+        # A short poll so `stop` (shutdown waits for the next poll) takes milliseconds.
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
         self._thread.start()
         return self
@@ -138,6 +142,11 @@ class FakeServer:
                 time.sleep(3600)
         except KeyboardInterrupt:
             self.stop()
+
+    def unauthorized(self) -> Reply:
+        """What a request with a token not in `tokens` gets (a fake may speak its vendor's
+        error format here)."""
+        return 401, {"message": "invalid or expired token", "status": "error"}
 
     # -- serving --------------------------------------------------------------------------
 
@@ -192,7 +201,7 @@ class FakeServer:
                 self._send(h, fault.status, fault.body or {"message": "fault"}, fault.headers)
                 return
         if self.tokens is not None and token not in self.tokens and not _open(parsed.path):
-            self._send(h, 401, {"message": "invalid or expired token", "status": "error"})
+            self._send(h, *self.unauthorized())
             return
         for method, rx, handler in self._routes:
             m = rx.match(parsed.path)

@@ -1,9 +1,10 @@
 """Writing a connector's `SyncBatch` into a workspace: upserts by natural key, set-based.
 
 `writer.Ingest` holds what one import or sync has learnt (ids by key) and the record kinds
-every part shares; `crm`, `mail` and `calendar` write their kinds of record; signals that
-need history only the store has (`email.replied`, `deal.stage_changed`, `task.completed`)
-are derived on the way. The caller owns the transaction: one chunk, one transaction.
+every part shares; `crm`, `mail`, `calendar` and `documents` write their kinds of record;
+signals that need history only the store has (`email.replied`, `deal.stage_changed`,
+`task.completed`) are derived on the way. The caller owns the transaction: one chunk, one
+transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import SyncBatch
-from daemon.domain.ingest import calendar, crm, mail
+from daemon.domain.ingest import calendar, crm, documents, mail
 from daemon.domain.ingest.writer import FREE_MAIL, TASK_CLOSED, Ingest, IngestReport
 
 __all__ = ["FREE_MAIL", "TASK_CLOSED", "Ingest", "IngestReport", "write_chunk"]
@@ -29,6 +30,7 @@ async def write_chunk(job: Ingest, session: AsyncSession, batch: SyncBatch) -> I
     await calendar.meetings(job, session, batch.meetings)
     await crm.tasks(job, session, batch.tasks)
     await crm.notes(job, session, batch.notes)
+    await documents.documents(job, session, batch.documents)
     await job.signals(session, [*batch.signals, *job.derived])
     await mail.derive_replied(job, session, touched)
     new = IngestReport()
