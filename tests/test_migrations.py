@@ -320,3 +320,34 @@ async def test_0009_folds_the_names_already_stored(tmp_path: Path) -> None:
     assert [r[0] for r in contacts] == ["zoe park", "noname@acme.example"]
     assert [r[0] for r in companies] == ["acme robotics"]
     assert [r[0] for r in subjects] == ["reunion: q4 pricing"]
+
+
+async def test_0011_files_hubspot_ids_under_hubspot(tmp_path: Path) -> None:
+    """An export's deal, task and note ids move to `hubspot`; contacts' stay; an id the
+    live sync already holds keeps the live row."""
+    db = tmp_path / "w.sqlite3"
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    await migrate(engine, "0010")
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO external_ids (entity, entity_id, connector, external_id) VALUES "
+            "('deal', 1, 'files', 'd-1'), ('task', 2, 'files', 't-1'), "
+            "('note', 3, 'files', 'n-1'), ('contact', 4, 'hubspot', 'c-1'), "
+            "('deal', 5, 'files', 'd-2'), ('deal', 6, 'hubspot', 'd-2')"
+        )
+    await migrate(engine)
+    async with engine.connect() as conn:
+        rows = (
+            await conn.exec_driver_sql(
+                "SELECT entity, entity_id, connector, external_id FROM external_ids "
+                "ORDER BY entity_id"
+            )
+        ).all()
+    await engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("deal", 1, "hubspot", "d-1"),
+        ("task", 2, "hubspot", "t-1"),
+        ("note", 3, "hubspot", "n-1"),
+        ("contact", 4, "hubspot", "c-1"),
+        ("deal", 6, "hubspot", "d-2"),
+    ]
