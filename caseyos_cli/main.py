@@ -32,6 +32,7 @@ NOUNS = {
     "meetings": "meetings_cmd",
     "threads": "threads_cmd",
     "completion": "completion_cmd",
+    "auth": "auth_cmd",
 }
 TOP_LEVEL = ("init", "demo", "import")
 # Commands main.py defines itself (no module to import).

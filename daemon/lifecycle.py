@@ -259,12 +259,16 @@ async def serve(foreground: bool = True) -> int:
     from daemon.registry import load_operations
 
     load_operations()
+    from daemon.credentials import CredentialBook
+
     clock = Clock.from_env()
     state = DaemonState(
         clock=clock,
         workspaces=WorkspaceManager(),
         version=__version__,
         started_at=datetime.now(UTC),
+        # The secret store is opened at first use (a keyring may ask to be unlocked).
+        credentials=CredentialBook(),
     )
     state.workspaces.on_open = interrupted_jobs_marker(state)
     state.reserve = Reserve(paths.state_dir())

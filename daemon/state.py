@@ -14,6 +14,7 @@ from daemon.events import EventBus
 from daemon.workspaces import WorkspaceManager
 
 if TYPE_CHECKING:
+    from daemon.credentials import CredentialBook
     from daemon.jobs import JobManager
     from daemon.store.diskspace import Reserve
 
@@ -40,6 +41,9 @@ class DaemonState:
     backed_up: dict[str, date] = field(default_factory=dict)
     # Room kept on the data's disk to log and answer when it fills (daemon.store.diskspace).
     reserve: Reserve | None = None
+    # The operator's sign-ins and the connectors' token sources (daemon.credentials); serve()
+    # makes it, and a state made without one opens the secret store at first use.
+    credentials: CredentialBook = field(default=None)  # type: ignore[assignment]
 
     def uptime(self) -> float:
         return time.monotonic() - self.started
@@ -48,3 +52,7 @@ class DaemonState:
         from daemon.jobs import JobManager
 
         self.jobs = JobManager(self)
+        if self.credentials is None:
+            from daemon.credentials import CredentialBook
+
+            self.credentials = CredentialBook()
