@@ -94,7 +94,10 @@ class Loopback:
                     redirect.arrived.set()
 
         self.server = HTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutting the listener down waits for the loop to look again.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def uri(self) -> str:

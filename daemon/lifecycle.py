@@ -61,6 +61,10 @@ def setup_logging(foreground: bool) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # Its debug log is every statement with every parameter: far too much, even for debugging.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    # httpx logs every request's full URL at INFO (a path or a query may carry a token);
+    # connectors.http logs requests itself, redacted.
+    for name in ("httpx", "httpx2", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def take_pid_lock(pid_path: Path) -> IO[str]:

@@ -222,10 +222,18 @@ def _when(value: str | None) -> str:
     return f"{value[:16].replace('T', ' ')} UTC" if value else "not said"
 
 
-@app.command(examples=["caseyos auth status", "caseyos auth status --json"], op="auth.status")
-def status(as_json: bool = JSON) -> None:
+@app.command(
+    examples=["caseyos auth status", "caseyos auth status --check", "caseyos auth status --json"],
+    op="auth.status",
+)
+def status(
+    check: bool = typer.Option(
+        False, "--check", help="Ask each provider now whether the sign-in still works."
+    ),
+    as_json: bool = JSON,
+) -> None:
     """Each sign-in: account, scopes, expiry, where it is kept, and whether to log in again."""
-    result = output.call("auth.status", {})
+    result = output.call("auth.status", {"check": check})
     if as_json:
         output.print_json(result)
         return
@@ -249,6 +257,8 @@ def status(as_json: bool = JSON) -> None:
             print(f"  grant expires: {_when(s['expiry'])}")
             if s["access_token_until"]:
                 print(f"  access token until: {_when(s['access_token_until'])}")
+        if s["checked"] and not s["needs_reauth"]:
+            print(output.wrap(f"checked just now: {s['checked']}", first="  ", indent="    "))
         if s["needs_reauth"]:
             print(
                 output.wrap(

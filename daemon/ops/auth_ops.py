@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field, SecretStr
 from connectors.http import Api, ApiError, NeedsReauth, RetryPolicy, StaticToken
 from connectors.live import Endpoints
 from daemon.context import OpContext
-from daemon.credentials import CredentialBook, Credentials
+from daemon.credentials import SERVICES, CredentialBook, Credentials
 from daemon.errors import InvalidParams, Unavailable
-from daemon.registry import CLI_ONLY, NoParams, Params, operation
+from daemon.registry import CLI_ONLY, Params, operation
 from daemon.secret_store import SecretStoreError
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,9 @@ class ServiceStatus(BaseModel):
     backend: str | None = Field(description="The secret store: keyring, file or memory.")
     needs_reauth: str | None = Field(description="Why a new login is needed, if it is.")
     login: str = Field(description="The command that signs in (again).")
+    checked: str | None = Field(
+        None, description="With check: ok, or what went wrong asking the provider."
+    )
 
 
 class Backend(BaseModel):
@@ -110,9 +113,17 @@ def _store_problem(exc: SecretStoreError) -> Unavailable:
     return Unavailable(str(exc))
 
 
+class StatusParams(Params):
+    check: bool = Field(
+        False,
+        description="Also ask each provider now: refresh the access token and read the "
+        "account, marking a sign-in that no longer works.",
+    )
+
+
 @operation(
     "auth.status",
-    params=NoParams,
+    params=StatusParams,
     result=StatusResult,
     effect="read",
     needs_session=False,
@@ -120,8 +131,44 @@ def _store_problem(exc: SecretStoreError) -> Unavailable:
     "it needs a new login.",
     expose=CLI_ONLY,
 )
-async def auth_status(ctx: OpContext, p: NoParams) -> StatusResult:
-    return await asyncio.to_thread(_status, _book(ctx))
+async def auth_status(ctx: OpContext, p: StatusParams) -> StatusResult:
+    book = _book(ctx)
+    checked: dict[str, str] = {}
+    if p.check and not book.backend()["problem"]:
+        endpoints = Endpoints.from_env()
+        for service in SERVICES:
+            result = await check(book, service, endpoints)
+            if result is not None:
+                checked[service] = result
+    status = await asyncio.to_thread(_status, book)
+    for row in status.services:
+        row.checked = checked.get(row.service)
+    return status
+
+
+async def check(book: CredentialBook, service: str, endpoints: Endpoints) -> str | None:
+    """Ask the provider whether a sign-in still works (an OAuth one is refreshed first);
+    None when there is nothing to ask about."""
+    creds = await asyncio.to_thread(book.get, service)
+    if creds is None or creds.needs_reauth:
+        return None
+    try:
+        if creds.kind == "oauth":
+            source = book.token_source(service, endpoints)
+            await source.refresh()
+            access = (await source.headers())["Authorization"].removeprefix("Bearer ")
+        else:
+            access = creds.secret
+        await account_of(service, access, endpoints)
+    except NeedsReauth as exc:
+        book.mark_needs_reauth(service, exc.detail)
+        return "needs a new login"
+    except InvalidParams:
+        book.mark_needs_reauth(service, "the provider refused the credentials")
+        return "needs a new login"
+    except (ApiError, Unavailable) as exc:
+        return f"could not check: {exc}"
+    return "ok"
 
 
 async def account_of(service: str, access: str, endpoints: Endpoints) -> tuple[str, str | None]:
@@ -253,6 +300,8 @@ async def auth_logout(ctx: OpContext, p: LogoutParams) -> LogoutResult:
 
 async def revoke(service: str, creds: Credentials, endpoints: Endpoints) -> tuple[bool, str | None]:
     """Revoke at the provider: (done, why not). Never raises; nothing here names a token."""
+    import urllib.parse
+
     import httpx
 
     token = creds.secret
@@ -268,7 +317,8 @@ async def revoke(service: str, creds: Credentials, endpoints: Endpoints) -> tupl
                     )
                 # The refresh token is part of the path: sent directly, so no request log
                 # (connectors.http logs paths) ever carries it.
-                r = await http.delete(f"{endpoints.hubspot}/oauth/v1/refresh-tokens/{token}")
+                path = urllib.parse.quote(token, safe="")
+                r = await http.delete(f"{endpoints.hubspot}/oauth/v1/refresh-tokens/{path}")
             else:
                 r = await http.post(
                     f"{endpoints.slack}/auth.revoke",

@@ -204,7 +204,8 @@ class FakeOAuth(FakeServer):
             return 400, {"error": "invalid_token", "error_description": "Token expired or revoked"}
         return 200, {}
 
-    def _hubspot_delete(self, r: Request, token: str) -> Reply:
+    def _hubspot_delete(self, r: Request, quoted: str) -> Reply:
+        token = urllib.parse.unquote(quoted)
         with self.lock:
             if self.state.refresh_tokens.pop(token, None) is None:
                 return 404, {"status": "error", "message": "refresh token not found"}
