@@ -128,13 +128,20 @@ class CredentialBook:
         creds.saved_at = creds.saved_at or self._clock()
         self.store().save(service, creds.to_dict())
         self._cache[service] = creds
-        self._sources.pop(service, None)
+        self._reset(service)
 
     def forget(self, service: str) -> None:
         _known(service)
         self.store().delete(service)
         self._cache[service] = None
-        self._sources.pop(service, None)
+        self._reset(service)
+
+    def _reset(self, service: str) -> None:
+        """New credentials: the service's token source (which connectors may hold on to)
+        starts over from them, so nothing keeps using the old grant."""
+        source = self._sources.get(service)
+        if source is not None:
+            source.reset()
 
     def needs_reauth(self, service: str) -> str | None:
         """Why the service needs a new login, or None (also when it was never signed in:
@@ -157,8 +164,9 @@ class CredentialBook:
     # -- token sources --------------------------------------------------------------------
 
     def token_source(self, service: str, endpoints: Endpoints) -> TokenSource:
-        """The token source a connector's `Api` uses for `service` (one per service, kept
-        while its credentials are: the access token it holds is reused)."""
+        """The token source a connector's `Api` uses for `service`: one per service for the
+        daemon's life (the first `endpoints` given are the ones used), so the access token
+        it holds is reused across syncs; a new login or a logout resets it in place."""
         _known(service)
         source = self._sources.get(service)
         if source is None:
@@ -234,6 +242,9 @@ class _Guarded:
                     on_new_refresh_token=self._rotated,
                 )
         return self._inner
+
+    def reset(self) -> None:
+        self._inner = None
 
     def access_expires(self) -> datetime | None:
         at = getattr(self._inner, "expires_at", None)

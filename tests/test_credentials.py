@@ -120,3 +120,37 @@ def test_no_store_is_reported_not_raised_by_status() -> None:
     assert book.backend()["problem"] and book.backend()["name"] is None
     assert [row["signed_in"] for row in book.status()] == [False, False, False]
     assert book.needs_reauth("slack")  # the sync runtime hears why it cannot sign in
+
+
+async def test_an_access_token_is_refreshed_before_it_expires(fake: FakeOAuth) -> None:
+    book = CredentialBook(MemoryStore())
+    book.save("google", oauth(grant(fake)))
+    source = book.token_source("google", endpoints(fake))
+    book.seed("google", endpoints(fake), "ya29.from-login", 3600)
+    assert await source.headers() == {"Authorization": "Bearer ya29.from-login"}
+    assert fake.refresh_grants == 0
+    # Less than a minute left: the next request gets a fresh token first.
+    book.seed("google", endpoints(fake), "ya29.nearly-gone", 30)
+    assert (await source.headers())["Authorization"] != "Bearer ya29.nearly-gone"
+    assert fake.refresh_grants == 1
+
+
+async def test_a_new_login_resets_the_source_connectors_already_hold(fake: FakeOAuth) -> None:
+    book = CredentialBook(MemoryStore())
+    book.save("google", oauth("1//gone"))
+    held = book.token_source("google", endpoints(fake))
+    book.save("google", oauth(grant(fake, "fresh")))
+    assert book.token_source("google", endpoints(fake)) is held
+    assert (await held.headers())["Authorization"].startswith("Bearer ya29.")
+    assert book.needs_reauth("google") is None
+
+
+def test_needs_reauth_is_its_own_wire_error_and_exit_code() -> None:
+    from caseyos_cli import output
+    from daemon.errors import NeedsReauth as OpNeedsReauth
+    from daemon.protocol import ErrorCode
+
+    error = OpNeedsReauth("hubspot", "the sign-in was revoked")
+    assert error.code == ErrorCode.NEEDS_REAUTH == "needs_reauth"
+    assert "caseyos auth login hubspot" in error.message
+    assert output.EXIT_FOR_CODE[ErrorCode.NEEDS_REAUTH] == output.AUTH == 4

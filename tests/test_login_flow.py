@@ -85,3 +85,46 @@ def test_nobody_coming_back_times_out(fake: FakeOAuth) -> None:
 def test_a_client_file_without_a_client_id_is_refused() -> None:
     with pytest.raises(login.LoginFailed, match="client_id"):
         login.google_provider({"web": {}}, Endpoints())
+
+
+def test_hubspot_client_secret_can_come_from_the_store(
+    caseyos_home: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caseyos_cli.commands import auth_cmd
+    from daemon.secret_store import open_store
+
+    monkeypatch.setenv("CASEYOS_SECRETS", "file")
+    open_store().save("hubspot", {"client_id": "hs-1", "client_secret": "hs-secret-1"})
+    assert auth_cmd._stored_client_secret("hs-1") == "hs-secret-1"
+    assert auth_cmd._stored_client_secret("another-app") is None
+
+
+@pytest.mark.parametrize(("answer", "chosen"), [("y\n", "file"), ("\n", None)])
+def test_at_a_terminal_the_file_is_offered_and_the_choice_remembered(
+    caseyos_home: object, monkeypatch: pytest.MonkeyPatch, answer: str, chosen: str | None
+) -> None:
+    import os
+    import pty
+
+    import typer
+
+    from caseyos_cli.commands import auth_cmd
+    from daemon import secret_store
+
+    master, slave = pty.openpty()
+    os.write(master, answer.encode())
+    with open(slave, closefd=False) as tty_in, open(slave, "w", closefd=False) as tty_out:
+        monkeypatch.setattr("sys.stdin", tty_in)
+        monkeypatch.setattr("sys.stderr", tty_out)
+        status = {"backend": {"problem": secret_store.NO_STORE}}
+        if chosen:
+            auth_cmd._ensure_store(status)
+        else:
+            with pytest.raises(typer.Exit) as stopped:
+                auth_cmd._ensure_store(status)
+            assert stopped.value.exit_code == 1
+    os.close(slave)
+    shown = os.read(master, 4096).decode()
+    os.close(master)
+    assert "No keyring answers on this machine" in shown and "[y/N]" in shown
+    assert secret_store.remembered_choice() == chosen

@@ -139,9 +139,9 @@ def _browser(service: str, provider: Any, no_browser: bool, timeout: float, port
         "caseyos auth login google --client-secrets client_secret.json --no-browser",
         "# HubSpot: a private app's token, or OAuth with your app's client",
         "pass show hubspot | caseyos auth login hubspot --token-stdin",
-        "caseyos auth login hubspot --oauth --client-id 1a2b3c < secret.txt",
+        "cat secret.txt | caseyos auth login hubspot --oauth --client-id 1a2b3c",
         "# Slack: the bot token",
-        "caseyos auth login slack --token-stdin < slack-token.txt",
+        "cat slack-token.txt | caseyos auth login slack --token-stdin",
     ],
     op="auth.save",
 )
