@@ -41,9 +41,9 @@ class DaemonState:
     backed_up: dict[str, date] = field(default_factory=dict)
     # Room kept on the data's disk to log and answer when it fills (daemon.store.diskspace).
     reserve: Reserve | None = None
-    # The operator's sign-ins and the connectors' token sources (daemon.credentials); serve()
-    # makes it, and a state made without one opens the secret store at first use.
-    credentials: CredentialBook = field(default=None)  # type: ignore[assignment]
+    # The operator's sign-ins and the connectors' token sources (daemon.credentials). serve()
+    # passes one; either way the secret store is opened only when first used.
+    credentials: CredentialBook = field(default_factory=lambda: _credential_book())
 
     def uptime(self) -> float:
         return time.monotonic() - self.started
@@ -52,7 +52,10 @@ class DaemonState:
         from daemon.jobs import JobManager
 
         self.jobs = JobManager(self)
-        if self.credentials is None:
-            from daemon.credentials import CredentialBook
 
-            self.credentials = CredentialBook()
+
+def _credential_book() -> CredentialBook:
+    # Imported when a state is made: the credentials module brings the HTTP stack with it.
+    from daemon.credentials import CredentialBook
+
+    return CredentialBook()

@@ -125,8 +125,11 @@ class StatusParams(Params):
     "auth.status",
     params=StatusParams,
     result=StatusResult,
-    effect="read",
+    # External: with `check` it asks the providers (and may mark a sign-in as dead).
+    effect="external",
     needs_session=False,
+    destructive=False,
+    idempotent=True,
     description="Each service's sign-in: account, scopes, expiry, secret store, and whether "
     "it needs a new login.",
     expose=CLI_ONLY,
@@ -194,7 +197,9 @@ async def account_of(service: str, access: str, endpoints: Endpoints) -> tuple[s
             body = await api.post_json("/auth.test", {}, idempotent=True)
             if not isinstance(body, dict) or not body.get("ok"):
                 error = body.get("error") if isinstance(body, dict) else "no answer"
-                raise InvalidParams(f"Slack refused the token ({error})", field="token")
+                raise InvalidParams(
+                    f"slack refused the token ({error}): nothing was saved", field="token"
+                )
             return f"{body.get('user')} in {body.get('team')}", None
     except NeedsReauth:
         raise InvalidParams(
