@@ -63,7 +63,7 @@ def setup_logging(foreground: bool) -> None:
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     # httpx logs every request's full URL at INFO (a path or a query may carry a token);
     # connectors.http logs requests itself, redacted.
-    for name in ("httpx", "httpx2", "httpcore"):
+    for name in ("httpx", "httpx2", "httpcore", "httpcore2"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

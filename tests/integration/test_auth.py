@@ -66,6 +66,8 @@ def env(fakes: tuple[FakeOAuth, FakeSlack], caseyos_home: Path) -> dict[str, str
         "CASEYOS_HUBSPOT_AUTH_URL": oauth.url + "/oauth/authorize",
         "CASEYOS_SLACK_URL": slack.api_url,
         "CASEYOS_SECRETS_PASSPHRASE": PASSPHRASE,
+        # The leak scan reads the daemon's log at its most talkative.
+        "CASEYOS_LOG_LEVEL": "DEBUG",
         "COLUMNS": "80",
     }
 
