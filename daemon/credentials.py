@@ -105,11 +105,16 @@ class CredentialBook:
             store = self.store()
         except SecretStoreError as exc:
             return {"name": None, "where": None, "warning": None, "problem": str(exc)}
+        problem = None
+        try:
+            self.get(SERVICES[0])  # can it be read (the passphrase, the keyring unlocked)?
+        except SecretStoreError as exc:
+            problem = str(exc)
         return {
             "name": store.name,
             "where": store.describe(),
             "warning": store.warning(),
-            "problem": None,
+            "problem": problem,
         }
 
     # -- credentials ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ import base64
 import contextlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -127,17 +127,34 @@ class KeyringStore:
         return None
 
     def load(self, service: str) -> dict[str, Any] | None:
-        text = self.backend.get_password(APP, service)
+        with _keyring_errors():
+            text = self.backend.get_password(APP, service)
         return json.loads(text) if text else None
 
     def save(self, service: str, data: Mapping[str, Any]) -> None:
-        self.backend.set_password(APP, service, json.dumps(dict(data)))
+        with _keyring_errors():
+            self.backend.set_password(APP, service, json.dumps(dict(data)))
 
     def delete(self, service: str) -> None:
         from keyring.errors import PasswordDeleteError
 
-        with contextlib.suppress(PasswordDeleteError):
+        with _keyring_errors(), contextlib.suppress(PasswordDeleteError):
             self.backend.delete_password(APP, service)
+
+
+@contextlib.contextmanager
+def _keyring_errors() -> Iterator[None]:
+    """A locked or broken keyring as a SecretStoreError that says so (never a value)."""
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    try:
+        yield
+    except PasswordDeleteError:
+        raise
+    except KeyringError as exc:
+        raise SecretStoreError(
+            f"the keyring refused ({type(exc).__name__}); is it locked?"
+        ) from None
 
 
 def secrets_dir() -> Path:

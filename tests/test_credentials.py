@@ -154,3 +154,15 @@ def test_needs_reauth_is_its_own_wire_error_and_exit_code() -> None:
     assert error.code == ErrorCode.NEEDS_REAUTH == "needs_reauth"
     assert "caseyos auth login hubspot" in error.message
     assert output.EXIT_FOR_CODE[ErrorCode.NEEDS_REAUTH] == output.AUTH == 4
+
+
+def test_a_store_that_cannot_be_read_is_a_problem_status_reports(
+    caseyos_home: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from daemon.secret_store import FileStore, secrets_dir
+
+    FileStore(secrets_dir(), "the right one").save("slack", {"kind": "token", "secret": "x"})
+    book = CredentialBook(FileStore(secrets_dir(), "a wrong one"))
+    assert "cannot decrypt" in (book.backend()["problem"] or "")
+    assert [row["signed_in"] for row in book.status()] == [False, False, False]
+    assert "cannot decrypt" in (book.needs_reauth("slack") or "")

@@ -239,7 +239,7 @@ def status(
         return
     backend = result["backend"]
     if backend["problem"]:
-        print(output.wrap(f"Secrets: none can be kept yet: {backend['problem']}", indent="  "))
+        print(output.wrap(f"Secrets: unusable: {backend['problem']}", indent="  "))
     else:
         print(output.wrap(f"Secrets: {backend['where']}", indent="  "))
         if backend["warning"]:
