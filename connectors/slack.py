@@ -9,6 +9,9 @@ metadata and, failing that, by its text; only if it is not there is it posted ag
 Slack answers most errors with HTTP 200 and `{"ok": false, "error": "..."}`: those become
 `SlackError` (or `NeedsReauth` for a revoked or invalid token); a 429 is waited out as
 `Retry-After` says, by `connectors.http.Api`.
+
+The bot token needs the `chat:write` scope to post and `channels:history` (`groups:history`
+for a private channel) for the look before a second try.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.http import Api, ApiError, MaybeDelivered, NeedsReauth
+from connectors.http import Api, ApiError, MaybeDelivered, NeedsReauth, TokenSource
+from connectors.live import Endpoints
 
 EVENT_TYPE = "caseyos_notification"
 # How many posts of one message are tried when each reply is lost, before giving up.
@@ -44,6 +48,12 @@ class Posted:
     ts: str
     # True when the message was found already posted after a lost reply (not sent twice).
     recovered: bool = False
+
+
+def client(endpoints: Endpoints, tokens: TokenSource, **settings: Any) -> Api:
+    """The `Api` notify posts through (`tokens`: `state.credentials.token_source("slack",
+    endpoints)`); `settings` go to `Api` (a retry policy, a timeout)."""
+    return Api("slack", endpoints.slack, auth=tokens, **settings)
 
 
 def checked(body: Any, method: str) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.http import Api, MaybeDelivered, NeedsReauth, RetryPolicy, StaticToken
-from connectors.slack import SlackError, notify
+from connectors.live import Endpoints
+from connectors.slack import SlackError, client, notify
 from tests.fakes.slack import FakeSlack
 
 TOKEN = "xoxb-1111-2222-notify-secret"
@@ -30,10 +31,9 @@ def slack(server: FakeSlack) -> FakeSlack:
 
 
 def api(slack: FakeSlack, token: str = TOKEN) -> Api:
-    return Api(
-        "slack",
-        slack.api_url,
-        auth=StaticToken("slack", token),
+    return client(
+        Endpoints(slack=slack.api_url),
+        StaticToken("slack", token),
         policy=RetryPolicy(base=0.01),
         timeout=2.0,
     )
