@@ -33,6 +33,7 @@ NOUNS = {
     "threads": "threads_cmd",
     "connectors": "connectors_cmd",
     "completion": "completion_cmd",
+    "auth": "auth_cmd",
 }
 TOP_LEVEL = ("init", "demo", "import")
 # Commands main.py defines itself (no module to import).

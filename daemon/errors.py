@@ -30,3 +30,13 @@ class InvalidParams(OperationError):
 
 class Unavailable(OperationError):
     code = ErrorCode.UNAVAILABLE
+
+
+class NeedsReauth(OperationError):
+    """A service's sign-in is missing or no longer works; the message names the login."""
+
+    code = ErrorCode.NEEDS_REAUTH
+
+    def __init__(self, service: str, detail: str):
+        super().__init__(f"{service}: {detail}; run `caseyos auth login {service}`")
+        self.service = service

@@ -61,6 +61,10 @@ def setup_logging(foreground: bool) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # Its debug log is every statement with every parameter: far too much, even for debugging.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    # httpx logs every request's full URL at INFO (a path or a query may carry a token);
+    # connectors.http logs requests itself, redacted.
+    for name in ("httpx", "httpx2", "httpcore", "httpcore2"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def take_pid_lock(pid_path: Path) -> IO[str]:
@@ -259,12 +263,16 @@ async def serve(foreground: bool = True) -> int:
     from daemon.registry import load_operations
 
     load_operations()
+    from daemon.credentials import CredentialBook
+
     clock = Clock.from_env()
     state = DaemonState(
         clock=clock,
         workspaces=WorkspaceManager(),
         version=__version__,
         started_at=datetime.now(UTC),
+        # The secret store is opened at first use (a keyring may ask to be unlocked).
+        credentials=CredentialBook(),
     )
     state.workspaces.on_open = interrupted_jobs_marker(state)
     state.reserve = Reserve(paths.state_dir())

@@ -21,6 +21,7 @@ from connectors.http import CircuitBreaker
 from connectors.live import MINUTE, Endpoints, LiveContext, LiveSpec
 from daemon.domain import live_sync, settings
 from daemon.errors import InvalidParams, NeedsReauth
+from daemon.secret_store import SecretStoreError
 from daemon.workspaces import MAIN
 
 if TYPE_CHECKING:
@@ -63,20 +64,19 @@ class LiveSync:
         return self.breakers.setdefault(name, CircuitBreaker())
 
     def connected(self, spec: LiveSpec) -> bool:
-        return self.state.credentials.get(spec.service) is not None
+        """Whether the connector's service is signed in (never, with no usable store)."""
+        try:
+            return self.state.credentials.get(spec.service) is not None
+        except SecretStoreError:
+            return False
 
     def refusal(self, spec: LiveSpec) -> NeedsReauth | None:
         """Why a connector cannot sync now, as the error a command exits 4 with."""
         if not self.connected(spec):
-            return NeedsReauth(
-                f"{spec.name} is not connected; run `caseyos auth login {spec.service}`"
-            )
+            return NeedsReauth(spec.service, f"{spec.name} is not signed in")
         why = self.state.credentials.needs_reauth(spec.service)
         if why:
-            return NeedsReauth(
-                f"{spec.name} needs you to sign in again ({why}); "
-                f"run `caseyos auth login {spec.service}`"
-            )
+            return NeedsReauth(spec.service, f"{spec.name} needs a new sign-in ({why})")
         return None
 
     async def _workspace(self) -> tuple[Workspace, OperatorIdentity]:

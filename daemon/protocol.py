@@ -40,6 +40,8 @@ class ErrorCode:
     UNAUTHORIZED = "unauthorized"
     PROTOCOL_MISMATCH = "protocol_mismatch"
     UNAVAILABLE = "unavailable"
+    # A service's stored sign-in no longer works: `caseyos auth login SERVICE` fixes it.
+    NEEDS_REAUTH = "needs_reauth"
     INTERNAL = "internal"
 
 

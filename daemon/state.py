@@ -14,6 +14,7 @@ from daemon.events import EventBus
 from daemon.workspaces import WorkspaceManager
 
 if TYPE_CHECKING:
+    from daemon.credentials import CredentialBook
     from daemon.jobs import JobManager
     from daemon.live import LiveSync
     from daemon.store.diskspace import Reserve
@@ -43,6 +44,9 @@ class DaemonState:
     backed_up: dict[str, date] = field(default_factory=dict)
     # Room kept on the data's disk to log and answer when it fills (daemon.store.diskspace).
     reserve: Reserve | None = None
+    # The operator's sign-ins and the connectors' token sources (daemon.credentials). serve()
+    # passes one; either way the secret store is opened only when first used.
+    credentials: CredentialBook = field(default_factory=lambda: _credential_book())
 
     def uptime(self) -> float:
         return time.monotonic() - self.started
@@ -53,3 +57,10 @@ class DaemonState:
 
         self.jobs = JobManager(self)
         self.live = LiveSync(self)
+
+
+def _credential_book() -> CredentialBook:
+    # Imported when a state is made: the credentials module brings the HTTP stack with it.
+    from daemon.credentials import CredentialBook
+
+    return CredentialBook()

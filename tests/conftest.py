@@ -25,7 +25,16 @@ def caseyos_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("CASEYOS_HOME", str(home))
     monkeypatch.setenv("CASEYOS_NO_AUTOSTART", "1")
-    for var in ("CASEYOS_SOCKET", "CASEYOS_NOW", "CASEYOS_DATABASE_URL"):
+    # No test reads or writes the developer's own keyring: as on a headless machine, there
+    # is none, and a test that needs a store chooses the file (CASEYOS_SECRETS=file).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    for var in (
+        "CASEYOS_SOCKET",
+        "CASEYOS_NOW",
+        "CASEYOS_DATABASE_URL",
+        "CASEYOS_SECRETS",
+        "CASEYOS_SECRETS_PASSPHRASE",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 

@@ -20,6 +20,10 @@ HEAVY = (
     "rich",
     "agents",
     "connectors",
+    # Sign-ins: only `caseyos auth login` and the daemon need them.
+    "authlib",
+    "cryptography",
+    "keyring",
 )
 
 PROBE = """

@@ -36,7 +36,15 @@ def caseyos_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = Path(tempfile.mkdtemp(prefix="caseyos-", dir="/tmp")) / "home"
     monkeypatch.setenv("CASEYOS_HOME", str(home))
     monkeypatch.setenv("CASEYOS_NO_AUTOSTART", "1")
-    for var in ("CASEYOS_SOCKET", "CASEYOS_NOW", "CASEYOS_DATABASE_URL", "NO_COLOR"):
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    for var in (
+        "CASEYOS_SOCKET",
+        "CASEYOS_NOW",
+        "CASEYOS_DATABASE_URL",
+        "NO_COLOR",
+        "CASEYOS_SECRETS",
+        "CASEYOS_SECRETS_PASSPHRASE",
+    ):
         monkeypatch.delenv(var, raising=False)
     yield home
     shutil.rmtree(home.parent, ignore_errors=True)
@@ -188,6 +196,11 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         (["workspace", "use", "nope"], 2),
         (["daemon", "status"], 0),
         (["daemon", "logs", "-n", "20"], 0),
+        # No keyring on a test machine and no store chosen: logins stop at once.
+        (["auth", "status"], 0),
+        (["auth", "login", "google"], 2),
+        (["auth", "login", "slack", "--token-stdin"], 1),
+        (["auth", "logout", "slack"], 1),
         (["workspace", "use", "demo"], 0),
         (["demo"], 0),
         (["import", str(files["csv"])], 2),

@@ -160,6 +160,14 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
     call("workspace.restore", {"name": "main"})
     call("workspace.recover", {"name": "main"})  # a healthy file: every row comes over
     call("system.status")
+    # Sign-ins: no store on a test machine, so saving and logging out are refused.
+    call("auth.status", {"check": True})
+    for op, params in (
+        ("auth.save", {"service": "slack", "kind": "token", "token": "xoxb-not-kept"}),
+        ("auth.logout", {"service": "slack"}),
+    ):
+        with contextlib.suppress(protocol.RemoteError):
+            call(op, params)
 
     # Every operation was asked at least once, except stopping the daemon.
     assert set(load_operations()) - asked == {"system.stop"}
