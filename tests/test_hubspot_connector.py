@@ -569,3 +569,32 @@ async def test_a_cursor_from_elsewhere_asks_for_a_full_sync(fake: FakeHubSpot) -
     with pytest.raises(Exception, match="full sync"):
         await collect(conn, "contacts", '{"v": 99}')
     await conn.aclose()
+
+
+async def test_the_fake_pages_lists_and_refuses_what_hubspot_refuses(fake: FakeHubSpot) -> None:
+    made = generate_world(fake, contacts=12, companies=2, deals=1, activities=1)["contacts"]
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        listed: list[str] = []
+        params: dict[str, str] = {"limit": "5", "properties": "email", "archived": "false"}
+        while True:
+            page = (await http.get(f"{fake.url}/crm/v3/objects/contacts", params=params)).json()
+            listed += [r["id"] for r in page["results"]]
+            assert all(r["properties"]["email"] for r in page["results"])
+            after = page.get("paging", {}).get("next", {}).get("after")
+            if not after:
+                break
+            params["after"] = after
+        assert listed == made
+        big = await http.post(f"{fake.url}/crm/v3/objects/contacts/search", json={"limit": 201})
+        assert big.status_code == 400
+        partial = await http.post(
+            f"{fake.url}/crm/v3/objects/contacts/batch/read",
+            json={"inputs": [{"id": made[0]}, {"id": "999999"}], "properties": ["email"]},
+        )
+        assert partial.status_code == 207
+        assert partial.json()["errors"][0]["context"]["ids"] == ["999999"]
+        assert "X-HubSpot-RateLimit-Remaining" in partial.headers
+        refused = await http.get(
+            f"{fake.url}/crm/v3/owners", headers={"Authorization": "Bearer nope"}
+        )
+        assert refused.status_code == 401

@@ -736,8 +736,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contacts", type=int, default=1000)
     parser.add_argument("--token", default="hs-token")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--rate-max",
+        type=int,
+        default=190,
+        help="requests per rate-limit window in the headers (HubSpot Pro: 190 per 10 s); "
+        "the connector paces itself by them, so raise it to measure CaseyOS, not the limit",
+    )
+    parser.add_argument("--interval-ms", type=int, default=10_000)
     args = parser.parse_args(argv)
-    fake = FakeHubSpot(tokens=[args.token])
+    fake = FakeHubSpot(
+        tokens=[args.token], rate_max=args.rate_max, rate_interval_ms=args.interval_ms
+    )
     generate_world(fake, contacts=args.contacts, seed=args.seed)
     fake.serve_forever(args.port)
 
