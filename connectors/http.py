@@ -125,6 +125,11 @@ class CircuitBreaker:
                 f"trying again in {self.retry_in():.0f}s",
             )
 
+    def probe_now(self) -> None:
+        """Let the next request through as the half-open probe (the operator asked)."""
+        if self.opened_at is not None:
+            self.opened_at = self.clock() - self.cooldown
+
     def success(self) -> None:
         self.failures = 0
         self.opened_at = None

@@ -125,6 +125,9 @@ class LiveSync:
                 continue
             if spec.name not in self.running:
                 ready.append(spec)
+                if not scheduled:
+                    # Asked by hand, a paused connector is tried now: the probe decides.
+                    self.breaker(spec.name).probe_now()
         if not ready:
             busy = next((self.running[s.name] for s in specs if s.name in self.running), None)
             return None if busy is None else self.state.jobs.info(busy)

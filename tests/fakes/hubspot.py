@@ -164,6 +164,12 @@ class FakeHubSpot(FakeServer):
         self.route("POST", r"/crm/v4/associations/(\w+)/(\w+)/batch/read", self._associations)
         self.route("GET", r"/crm/v3/owners/?", self._owners)
         self.route("GET", r"/crm/v3/pipelines/deals", self._pipelines)
+        # What a sign-in checks a token with: the account the token reaches.
+        self.route(
+            "GET",
+            r"/account-info/v3/details",
+            lambda r: (200, {"portalId": 4242, "accountType": "STANDARD", "timeZone": "UTC"}),
+        )
 
     # -- the world ------------------------------------------------------------------------
 

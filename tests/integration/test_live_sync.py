@@ -1,0 +1,205 @@
+"""Live sync end to end: fake HubSpot and fake Google with a few hundred records each, a real
+daemon, the real CLI. Sign in, `caseyos connectors sync`, moves in `caseyos queue today`; a
+second sync with nothing changed is one cheap request per stream and creates nothing; a
+connector that fails or loses its grant never stops the others."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import DaemonProcess, run_cli
+from tests.fakes import google as fake_google
+from tests.fakes import hubspot as fake_hubspot
+from tests.fakes.google import FakeGoogle
+from tests.fakes.hubspot import FakeHubSpot
+
+NOW = "2026-11-25T15:00:00+00:00"
+HUBSPOT_TOKEN = "pat-na1-live-sync-0123456789"
+GOOGLE_ACCESS = "ya29.live-sync-access-token"
+GOOGLE_REFRESH = "1//live-sync-refresh-token"
+PASSPHRASE = "live sync passphrase"
+OPERATOR = [
+    "--name",
+    "Casey Morgan",
+    "--email",
+    fake_google.OPERATOR,
+    "--email",
+    f"casey@{fake_hubspot.OWN_DOMAIN}",
+    "--internal-domain",
+    fake_google.OPERATOR.split("@")[1],
+    "--internal-domain",
+    fake_hubspot.OWN_DOMAIN,
+    "--timezone",
+    "America/New_York",
+]
+
+
+@pytest.fixture
+def hubspot() -> Iterator[FakeHubSpot]:
+    fake = FakeHubSpot(tokens={HUBSPOT_TOKEN})
+    fake_hubspot.generate_world(fake, contacts=120)
+    with fake:
+        yield fake
+
+
+@pytest.fixture
+def google() -> Iterator[FakeGoogle]:
+    fake = FakeGoogle(tokens={GOOGLE_ACCESS}, now=datetime.fromisoformat(NOW).astimezone(UTC))
+    fake_google.generate(fake, messages=240, meetings=16, files=20)
+    # A call tomorrow afternoon with a customer: something to prepare for.
+    start = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
+    fake.add_event(
+        "Pricing call with Harborline",
+        start,
+        start + timedelta(minutes=45),
+        attendees=[
+            {"email": fake_google.OPERATOR, "self": True, "responseStatus": "accepted"},
+            {"email": "dana@harborline.example", "responseStatus": "accepted"},
+        ],
+    )
+    fake.route(
+        "POST",
+        "/token",
+        lambda r: (400, {"error": "invalid_grant", "error_description": "Token has been revoked."}),
+    )
+    with fake:
+        yield fake
+
+
+@pytest.fixture
+def env(hubspot: FakeHubSpot, google: FakeGoogle, caseyos_home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CASEYOS_HUBSPOT_URL": hubspot.url,
+        "CASEYOS_GOOGLE_URL": google.url,
+        # The access token lasts the test; a refresh (after a 401) hears the grant is gone.
+        "CASEYOS_GOOGLE_TOKEN_URL": google.url + "/token",
+        "CASEYOS_SECRETS": "file",
+        "CASEYOS_SECRETS_PASSPHRASE": PASSPHRASE,
+        "CASEYOS_LOG_LEVEL": "DEBUG",
+        "COLUMNS": "80",
+    }
+
+
+@pytest.fixture
+def daemon(env: dict[str, str], caseyos_home: Path) -> Iterator[DaemonProcess]:
+    data = caseyos_home / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "active_workspace").write_text("main\n")
+    d = DaemonProcess(env).start(now=NOW)
+    yield d
+    d.stop()
+
+
+def sign_in(daemon: DaemonProcess, env: dict[str, str]) -> None:
+    init = run_cli("init", *OPERATOR, env=env)
+    assert init.returncode == 0, init.stderr
+    login = run_cli("auth", "login", "hubspot", "--token-stdin", env=env, input=HUBSPOT_TOKEN)
+    assert login.returncode == 0, login.stderr
+    daemon.call(
+        "auth.save",
+        {
+            "service": "google",
+            "kind": "oauth",
+            "token": GOOGLE_REFRESH,
+            "access_token": GOOGLE_ACCESS,
+            "expires_in": 3600,
+            "client_id": "1234-casey.apps.googleusercontent.com",
+            "client_secret": "GOCSPX-live-sync",
+        },
+    )
+
+
+def sync(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any], str]:
+    out = run_cli("connectors", "sync", *args, "--json", env=env)
+    result = json.loads(out.stdout) if out.stdout.strip() else {}
+    return out.returncode, result, out.stderr
+
+
+def test_sync_brings_moves_and_a_second_sync_is_cheap(
+    daemon: DaemonProcess, env: dict[str, str], hubspot: FakeHubSpot, google: FakeGoogle
+) -> None:
+    before = run_cli("connectors", "list", env=env)
+    assert before.returncode == 0
+    assert "not connected" in before.stdout
+    assert "caseyos auth login hubspot" in before.stderr
+
+    sign_in(daemon, env)
+    code, result, err = sync(env)
+    assert code == 0, err
+    outcomes = result["connectors"]
+    assert set(outcomes) == {"hubspot", "gmail", "calendar", "drive"}
+    assert all(o["status"] == "synced" for o in outcomes.values()), outcomes
+    assert outcomes["hubspot"]["counts"]["contacts"] >= 120
+    assert outcomes["hubspot"]["counts"]["deals"] >= 30
+    assert outcomes["gmail"]["counts"]["messages"] == 240
+    assert outcomes["calendar"]["counts"]["meetings"] >= 17
+    assert outcomes["drive"]["counts"]["documents"] == 20
+    assert result["queue"]["proposed"] > 0
+
+    today = json.loads(run_cli("queue", "today", "--json", "--all", env=env).stdout)
+    kinds = {m["move_type"] for m in today["moves"]}
+    assert {"reply", "meeting_prep"} <= kinds, kinds
+
+    listed = json.loads(run_cli("connectors", "list", "--json", env=env).stdout)
+    states = {c["name"]: c["state"] for c in listed["connectors"]}
+    assert states == dict.fromkeys(states, "ok"), states
+
+    hs_before, g_before = len(hubspot.requests), len(google.requests)
+    code, again, err = sync(env)
+    assert code == 0, err
+    assert all(not o["counts"] for o in again["connectors"].values()), again
+    assert again["queue"] is None
+    hs_paths = [r.path for r in hubspot.requests[hs_before:]]
+    g_paths = [r.path for r in google.requests[g_before:]]
+    # One search per HubSpot stream; one history / events / changes read per Google stream.
+    assert sorted(hs_paths) == sorted(
+        f"/crm/v3/objects/{t}/search"
+        for t in ("companies", "contacts", "deals", "tasks", "notes", "emails", "meetings")
+    ), hs_paths
+    assert sorted(g_paths) == sorted(
+        [
+            "/gmail/v1/users/me/history",
+            "/calendar/v3/calendars/primary/events",
+            "/drive/v3/changes",
+        ]
+    ), g_paths
+
+
+def test_one_connector_failing_or_losing_its_grant_never_stops_the_others(
+    daemon: DaemonProcess, env: dict[str, str], hubspot: FakeHubSpot, google: FakeGoogle
+) -> None:
+    sign_in(daemon, env)
+    # HubSpot answers 503 to everything this sync; Google's grant has been revoked.
+    hubspot.fail(path=".*", status=503, headers={"Retry-After": "0"}, times=1000)
+    google.tokens = set()
+    code, result, err = sync(env)
+    outcomes = result["connectors"]
+    assert code == 4, (err, outcomes)  # a needs-re-auth outcome is exit 4
+    assert outcomes["hubspot"]["status"] == "failed"
+    assert outcomes["gmail"]["status"] == "needs_reauth"
+    assert "caseyos auth login google" in outcomes["gmail"]["error"]
+    hubspot.faults.clear()
+    listed = json.loads(run_cli("connectors", "list", "--json", env=env).stdout)
+    states = {c["name"]: c["state"] for c in listed["connectors"]}
+    # HubSpot's breaker opened after five failures in a row: it rests before trying again.
+    assert states["hubspot"] == "paused"
+    assert states["gmail"] == states["drive"] == "needs re-auth"
+
+    # Google now needs a new sign-in: asked by hand, it is refused at once with exit 4.
+    refused = run_cli("connectors", "sync", "gmail", env=env)
+    assert refused.returncode == 4
+    assert "caseyos auth login google" in refused.stderr
+    # Asked by hand, paused HubSpot is probed at once, and recovers.
+    code, result, err = sync(env, "hubspot")
+    assert code == 0, err
+    assert result["connectors"]["hubspot"]["status"] == "synced"
+    status = run_cli(env=env)
+    assert "needs re-auth" in status.stdout
