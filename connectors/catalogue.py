@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from typing import Literal, get_args
 
 from connectors.live import LiveSpec
 
@@ -20,6 +21,9 @@ MODULES = {
     "drive": "connectors.google.drive",
 }
 NAMES = tuple(MODULES)
+# The names as a type, for the operations' params (their JSON Schema lists them).
+ConnectorName = Literal["hubspot", "gmail", "calendar", "drive"]
+assert get_args(ConnectorName) == NAMES, "ConnectorName and MODULES must list the same names"
 
 
 @cache

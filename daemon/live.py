@@ -80,9 +80,11 @@ class LiveSync:
         return None
 
     async def _workspace(self) -> tuple[Workspace, OperatorIdentity]:
-        ws = await self.state.workspaces.open(MAIN)
-        async with ws.session() as s:
-            ident = await settings.operator(s)
+        ident = None
+        if self.state.workspaces.exists(MAIN):
+            ws = await self.state.workspaces.open(MAIN)
+            async with ws.session() as s:
+                ident = await settings.operator(s)
         if ident is None:
             raise InvalidParams(
                 "tell CaseyOS who you are first: `caseyos init` (a sync needs your "
@@ -173,6 +175,8 @@ class LiveSync:
         """The scheduler's check: start one job for every connector that is due."""
         if self.state.stop_requested.is_set():
             return
+        if not self.state.workspaces.exists(MAIN):
+            return  # nothing can sync before `caseyos init`
         try:
             ws = await self.state.workspaces.open(MAIN)
             async with ws.session() as s:
@@ -210,11 +214,16 @@ class LiveSync:
         """Each live connector (or the one named) as `connectors.list` shows it: what the
         database holds about its streams with what this daemon holds now; and the
         operator's time zone."""
-        ws = await self.state.workspaces.open(MAIN)
-        async with ws.session() as s:
-            stored = await live_sync.stream_states(s)
-            zone = str(await settings.timezone(s))
-            knobs = {spec.name: await live_sync.knobs(s, spec) for spec in catalogue.specs()}
+        stored: dict[str, list[live_sync.StreamState]] = {}
+        zone = "UTC"
+        knobs = {spec.name: dict(spec.defaults) for spec in catalogue.specs()}
+        # Before `caseyos init` there is no workspace of yours to read (or to create here).
+        if self.state.workspaces.exists(MAIN):
+            ws = await self.state.workspaces.open(MAIN)
+            async with ws.session() as s:
+                stored = await live_sync.stream_states(s)
+                zone = str(await settings.timezone(s))
+                knobs = {spec.name: await live_sync.knobs(s, spec) for spec in catalogue.specs()}
         found = []
         for spec in catalogue.specs():
             if name is not None and spec.name != name:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from connectors import catalogue
+from connectors.catalogue import ConnectorName
 from daemon.context import OpContext
 from daemon.errors import InvalidParams
 from daemon.ops.record_views import Clock
@@ -56,16 +57,9 @@ class ConnectorsResult(Clock):
 
 
 class NameParams(Params):
-    name: str | None = Field(
-        None, description="One connector (hubspot, gmail, ...); all if left out."
+    name: ConnectorName | None = Field(
+        None, description="One connector (hubspot, gmail, calendar, drive); all if left out."
     )
-
-    @field_validator("name")
-    @classmethod
-    def _known(cls, v: str | None) -> str | None:
-        if v is not None and v not in catalogue.NAMES:
-            raise ValueError(f"no connector {v!r}; there are {', '.join(catalogue.NAMES)}")
-        return v
 
 
 async def _connectors(ctx: OpContext, name: str | None) -> ConnectorsResult:
@@ -115,6 +109,7 @@ class SyncStarted(BaseModel):
 )
 async def connectors_sync(ctx: OpContext, p: SyncParams) -> SyncStarted:
     live = ctx.state.live
+    names: list[str] = []
     if p.name is not None:
         names = [p.name]
     else:

@@ -201,6 +201,12 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         (["auth", "login", "google"], 2),
         (["auth", "login", "slack", "--token-stdin"], 1),
         (["auth", "logout", "slack"], 1),
+        # Before `init` and any sign-in: nothing connected, and a sync says how to connect.
+        (["connectors", "list"], 0),
+        (["connectors", "status"], 0),
+        (["connectors", "status", "nosuch"], 2),
+        (["connectors", "sync", "gmail"], 4),
+        (["connectors", "sync"], 2),
         (["workspace", "use", "demo"], 0),
         (["demo"], 0),
         (["import", str(files["csv"])], 2),
@@ -231,6 +237,7 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         (["signals", "list"], 0),
         (["jobs", "list"], 0),
         (["workspace", "list"], 0),
+        (["connectors", "status", "hubspot"], 0),
         (["daemon", "run"], 1),
         (["daemon", "status"], 0),
     ]

@@ -19,6 +19,7 @@ from tests.fakes import google as fake_google
 from tests.fakes import hubspot as fake_hubspot
 from tests.fakes.google import FakeGoogle
 from tests.fakes.hubspot import FakeHubSpot
+from tests.integration.test_wire_times import THE_STYLE
 
 NOW = "2026-11-25T15:00:00+00:00"
 HUBSPOT_TOKEN = "pat-na1-live-sync-0123456789"
@@ -151,6 +152,9 @@ def test_sync_brings_moves_and_a_second_sync_is_cheap(
     listed = json.loads(run_cli("connectors", "list", "--json", env=env).stdout)
     states = {c["name"]: c["state"] for c in listed["connectors"]}
     assert states == dict.fromkeys(states, "ok"), states
+    for c in listed["connectors"]:
+        assert THE_STYLE.fullmatch(c["last_sync_at"]), c
+        assert all(THE_STYLE.fullmatch(st["cursor_at"]) for st in c["streams"]), c
 
     hs_before, g_before = len(hubspot.requests), len(google.requests)
     code, again, err = sync(env)

@@ -169,6 +169,12 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
         with contextlib.suppress(protocol.RemoteError):
             call(op, params)
 
+    # Live connectors: none signed in here, so a sync is refused (the e2e sync test checks
+    # the instants of synced connectors).
+    call("connectors.list")
+    with contextlib.suppress(protocol.RemoteError):
+        call("connectors.sync", {"name": "gmail"})
+
     # Every operation was asked at least once, except stopping the daemon.
     assert set(load_operations()) - asked == {"system.stop"}
     events = _drain_events(listener)
