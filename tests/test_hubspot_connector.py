@@ -598,3 +598,65 @@ async def test_the_fake_pages_lists_and_refuses_what_hubspot_refuses(fake: FakeH
             f"{fake.url}/crm/v3/owners", headers={"Authorization": "Bearer nope"}
         )
         assert refused.status_code == 401
+
+
+def test_stages_read_as_the_csv_import_reads_them() -> None:
+    from connectors.hubspot.mapping import Lookups
+
+    lookups = Lookups()
+    lookups.add_pipelines(
+        [
+            {
+                "id": "default",
+                "label": "Sales Pipeline",
+                "stages": [
+                    {"id": "qualifiedtobuy", "label": "Qualified To Buy", "metadata": {}},
+                    {
+                        "id": "closedlost",
+                        "label": "Closed Lost",
+                        "metadata": {"isClosed": "true", "probability": "0.0"},
+                    },
+                ],
+            },
+            {
+                "id": "88",
+                "label": "Enterprise",
+                "stages": [
+                    {"id": "881", "label": "Security Review", "metadata": {"isClosed": "false"}},
+                    {
+                        "id": "882",
+                        "label": "Won - signed",
+                        "metadata": {"isClosed": "true", "probability": "1.0"},
+                    },
+                ],
+            },
+        ]
+    )
+    got = {sid: (s.key, s.pipeline) for sid, s in lookups.stages.items()}
+    assert got == {
+        "qualifiedtobuy": ("qualifiedtobuy", "default"),
+        "closedlost": ("closedlost", "default"),
+        "881": ("securityreview", "Enterprise"),
+        "882": ("closedwon", "Enterprise"),
+    }
+
+
+def test_the_cursor_is_small_json() -> None:
+    from connectors.hubspot.cursor import Watermark
+
+    mark = Watermark.load(None)
+    mark.advance("12", 1_700_000_000_000)
+    mark.advance("9", 1_700_000_000_000)
+    assert json.loads(mark.dump()) == {"v": 1, "since": 1_700_000_000_000, "seen": ["9", "12"]}
+    groups, sorts = Watermark.load(mark.dump()).query("lastmodifieddate")
+    at = "1700000000000"
+    assert groups == [
+        {"filters": [{"propertyName": "lastmodifieddate", "operator": "GT", "value": at}]},
+        {
+            "filters": [
+                {"propertyName": "lastmodifieddate", "operator": "EQ", "value": at},
+                {"propertyName": "hs_object_id", "operator": "NOT_IN", "values": ["9", "12"]},
+            ]
+        },
+    ]
+    assert sorts == [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]

@@ -72,6 +72,7 @@ class HubSpotConnector:
         mark = Watermark.load(cursor)
         done = 0
         pending = SyncBatch(source=SOURCE)
+        read = 0  # results behind `pending` (pages of skipped records still move the cursor)
         while True:
             answer = await self.client.search(spec.object_type, self._body(spec, mark))
             results: list[dict[str, Any]] = list(answer.get("results") or [])
@@ -95,11 +96,12 @@ class HubSpotConnector:
             mark.settle(exhausted)
             pending.extend(await self._map(spec, fresh))
             done += len(results)
+            read += len(results)
             pending.cursor, pending.done, pending.total = mark.dump(), done, total
             finished = exhausted and not walking
-            if finished or pending.size() >= self.chunk_size:
+            if finished or max(pending.size(), read) >= self.chunk_size:
                 yield pending
-                pending = SyncBatch(source=SOURCE)
+                pending, read = SyncBatch(source=SOURCE), 0
             if finished:
                 return
 

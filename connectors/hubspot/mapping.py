@@ -329,7 +329,9 @@ def email(
             [owner_email] if owner_email and owner_email != from_addr else []
         )
     direction: Direction
-    if operator.is_operator(from_addr) or (hs_direction == "EMAIL" and from_addr == owner_email):
+    # As for mail read from a mailbox: a colleague's logged email is internal, not the
+    # operator's own (it makes no email.sent that would say the operator followed up).
+    if operator.is_operator(from_addr):
         direction = "outbound"
     elif operator.is_internal(from_addr):
         direction = "internal"
