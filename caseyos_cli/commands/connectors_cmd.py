@@ -193,3 +193,39 @@ def _report(result: dict[str, Any]) -> None:
     q = result.get("queue")
     if q:
         print(f"Queue: {output.plural(q['proposed'], 'new move')}, {q['resolved']:,} resolved.")
+
+
+@app.command(
+    "set",
+    examples=[
+        "caseyos connectors set gmail every_minutes 10",
+        "caseyos connectors set gmail window_days 30",
+        "caseyos connectors set calendar calendars primary,team@example.com",
+    ],
+    op="connectors.set",
+)
+def set_(
+    name: str = _name_argument(True),
+    knob: str = typer.Argument(
+        ...,
+        metavar="KNOB",
+        help="every_minutes, or one of the connector's own (`connectors status NAME`).",
+        show_default=False,
+    ),
+    value: str = typer.Argument(
+        ..., metavar="VALUE", help="A number, yes/no, or a comma-separated list."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Change one setting of a connector: how often it syncs, how far back it reads..."""
+    result = output.call(
+        "connectors.set",
+        {"name": name, "knob": knob, "value": value},
+        flags={"name": "NAME", "knob": "KNOB", "value": "VALUE"},
+    )
+    if as_json:
+        output.print_json(result)
+        return
+    knobs = ", ".join(f"{k}={v}" for k, v in result["settings"].items())
+    every = timefmt.duration(result["every_seconds"])
+    print(output.wrap(f"{result['name']}: syncs every {every}" + (f"; {knobs}" if knobs else "")))

@@ -83,6 +83,9 @@ class FileConnector:
         ok = self.path.is_file()
         return Health(ok, "readable" if ok else f"{self.path} is gone")
 
+    async def aclose(self) -> None:
+        """Nothing to release: each read opens and closes the file itself."""
+
     async def sync(self, stream: str, cursor: str | None) -> AsyncIterator[SyncBatch]:
         start = int(cursor or 0)
         if self.kind == "mbox":

@@ -49,6 +49,51 @@ async def knobs(session: AsyncSession, spec: LiveSpec) -> dict[str, Any]:
     return {**spec.defaults, **{k: v for k, v in chosen.items() if k in spec.defaults}}
 
 
+# Every connector's knob beside its own: how often the scheduler syncs it.
+EVERY = "every_minutes"
+
+
+def knob_names(spec: LiveSpec) -> list[str]:
+    return [EVERY, *spec.defaults]
+
+
+def parse_knob(spec: LiveSpec, knob: str, text: str) -> Any:
+    """A knob's value from what the operator typed, in the type of its default: numbers,
+    yes/no, or a comma-separated list. Raises ValueError saying what was expected."""
+    if knob not in knob_names(spec):
+        raise ValueError(
+            f"{spec.name} has no setting {knob!r}; it has {', '.join(knob_names(spec))}"
+        )
+    default = spec.defaults.get(knob, 1.0)
+    text = text.strip()
+    if isinstance(default, bool):
+        if text.lower() not in ("yes", "no", "true", "false", "on", "off"):
+            raise ValueError(f"{knob} is yes or no, not {text!r}")
+        return text.lower() in ("yes", "true", "on")
+    if isinstance(default, int | float):
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{knob} is a number, not {text!r}") from None
+        if number < 0 or (knob == EVERY and number <= 0):
+            raise ValueError(f"{knob} must be {'more than' if knob == EVERY else 'at least'} 0")
+        return int(number) if isinstance(default, int) and number.is_integer() else number
+    if isinstance(default, list):
+        items = [part.strip() for part in text.split(",") if part.strip()]
+        if not items:
+            raise ValueError(f"{knob} is a comma-separated list with at least one item")
+        return items
+    return text
+
+
+async def set_knob(session: AsyncSession, spec: LiveSpec, knob: str, value: Any) -> dict[str, Any]:
+    """Store one knob; returns every knob the connector now has set."""
+    chosen = dict(await settings.get(session, f"connectors.{spec.name}") or {})
+    chosen[knob] = value
+    await settings.put(session, f"connectors.{spec.name}", chosen)
+    return chosen
+
+
 async def forget_cursors(session: AsyncSession, connector: str) -> None:
     """A full sync starts each of the connector's streams from nothing."""
     await session.execute(
@@ -63,6 +108,7 @@ async def sync_one(
     failures: those are the outcome)."""
     name = plan.spec.name
     counts: dict[str, int] = {}
+    connector: Connector | None = None
     try:
         connector = plan.build()
         if full:
@@ -82,9 +128,8 @@ async def sync_one(
         log.warning("sync of %s failed: %s", name, exc)
         return {"status": FAILED, "counts": counts, "error": str(exc)}
     finally:
-        close = getattr(locals().get("connector"), "aclose", None)
-        if close is not None:
-            await close()
+        if connector is not None:
+            await connector.aclose()
     return {"status": SYNCED, "counts": counts, "error": None}
 
 

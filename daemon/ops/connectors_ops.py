@@ -10,11 +10,13 @@ from pydantic import BaseModel, Field
 
 from connectors import catalogue
 from connectors.catalogue import ConnectorName
+from daemon import live
 from daemon.context import OpContext
+from daemon.domain import live_sync
 from daemon.errors import InvalidParams
 from daemon.ops.record_views import Clock
 from daemon.ops.views import JobOut
-from daemon.registry import EVERYWHERE, Params, operation
+from daemon.registry import CLI_ONLY, EVERYWHERE, Params, operation
 from daemon.workspaces import MAIN
 
 
@@ -127,3 +129,47 @@ async def connectors_sync(ctx: OpContext, p: SyncParams) -> SyncStarted:
         await ctx.state.workspaces.use(MAIN)
         ctx.emit("workspace.changed", {"workspace": MAIN})
     return SyncStarted(job=JobOut(**job), already_running=job["id"] in before)
+
+
+class SetParams(Params):
+    name: ConnectorName = Field(description="The connector: hubspot, gmail, calendar or drive.")
+    knob: str = Field(
+        max_length=64,
+        description="every_minutes, or one of the connector's own (connectors.list shows them).",
+    )
+    value: str = Field(
+        max_length=2000,
+        description="The value as typed: a number, yes/no, or a comma-separated list.",
+    )
+
+
+class SetResult(BaseModel):
+    name: str
+    settings: dict[str, Any] = Field(description="Every knob of the connector, with its value.")
+    every_seconds: float = Field(description="How often the scheduler syncs it now.")
+
+
+@operation(
+    "connectors.set",
+    params=SetParams,
+    result=SetResult,
+    effect="local",
+    workspace="main",
+    description="Change one setting of a live connector (how often it syncs, its window...).",
+    expose=CLI_ONLY,
+    destructive=False,
+    idempotent=True,
+)
+async def connectors_set(ctx: OpContext, p: SetParams) -> SetResult:
+    spec = catalogue.spec(p.name)
+    try:
+        value = live_sync.parse_knob(spec, p.knob, p.value)
+    except ValueError as exc:
+        field = "knob" if p.knob not in live_sync.knob_names(spec) else "value"
+        raise InvalidParams(str(exc), field=field) from None
+    chosen = await live_sync.set_knob(ctx.session, spec, p.knob, value)
+    every = live.every_seconds(spec, chosen)
+    ctx.state.live.every[spec.name] = every
+    return SetResult(
+        name=spec.name, settings=await live_sync.knobs(ctx.session, spec), every_seconds=every
+    )

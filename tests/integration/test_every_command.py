@@ -238,6 +238,9 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         (["jobs", "list"], 0),
         (["workspace", "list"], 0),
         (["connectors", "status", "hubspot"], 0),
+        (["connectors", "set", "gmail", "every_minutes", "10"], 0),
+        (["connectors", "set", "gmail", "window_days", "soon"], 2),
+        (["connectors", "set", "gmail", "nosuch", "1"], 2),
         (["daemon", "run"], 1),
         (["daemon", "status"], 0),
     ]

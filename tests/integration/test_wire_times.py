@@ -172,6 +172,7 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
     # Live connectors: none signed in here, so a sync is refused (the e2e sync test checks
     # the instants of synced connectors).
     call("connectors.list")
+    call("connectors.set", {"name": "gmail", "knob": "every_minutes", "value": "10"})
     with contextlib.suppress(protocol.RemoteError):
         call("connectors.sync", {"name": "gmail"})
 
