@@ -23,11 +23,12 @@ import re
 import time
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connectors.base import ConnectorError
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,8 @@ class CircuitBreaker:
 
 def redact_url(url: httpx.URL | str) -> str:
     """A URL as logs and errors may show it: no credentials, no secret-looking values."""
+    import httpx
+
     u = httpx.URL(str(url))
     params = [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in u.params.multi_items()]
     u = u.copy_with(username=None, password=None, params=params or None)
@@ -196,6 +199,9 @@ class Api:
         self.auth = auth
         self.breaker = breaker or CircuitBreaker()
         self.policy = policy or RetryPolicy()
+        # Imported here: a daemon that syncs nothing never pays for httpx (~0.1 s).
+        import httpx
+
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
@@ -278,6 +284,8 @@ class Api:
         authenticate: bool = True,
         expect_json: bool = False,
     ) -> tuple[httpx.Response, Any]:
+        import httpx
+
         if idempotent is None:
             idempotent = method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
         url = self.url(path)

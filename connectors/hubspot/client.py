@@ -13,11 +13,12 @@ import asyncio
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from connectors.http import Api, ApiError
+
+if TYPE_CHECKING:
+    import httpx
 
 # HubSpot's own limits: a v3 batch read takes 100 ids, a v4 association read 1,000.
 BATCH_READ_MAX = 100
