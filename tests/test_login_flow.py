@@ -124,7 +124,17 @@ def test_at_a_terminal_the_file_is_offered_and_the_choice_remembered(
                 auth_cmd._ensure_store(status)
             assert stopped.value.exit_code == 1
     os.close(slave)
-    shown = os.read(master, 4096).decode()
+    # Everything the terminal got, echo and prompt both: one read may return only the echo.
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the other end is closed and everything has been read
+            break
+        if not data:
+            break
+        chunks.append(data)
+    shown = b"".join(chunks).decode()
     os.close(master)
     assert "No keyring answers on this machine" in shown and "[y/N]" in shown
     assert secret_store.remembered_choice() == chosen
