@@ -131,17 +131,46 @@ def blank_daemon(daemon_env: dict[str, str], caseyos_home: Path) -> Iterator[Dae
     data.mkdir(parents=True, exist_ok=True)
     (data / "active_workspace").write_text("main\n")
     d = DaemonProcess(daemon_env).start()
-    d.call(
-        "operator.init",
-        {
-            "name": "Casey Morgan",
-            "emails": ["casey@northwind.example"],
-            "internal_domains": ["northwind.example"],
-            "timezone": "America/New_York",
-        },
-    )
+    d.call("operator.init", OPERATOR_PARAMS)
     yield d
     d.stop()
+
+
+OPERATOR_PARAMS = {
+    "name": "Casey Morgan",
+    "emails": ["casey@northwind.example"],
+    "internal_domains": ["northwind.example"],
+    "timezone": "America/New_York",
+}
+
+
+@pytest.fixture(scope="module")
+def _module_blank_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    home = tmp_path_factory.mktemp("steady") / "home"
+    (home / "data").mkdir(parents=True)
+    (home / "data" / "active_workspace").write_text("main\n")
+    env = {**os.environ, "CASEYOS_HOME": str(home), "CASEYOS_NO_AUTOSTART": "1"}
+    for var in ("CASEYOS_SOCKET", "CASEYOS_NOW", "CASEYOS_DATABASE_URL"):
+        env.pop(var, None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CASEYOS_HOME", str(home))
+        d = DaemonProcess(env).start()
+        d.call("operator.init", OPERATOR_PARAMS)
+    yield d
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CASEYOS_HOME", str(home))
+        d.stop()
+
+
+@pytest.fixture
+def steady_daemon(
+    _module_blank_daemon: DaemonProcess, monkeypatch: pytest.MonkeyPatch
+) -> DaemonProcess:
+    """Like `blank_daemon`, but one daemon for a whole test module: for tests that only
+    send what the daemon must refuse (bad frames, wrong params), and so change nothing.
+    Sharing it makes each such test also check the daemon survived the ones before."""
+    monkeypatch.setenv("CASEYOS_HOME", _module_blank_daemon.env["CASEYOS_HOME"])
+    return _module_blank_daemon
 
 
 def raw_socket(path: Path, timeout: float) -> socket.socket:

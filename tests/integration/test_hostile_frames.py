@@ -53,9 +53,9 @@ def still_serves(s: socket.socket) -> None:
     ],
 )
 def test_unparseable_frames_get_bad_frame_and_the_connection_survives(
-    blank_daemon: DaemonProcess, body: bytes
+    steady_daemon: DaemonProcess, body: bytes
 ) -> None:
-    with raw(blank_daemon) as s:
+    with raw(steady_daemon) as s:
         reply = send_body(s, body)
         assert reply["ok"] is False
         assert reply["error"]["code"] == ErrorCode.BAD_FRAME
@@ -77,17 +77,17 @@ def test_unparseable_frames_get_bad_frame_and_the_connection_survives(
     ],
 )
 def test_params_the_store_cannot_hold_are_invalid_params(
-    blank_daemon: DaemonProcess, request_: dict, field: str
+    steady_daemon: DaemonProcess, request_: dict, field: str
 ) -> None:
     body = json.dumps({"id": 5, **request_}).encode("utf-8", "surrogatepass")
-    with raw(blank_daemon) as s:
+    with raw(steady_daemon) as s:
         reply = send_body(s, body)
         assert reply["id"] == 5
         assert reply["ok"] is False
         assert reply["error"]["code"] == ErrorCode.INVALID_PARAMS, reply
         assert reply["error"]["field"] == field
         still_serves(s)
-    assert blank_daemon.call("queue.today", {})["total"] == 0, "nothing half-stored"
+    assert steady_daemon.call("queue.today", {})["total"] == 0, "nothing half-stored"
 
 
 @pytest.mark.parametrize(
@@ -101,9 +101,9 @@ def test_params_the_store_cannot_hold_are_invalid_params(
     ],
 )
 def test_lone_surrogates_outside_params_values_still_get_a_json_reply(
-    blank_daemon: DaemonProcess, body: bytes
+    steady_daemon: DaemonProcess, body: bytes
 ) -> None:
-    with raw(blank_daemon) as s:
+    with raw(steady_daemon) as s:
         reply = send_body(s, body)
         assert reply["ok"] is False
         assert reply["error"]["code"] in (
@@ -115,10 +115,10 @@ def test_lone_surrogates_outside_params_values_still_get_a_json_reply(
 
 
 def test_unknown_operation_echoes_a_short_prefix_of_a_huge_name(
-    blank_daemon: DaemonProcess,
+    steady_daemon: DaemonProcess,
 ) -> None:
     name = "q" * 3_000_000
-    with raw(blank_daemon) as s:
+    with raw(steady_daemon) as s:
         reply = send_body(s, json.dumps({"id": 1, "op": name}).encode())
         assert reply["error"]["code"] == ErrorCode.UNKNOWN_OPERATION
         assert len(reply["error"]["message"]) < 300

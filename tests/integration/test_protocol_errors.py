@@ -37,9 +37,9 @@ def test_hello_reports_protocol_and_version(blank_daemon: DaemonProcess) -> None
 
 @pytest.mark.parametrize("body", [b"not json", b"\xff\xfe\x00", b"[1, 2]", b'"str"', b""])
 def test_garbage_frames_get_bad_frame_and_the_connection_survives(
-    blank_daemon: DaemonProcess, body: bytes
+    steady_daemon: DaemonProcess, body: bytes
 ) -> None:
-    with raw(blank_daemon) as s:
+    with raw(steady_daemon) as s:
         reply = send_body(s, body)
         assert reply["ok"] is False
         assert reply["error"]["code"] == ErrorCode.BAD_FRAME
@@ -63,9 +63,9 @@ def test_truncated_frame_then_hangup_does_not_hurt(blank_daemon: DaemonProcess) 
     assert blank_daemon.call("queue.today", {})["total"] == 0
 
 
-def test_unknown_operation_suggests_the_near_one(blank_daemon: DaemonProcess) -> None:
+def test_unknown_operation_suggests_the_near_one(steady_daemon: DaemonProcess) -> None:
     with pytest.raises(RemoteError) as err:
-        blank_daemon.call("queue.todya", {})
+        steady_daemon.call("queue.todya", {})
     assert err.value.code == ErrorCode.UNKNOWN_OPERATION
     assert "queue.today" in err.value.message
 
@@ -88,17 +88,17 @@ def test_unknown_operation_suggests_the_near_one(blank_daemon: DaemonProcess) ->
     ],
 )
 def test_wrong_params_name_the_field(
-    blank_daemon: DaemonProcess, op: str, params: dict, field: str
+    steady_daemon: DaemonProcess, op: str, params: dict, field: str
 ) -> None:
     with pytest.raises(RemoteError) as err:
-        blank_daemon.call(op, params)
+        steady_daemon.call(op, params)
     assert err.value.code == ErrorCode.INVALID_PARAMS
     assert err.value.field is not None and err.value.field.startswith(field)
     assert "Traceback" not in err.value.message
 
 
-def test_params_must_be_an_object(blank_daemon: DaemonProcess) -> None:
-    with raw(blank_daemon) as s:
+def test_params_must_be_an_object(steady_daemon: DaemonProcess) -> None:
+    with raw(steady_daemon) as s:
         reply = send_body(s, json.dumps({"id": 3, "op": "queue.today", "params": [1]}).encode())
     assert reply["error"]["code"] == ErrorCode.INVALID_PARAMS
     assert reply["error"]["field"] == "params"
