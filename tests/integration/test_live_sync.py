@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,6 +178,64 @@ def test_sync_brings_moves_and_a_second_sync_is_cheap(
             "/drive/v3/changes",
         ]
     ), g_paths
+
+
+def test_no_token_is_written_anywhere(
+    daemon: DaemonProcess, env: dict[str, str], caseyos_home: Path
+) -> None:
+    """After sign-ins, syncs and a failing refresh: no file under CASEYOS_HOME (databases,
+    their WAL, the daemon's log at DEBUG, backups) and no output holds a token in clear."""
+    sign_in(daemon, env)
+    said = [sync(env)[2], run_cli("connectors", "status", env=env).stdout]
+    said.append(run_cli("auth", "status", "--json", env=env).stdout)
+    said.append(run_cli(env=env).stdout)
+    daemon.stop()  # the log and the WAL are complete
+    secrets = (HUBSPOT_TOKEN, GOOGLE_ACCESS, GOOGLE_REFRESH)
+    files = [p for p in caseyos_home.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".sqlite3" for p in files) and any("log" in p.name for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"{secret[:8]}... in {path}"
+    for text in said:
+        for secret in secrets:
+            assert secret not in text
+
+
+def test_the_scheduler_syncs_on_its_own_and_stops_at_a_lost_grant(
+    env: dict[str, str], caseyos_home: Path, hubspot: FakeHubSpot
+) -> None:
+    data = caseyos_home / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "active_workspace").write_text("main\n")
+    env = {**env, "CASEYOS_SYNC_CHECK_SECONDS": "0.2", "CASEYOS_SYNC_EVERY": "1"}
+    d = DaemonProcess(env).start(now=NOW)
+    try:
+        sign_in(d, env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = {c["name"]: c for c in d.call("connectors.list", {})["connectors"]}
+            if found["hubspot"]["last_sync_at"] and found["gmail"]["last_sync_at"]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"no scheduled sync: {found}")
+        assert d.call("queue.today", {})["total"] > 0
+        # The HubSpot token is revoked: one sync finds out, and then nothing asks again.
+        hubspot.tokens = set()
+        while time.monotonic() < deadline:
+            found = {c["name"]: c for c in d.call("connectors.list", {})["connectors"]}
+            if found["hubspot"]["state"] == "needs re-auth":
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"hubspot never needed re-auth: {found['hubspot']}")
+        asked = len(hubspot.requests)
+        time.sleep(2.5)  # two and a half intervals: a retry loop would have asked again
+        assert len(hubspot.requests) == asked
+        assert found["gmail"]["state"] in ("ok", "syncing")
+    finally:
+        d.stop()
 
 
 def test_one_connector_failing_or_losing_its_grant_never_stops_the_others(
