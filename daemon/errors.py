@@ -40,3 +40,9 @@ class NeedsReauth(OperationError):
     def __init__(self, service: str, detail: str):
         super().__init__(f"{service}: {detail}; run `caseyos auth login {service}`")
         self.service = service
+
+
+class NotSignedIn(OperationError):
+    """Work that needs a sign-in, with none made: exit 4 like a lost one."""
+
+    code = ErrorCode.NEEDS_REAUTH

@@ -73,7 +73,7 @@ class LiveSync:
     def refusal(self, spec: LiveSpec) -> NeedsReauth | None:
         """Why a connector cannot sync now, as the error a command exits 4 with."""
         if not self.connected(spec):
-            return NeedsReauth(spec.service, f"{spec.name} is not signed in")
+            return NeedsReauth(spec.service, f"not signed in ({spec.name} syncs with it)")
         why = self.state.credentials.needs_reauth(spec.service)
         if why:
             return NeedsReauth(spec.service, f"{spec.name} needs a new sign-in ({why})")
@@ -196,12 +196,16 @@ class LiveSync:
         breaker = self.breaker(spec.name)
         last = self.started.get(spec.name)
         every = self.every.get(spec.name, spec.every)
+        connected = self.connected(spec)
+        # Only a sign-in that exists can need doing again (a store that cannot be read is
+        # `auth status`'s to explain).
+        lost = self.state.credentials.needs_reauth(spec.service) if connected else None
         next_in = None
-        if self.connected(spec) and not self.state.credentials.needs_reauth(spec.service):
+        if connected and not lost:
             next_in = 0.0 if last is None else max(0.0, every - (time.monotonic() - last))
         return {
-            "connected": self.connected(spec),
-            "needs_reauth": self.state.credentials.needs_reauth(spec.service),
+            "connected": connected,
+            "needs_reauth": lost,
             "circuit": breaker.state,
             "circuit_retry_in": round(breaker.retry_in(), 1) or None,
             "running_job": self.running.get(spec.name),

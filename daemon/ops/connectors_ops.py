@@ -13,7 +13,7 @@ from connectors.catalogue import ConnectorName
 from daemon import live
 from daemon.context import OpContext
 from daemon.domain import live_sync
-from daemon.errors import InvalidParams
+from daemon.errors import InvalidParams, NotSignedIn
 from daemon.ops.record_views import Clock
 from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, Params, operation
@@ -117,10 +117,9 @@ async def connectors_sync(ctx: OpContext, p: SyncParams) -> SyncStarted:
     else:
         names = [s.name for s in catalogue.specs() if live.connected(s)]
         if not names:
-            raise InvalidParams(
+            raise NotSignedIn(
                 "no connector is signed in; `caseyos auth login hubspot` or "
-                "`caseyos auth login google` first",
-                field="name",
+                "`caseyos auth login google` first"
             )
     before = set(live.running.values())
     job = await live.start(names, full=p.full)

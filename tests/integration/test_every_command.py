@@ -206,7 +206,7 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         (["connectors", "status"], 0),
         (["connectors", "status", "nosuch"], 2),
         (["connectors", "sync", "gmail"], 4),
-        (["connectors", "sync"], 2),
+        (["connectors", "sync"], 4),
         (["workspace", "use", "demo"], 0),
         (["demo"], 0),
         (["import", str(files["csv"])], 2),
