@@ -26,6 +26,7 @@ NOW = "2026-11-25T15:00:00+00:00"
 HUBSPOT_TOKEN = "pat-na1-live-sync-0123456789"
 GOOGLE_ACCESS = "ya29.live-sync-access-token"
 GOOGLE_REFRESH = "1//live-sync-refresh-token"
+FRESH_ACCESS = "ya29.live-sync-fresh-access"
 PASSPHRASE = "live sync passphrase"
 OPERATOR = [
     "--name",
@@ -66,11 +67,18 @@ def google() -> Iterator[FakeGoogle]:
             {"email": "dana@harborline.example", "responseStatus": "accepted"},
         ],
     )
-    fake.route(
-        "POST",
-        "/token",
-        lambda r: (400, {"error": "invalid_grant", "error_description": "Token has been revoked."}),
-    )
+    refreshes: list[str] = []
+
+    def token(request: object) -> tuple[int, dict[str, object]]:
+        """Google's token endpoint: a grant still alive gets a fresh access token once it
+        is the only one the API takes; a revoked one gets invalid_grant."""
+        if fake.tokens == {FRESH_ACCESS}:
+            refreshes.append(FRESH_ACCESS)
+            return 200, {"access_token": FRESH_ACCESS, "expires_in": 3599, "token_type": "Bearer"}
+        return 400, {"error": "invalid_grant", "error_description": "Token has been revoked."}
+
+    fake.route("POST", "/token", token)
+    fake.refreshes = refreshes  # type: ignore[attr-defined]
     with fake:
         yield fake
 
@@ -178,6 +186,35 @@ def test_sync_brings_moves_and_a_second_sync_is_cheap(
             "/drive/v3/changes",
         ]
     ), g_paths
+
+
+def test_an_access_token_that_expires_mid_sync_is_refreshed_once(
+    daemon: DaemonProcess, env: dict[str, str], google: FakeGoogle
+) -> None:
+    sign_in(daemon, env)
+    code, _, err = sync(env, "gmail")
+    assert code == 0, err
+    # Google stops taking the access token (it expired early); the grant itself is alive.
+    google.tokens = {FRESH_ACCESS}
+    google.add_message(
+        fake_google.compose(
+            sender="dana@harborline.example",
+            to=[fake_google.OPERATOR],
+            subject="Pricing question",
+            body="Can you send the enterprise pricing?",
+            at=datetime.fromisoformat(NOW) - timedelta(hours=2),
+            message_id="pricing.1@harborline.example",
+        ),
+        labels=["INBOX"],
+        at=datetime.fromisoformat(NOW) - timedelta(hours=2),
+    )
+    code, result, err = sync(env, "gmail")
+    assert code == 0, err
+    assert result["connectors"]["gmail"]["counts"]["messages"] == 1
+    assert google.refreshes == [FRESH_ACCESS]  # type: ignore[attr-defined]
+    code, _, err = sync(env, "gmail")  # the fresh token is kept: no second refresh
+    assert code == 0, err
+    assert google.refreshes == [FRESH_ACCESS]  # type: ignore[attr-defined]
 
 
 def test_no_token_is_written_anywhere(
