@@ -144,22 +144,37 @@ OPERATOR_PARAMS = {
 }
 
 
-@pytest.fixture(scope="module")
-def _module_blank_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+def _module_daemon(
+    tmp_path_factory: pytest.TempPathFactory, *, blank: bool
+) -> Iterator[DaemonProcess]:
+    """One daemon for a whole test module, in a home of its own: on an empty 'main' with an
+    operator (`blank`), or on the demo."""
     home = tmp_path_factory.mktemp("steady") / "home"
-    (home / "data").mkdir(parents=True)
-    (home / "data" / "active_workspace").write_text("main\n")
+    if blank:
+        (home / "data").mkdir(parents=True)
+        (home / "data" / "active_workspace").write_text("main\n")
     env = {**os.environ, "CASEYOS_HOME": str(home), "CASEYOS_NO_AUTOSTART": "1"}
     for var in ("CASEYOS_SOCKET", "CASEYOS_NOW", "CASEYOS_DATABASE_URL"):
         env.pop(var, None)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CASEYOS_HOME", str(home))
         d = DaemonProcess(env).start()
-        d.call("operator.init", OPERATOR_PARAMS)
+        if blank:
+            d.call("operator.init", OPERATOR_PARAMS)
     yield d
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CASEYOS_HOME", str(home))
         d.stop()
+
+
+@pytest.fixture(scope="module")
+def _module_blank_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    yield from _module_daemon(tmp_path_factory, blank=True)
+
+
+@pytest.fixture(scope="module")
+def _module_demo_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    yield from _module_daemon(tmp_path_factory, blank=False)
 
 
 @pytest.fixture
@@ -171,6 +186,15 @@ def steady_daemon(
     Sharing it makes each such test also check the daemon survived the ones before."""
     monkeypatch.setenv("CASEYOS_HOME", _module_blank_daemon.env["CASEYOS_HOME"])
     return _module_blank_daemon
+
+
+@pytest.fixture
+def steady_demo_daemon(
+    _module_demo_daemon: DaemonProcess, monkeypatch: pytest.MonkeyPatch
+) -> DaemonProcess:
+    """Like `daemon` (the demo), one per test module: for tests that only read."""
+    monkeypatch.setenv("CASEYOS_HOME", _module_demo_daemon.env["CASEYOS_HOME"])
+    return _module_demo_daemon
 
 
 def raw_socket(path: Path, timeout: float) -> socket.socket:

@@ -13,8 +13,10 @@ from tests.conftest import DaemonProcess, run_cli
 from tests.mailfixtures import write_contacts_csv
 
 
-def test_first_start_shows_ranked_demo_moves_with_why_now(daemon: DaemonProcess) -> None:
-    today = daemon.call("queue.today", {"limit": 100})
+def test_first_start_shows_ranked_demo_moves_with_why_now(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    today = steady_demo_daemon.call("queue.today", {"limit": 100})
     moves = today["moves"]
     assert today["workspace"] == "demo"
     assert len(moves) >= 8
@@ -25,7 +27,7 @@ def test_first_start_shows_ranked_demo_moves_with_why_now(daemon: DaemonProcess)
     # Every agent's moves are about someone, and the breakdown adds up to the score.
     for m in moves:
         assert m["contact"] is not None
-        explained = daemon.call("queue.explain", {"id": m["id"]})
+        explained = steady_demo_daemon.call("queue.explain", {"id": m["id"]})
         parts = explained["breakdown"]["components"]
         total = (
             sum(c["points"] for c in parts.values()) + explained["breakdown"]["learned"]["points"]
@@ -115,7 +117,7 @@ def test_demo_never_mixes_with_real_data(
         assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
 
 
-def test_human_output_of_today(daemon: DaemonProcess) -> None:
+def test_human_output_of_today(steady_demo_daemon: DaemonProcess) -> None:
     out = run_cli("queue", "today", env={**os.environ, "COLUMNS": "80"})
     assert out.returncode == 0
     lines = out.stdout.splitlines()

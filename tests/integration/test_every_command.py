@@ -268,7 +268,9 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
     assert not found, "\n".join(found)
 
 
-def test_what_people_read_fits_80_columns_on_a_terminal_too(daemon: DaemonProcess) -> None:
+def test_what_people_read_fits_80_columns_on_a_terminal_too(
+    daemon: DaemonProcess,
+) -> None:
     env = {**os.environ, "COLUMNS": str(WIDTH), "TERM": "xterm-256color"}
     first = str(daemon.call("queue.today", {})["moves"][0]["id"])
     found = []
@@ -297,7 +299,7 @@ def test_what_people_read_fits_80_columns_on_a_terminal_too(daemon: DaemonProces
     assert not found, "\n".join(found)
 
 
-def test_json_output_is_left_alone(daemon: DaemonProcess) -> None:
+def test_json_output_is_left_alone(steady_demo_daemon: DaemonProcess) -> None:
     """--json is for scripts: whole values, however long, and valid JSON."""
     out = run_cli("queue", "today", "--json", env={**os.environ, "COLUMNS": "40"})
     moves = json.loads(out.stdout)["moves"]

@@ -11,9 +11,11 @@ from daemon.event_types import EVENTS
 from tests.conftest import DaemonProcess, run_cli
 
 
-def test_read_tools_answer_what_their_output_schema_promises(daemon: DaemonProcess) -> None:
-    move_id = daemon.call("queue.today", {"limit": 1})["moves"][0]["id"]
-    job_id = daemon.call("jobs.list", {})["jobs"][0]["id"]  # the demo's build
+def test_read_tools_answer_what_their_output_schema_promises(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    move_id = steady_demo_daemon.call("queue.today", {"limit": 1})["moves"][0]["id"]
+    job_id = steady_demo_daemon.call("jobs.list", {})["jobs"][0]["id"]  # the demo's build
     checked = []
     for op in tools.exposed("mcp"):
         if op.effect != "read":
@@ -24,7 +26,7 @@ def test_read_tools_answer_what_their_output_schema_promises(daemon: DaemonProce
             params = {"id": job_id if is_job else move_id}
         if "ref" in op.params.model_fields:
             params = {"ref": "1"}  # the first record of its kind in the demo
-        result = daemon.call(op.name, params)
+        result = steady_demo_daemon.call(op.name, params)
         errors = list(Draft202012Validator(tools.output_schema(op)).iter_errors(result))
         assert not errors, f"{op.name}: {errors[0].message} at {list(errors[0].path)}"
         checked.append(op.name)
@@ -34,7 +36,7 @@ def test_read_tools_answer_what_their_output_schema_promises(daemon: DaemonProce
     } <= set(checked)
 
 
-def test_api_events_from_the_cli(daemon: DaemonProcess) -> None:
+def test_api_events_from_the_cli(steady_demo_daemon: DaemonProcess) -> None:
     out = run_cli("api", "events", "--json")
     assert out.returncode == 0, out.stderr
     listed = json.loads(out.stdout)["events"]
