@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -116,9 +117,33 @@ def daemon_env(caseyos_home: Path) -> dict[str, str]:
     return dict(os.environ)
 
 
+@pytest.fixture(scope="session")
+def _built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace as a daemon builds it at PINNED_NOW, built once per test worker."""
+    home = tmp_path_factory.mktemp("demo-built") / "home"
+    env = {**os.environ, "CASEYOS_HOME": str(home), "CASEYOS_NO_AUTOSTART": "1"}
+    for var in ("CASEYOS_SOCKET", "CASEYOS_NOW", "CASEYOS_DATABASE_URL"):
+        env.pop(var, None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CASEYOS_HOME", str(home))
+        d = DaemonProcess(env).start()
+        assert d.stop() == 0
+    return home / "data" / "workspaces" / "demo.sqlite3"
+
+
 @pytest.fixture
-def daemon(daemon_env: dict[str, str]) -> Iterator[DaemonProcess]:
-    """A started daemon on the demo workspace at PINNED_NOW."""
+def daemon(
+    daemon_env: dict[str, str], caseyos_home: Path, _built_demo: Path
+) -> Iterator[DaemonProcess]:
+    """A started daemon on the demo workspace at PINNED_NOW. The demo's database is a copy
+    of one built by a daemon at the same instant (so this one finds it fresh and keeps it);
+    the tests of the build itself start their daemons on an empty home."""
+    workspaces = caseyos_home / "data" / "workspaces"
+    workspaces.mkdir(parents=True, mode=0o700)
+    for d in (caseyos_home, caseyos_home / "data"):
+        d.chmod(0o700)
+    shutil.copyfile(_built_demo, workspaces / "demo.sqlite3")
+    (workspaces / "demo.sqlite3").chmod(0o600)
     d = DaemonProcess(daemon_env).start()
     yield d
     d.stop()
