@@ -55,6 +55,13 @@ def setup_logging(foreground: bool) -> None:
         console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(console)
     root.setLevel(os.environ.get("CASEYOS_LOG_LEVEL", "INFO").upper())
+    # A crash below Python (a fault in a C extension) leaves no log record; its traceback,
+    # every thread's, goes to crash.log beside the log instead.
+    import faulthandler
+
+    crash = logfile.with_name("crash.log")
+    paths.touch_private(crash)
+    faulthandler.enable(file=open(crash, "a", encoding="utf-8"), all_threads=True)  # noqa: SIM115
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Every start it lists its plugins and describes the database; what a migration did is
     # logged by the workspace that ran it ("migrated workspace main to 0006").

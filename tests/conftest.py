@@ -119,8 +119,14 @@ class DaemonProcess:
             self.proc.stdout.close()
         return self.proc.returncode
 
+    def crash_report(self) -> str:
+        """What faulthandler wrote if the daemon crashed below Python (empty if not)."""
+        crash = paths.log_file().with_name("crash.log")
+        return crash.read_text() if crash.exists() else ""
+
     def restart(self, now: str | None = PINNED_NOW) -> DaemonProcess:
-        assert self.stop() == 0
+        code = self.stop()
+        assert code == 0, f"daemon stopped with {code}\n{self.crash_report()}"
         return self.start(now)
 
 
