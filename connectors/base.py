@@ -61,6 +61,13 @@ class OperatorIdentity:
         addr = address.strip().lower()
         return addr in self._own_addresses or addr.rpartition("@")[2] in self._own_domains
 
+    def direction_of(self, sender: str) -> Direction:
+        """Mail from the operator is outbound; from a colleague, internal (not the
+        operator's own follow-up); from anyone else, inbound."""
+        if self.is_operator(sender):
+            return "outbound"
+        return "internal" if self.is_internal(sender) else "inbound"
+
 
 @dataclass
 class CompanyRecord:

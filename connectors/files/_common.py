@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.base import ImportFormatError, OperatorIdentity
+from connectors.base import ImportFormatError, MessageRecord, OperatorIdentity, SignalRecord
 
 SOURCE = "files"
 
@@ -237,3 +237,51 @@ def one_line(text: str, limit: int = 160) -> str:
 def kept_note(name: str, kept: int, total: int, what: str) -> str:
     """The note for a file some of whose entries were left out (each one also warned about)."""
     return f"{name}: kept {kept:,} of {total:,} {what}; {total - kept:,} skipped (see the warnings)"
+
+
+def mail_payload(message: MessageRecord) -> dict[str, object]:
+    """What every mail signal carries about its message."""
+    return {
+        "message_id": message.message_id,
+        "subject": message.subject,
+        "from": message.from_addr,
+        "to": message.to,
+        "snippet": one_line(message.body, 160),
+    }
+
+
+def mail_signals(
+    message: MessageRecord, operator: OperatorIdentity, *, automated: bool = False
+) -> list[SignalRecord]:
+    """The signal a message makes, by direction, wherever it was read (mbox, Gmail, mail
+    logged in HubSpot): `email.received` for inbound, `email.sent` for the operator's mail
+    to someone outside; internal mail, and the operator's mail only to colleagues, none."""
+    payload = mail_payload(message)
+    if message.direction == "inbound":
+        return [
+            SignalRecord(
+                kind="email.received",
+                occurred_at=message.sent_at,
+                dedup_key=f"email.received:{message.message_id}",
+                payload={**payload, "automated": automated},
+                contact_email=message.from_addr,
+                thread_key=message.thread_key,
+            )
+        ]
+    if message.direction == "outbound":
+        counterpart = next(
+            (a for a in [*message.to, *message.cc] if not operator.is_internal(a)), None
+        )
+        # Mail only to colleagues is internal conversation, not selling activity.
+        if counterpart is not None:
+            return [
+                SignalRecord(
+                    kind="email.sent",
+                    occurred_at=message.sent_at,
+                    dedup_key=f"email.sent:{message.message_id}",
+                    payload=payload,
+                    contact_email=counterpart,
+                    thread_key=message.thread_key,
+                )
+            ]
+    return []

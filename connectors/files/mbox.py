@@ -24,7 +24,6 @@ from typing import NamedTuple
 from dateutil import parser as date_parser
 
 from connectors.base import (
-    Direction,
     ImportFormatError,
     MessageRecord,
     OperatorIdentity,
@@ -36,8 +35,9 @@ from connectors.files._common import (
     SOURCE,
     first_line,
     kept_note,
+    mail_payload,
+    mail_signals,
     normalize_email,
-    one_line,
     read_head,
 )
 from connectors.files.mailtext import bodies
@@ -273,14 +273,7 @@ def parse_message(
     if bounce and "bounce" not in labels:
         labels.append("bounce")
 
-    direction: Direction
-    if operator.is_operator(from_addr):
-        direction = "outbound"
-    elif operator.is_internal(from_addr):
-        direction = "internal"
-    else:
-        direction = "inbound"
-
+    direction = operator.direction_of(from_addr)
     record = MessageRecord(
         message_id=message_id,
         thread_key=thread_key,
@@ -301,13 +294,6 @@ def parse_message(
     if is_draft:
         return ParsedMessage(record, [], None, number)
 
-    payload: dict[str, object] = {
-        "message_id": message_id,
-        "subject": subject,
-        "from": from_addr,
-        "to": to,
-        "snippet": one_line(body, 160),
-    }
     signals: list[SignalRecord] = []
     warning = None
     if bounce:
@@ -319,36 +305,13 @@ def parse_message(
                 kind="email.bounced",
                 occurred_at=sent_at,
                 dedup_key=f"email.bounced:{message_id}",
-                payload={**payload, "recipient": recipient},
+                payload={**mail_payload(record), "recipient": recipient},
                 contact_email=recipient,
                 thread_key=thread_key,
             )
         )
-    elif direction == "inbound":
-        signals.append(
-            SignalRecord(
-                kind="email.received",
-                occurred_at=sent_at,
-                dedup_key=f"email.received:{message_id}",
-                payload={**payload, "automated": automated},
-                contact_email=from_addr,
-                thread_key=thread_key,
-            )
-        )
-    elif direction == "outbound":
-        counterpart = next((a for a in [*to, *cc] if not operator.is_internal(a)), None)
-        # Mail only to colleagues is internal conversation, not selling activity.
-        if counterpart is not None:
-            signals.append(
-                SignalRecord(
-                    kind="email.sent",
-                    occurred_at=sent_at,
-                    dedup_key=f"email.sent:{message_id}",
-                    payload=payload,
-                    contact_email=counterpart,
-                    thread_key=thread_key,
-                )
-            )
+    else:
+        signals = mail_signals(record, operator, automated=automated)
     return ParsedMessage(record, signals, warning, number)
 
 

@@ -20,7 +20,6 @@ from connectors.base import (
     CompanyRecord,
     ContactRecord,
     DealRecord,
-    Direction,
     MeetingRecord,
     MessageRecord,
     NoteRecord,
@@ -31,9 +30,9 @@ from connectors.base import (
 from connectors.files._common import (
     email_domain,
     is_free_mail,
+    mail_signals,
     name_from_domain,
     normalize_domain,
-    one_line,
     slug,
 )
 from connectors.files.hubspot import values
@@ -328,15 +327,9 @@ def email(
         to = [c for c in links.contact_emails if c != from_addr] or (
             [owner_email] if owner_email and owner_email != from_addr else []
         )
-    direction: Direction
     # As for mail read from a mailbox: a colleague's logged email is internal, not the
     # operator's own (it makes no email.sent that would say the operator followed up).
-    if operator.is_operator(from_addr):
-        direction = "outbound"
-    elif operator.is_internal(from_addr):
-        direction = "internal"
-    else:
-        direction = "inbound"
+    direction = operator.direction_of(from_addr)
     message_id = f"hubspot-email-{email_id}@hubspot.generated"
     thread = text(p, "hs_email_thread_id")
     thread_key = f"hubspot-thread-{thread}" if thread else message_id
@@ -361,39 +354,7 @@ def email(
         labels=labels,
         thread_from_source=bool(thread),
     )
-    signals: list[SignalRecord] = []
-    if status in ("", "SENT"):
-        payload: dict[str, Any] = {
-            "message_id": message_id,
-            "subject": subject,
-            "from": from_addr,
-            "to": to,
-            "snippet": one_line(body, 160),
-        }
-        if direction == "inbound":
-            signals.append(
-                SignalRecord(
-                    kind="email.received",
-                    occurred_at=sent_at,
-                    dedup_key=f"email.received:{message_id}",
-                    payload={**payload, "automated": False},
-                    contact_email=from_addr,
-                    thread_key=thread_key,
-                )
-            )
-        elif direction == "outbound":
-            counterpart = next((a for a in [*to, *cc] if not operator.is_internal(a)), None)
-            if counterpart is not None:
-                signals.append(
-                    SignalRecord(
-                        kind="email.sent",
-                        occurred_at=sent_at,
-                        dedup_key=f"email.sent:{message_id}",
-                        payload=payload,
-                        contact_email=counterpart,
-                        thread_key=thread_key,
-                    )
-                )
+    signals = mail_signals(record, operator) if status in ("", "SENT") else []
     return record, signals
 
 
