@@ -7,8 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import ConnectorError
-from connectors.http import Api
+from connectors.base import ConnectorError, Health, OperatorIdentity
+from connectors.http import Api, ApiError
 from connectors.live import LiveContext
 
 SERVICE = "google"
@@ -19,6 +19,44 @@ def make_api(ctx: LiveContext) -> Api:
     """One Api at the Google root, with the operator's Google tokens and this connector's
     circuit breaker."""
     return Api(SERVICE, ctx.endpoints.google, auth=ctx.tokens, breaker=ctx.breaker)
+
+
+class GoogleConnector:
+    """What the three Google connectors share: the Api, the operator and the sync's now,
+    page and chunk sizes, reading ahead while writing, closing, and health as one cheap
+    request (`probe`)."""
+
+    name: str
+    auth: str | None = SERVICE
+    read_ahead = True
+
+    def __init__(
+        self,
+        api: Api,
+        operator: OperatorIdentity,
+        now: datetime,
+        *,
+        page_size: int,
+        chunk_size: int,
+    ):
+        self.api = api
+        self.operator = operator
+        self.now = now
+        self.page_size = page_size
+        self.chunk_size = chunk_size
+
+    async def probe(self) -> str:
+        """Ask Google one cheap question; say what answered."""
+        raise NotImplementedError
+
+    async def health(self) -> Health:
+        try:
+            return Health(True, await self.probe())
+        except ApiError as exc:
+            return Health(False, str(exc))
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
 
 
 def load_cursor(cursor: str | None, connector: str) -> dict[str, Any] | None:

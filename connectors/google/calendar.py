@@ -32,7 +32,6 @@ from urllib.parse import quote
 from connectors.base import (
     AttendeeRecord,
     ConnectorError,
-    Health,
     MeetingRecord,
     OperatorIdentity,
     SignalRecord,
@@ -41,6 +40,7 @@ from connectors.base import (
 from connectors.files._common import normalize_email, operator_tz, start_of_day
 from connectors.google._common import (
     SOURCE,
+    GoogleConnector,
     dump_cursor,
     load_cursor,
     make_api,
@@ -60,10 +60,8 @@ class SyncTokenExpired(Exception):
     """events.list answered 410 Gone: the sync token is no longer valid."""
 
 
-class CalendarConnector:
+class CalendarConnector(GoogleConnector):
     name = "calendar"
-    auth: str | None = "google"
-    read_ahead = True
 
     def __init__(
         self,
@@ -77,31 +75,21 @@ class CalendarConnector:
         page_size: int = PAGE,
         chunk_size: int = 200,
     ):
-        self.api = api
-        self.operator = operator
+        super().__init__(api, operator, now, page_size=page_size, chunk_size=chunk_size)
         self.tz = operator_tz(operator)
-        self.now = now
         self.calendars = tuple(calendars)
         self.past_days = past_days
         self.future_days = future_days
-        self.page_size = page_size
-        self.chunk_size = chunk_size
 
     def streams(self) -> Sequence[str]:
         return self.calendars
 
-    async def health(self) -> Health:
-        try:
-            for calendar in self.calendars:
-                await self.api.get_json(
-                    f"{CALENDARS}/{quote(calendar, safe='')}/events", {"maxResults": 1}
-                )
-        except ApiError as exc:
-            return Health(False, str(exc))
-        return Health(True, f"{len(self.calendars)} calendar(s) readable")
-
-    async def aclose(self) -> None:
-        await self.api.aclose()
+    async def probe(self) -> str:
+        for calendar in self.calendars:
+            await self.api.get_json(
+                f"{CALENDARS}/{quote(calendar, safe='')}/events", {"maxResults": 1}
+            )
+        return f"{len(self.calendars)} calendar(s) readable"
 
     async def sync(self, stream: str, cursor: str | None) -> AsyncIterator[SyncBatch]:
         state = load_cursor(cursor, self.name) or {}

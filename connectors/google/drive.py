@@ -20,10 +20,17 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from connectors.base import DocumentRecord, Health, OperatorIdentity, SyncBatch
+from connectors.base import DocumentRecord, OperatorIdentity, SyncBatch
 from connectors.files._common import normalize_email
-from connectors.google._common import SOURCE, dump_cursor, load_cursor, make_api, parse_time
-from connectors.http import Api, ApiError
+from connectors.google._common import (
+    SOURCE,
+    GoogleConnector,
+    dump_cursor,
+    load_cursor,
+    make_api,
+    parse_time,
+)
+from connectors.http import Api
 from connectors.live import MINUTE, LiveContext, LiveSpec
 
 DRIVE = "/drive/v3"
@@ -53,10 +60,8 @@ def document(file: dict[str, Any]) -> DocumentRecord:
     )
 
 
-class DriveConnector:
+class DriveConnector(GoogleConnector):
     name = "drive"
-    auth: str | None = "google"
-    read_ahead = True
 
     def __init__(
         self,
@@ -67,24 +72,14 @@ class DriveConnector:
         page_size: int = PAGE,
         chunk_size: int = 500,
     ):
-        self.api = api
-        self.operator = operator
-        self.now = now
-        self.page_size = page_size
-        self.chunk_size = chunk_size
+        super().__init__(api, operator, now, page_size=page_size, chunk_size=chunk_size)
 
     def streams(self) -> Sequence[str]:
         return ("files",)
 
-    async def health(self) -> Health:
-        try:
-            await self.api.get_json(f"{DRIVE}/changes/startPageToken")
-        except ApiError as exc:
-            return Health(False, str(exc))
-        return Health(True, "Drive readable")
-
-    async def aclose(self) -> None:
-        await self.api.aclose()
+    async def probe(self) -> str:
+        await self.api.get_json(f"{DRIVE}/changes/startPageToken")
+        return "Drive readable"
 
     async def sync(self, stream: str, cursor: str | None) -> AsyncIterator[SyncBatch]:
         state = load_cursor(cursor, self.name) or {}

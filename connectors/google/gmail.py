@@ -27,9 +27,9 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import Health, OperatorIdentity, SyncBatch
+from connectors.base import OperatorIdentity, SyncBatch
 from connectors.files.mbox import ParsedMessage, parse_message
-from connectors.google._common import SOURCE, dump_cursor, load_cursor, make_api
+from connectors.google._common import SOURCE, GoogleConnector, dump_cursor, load_cursor, make_api
 from connectors.http import Api, ApiError
 from connectors.live import MINUTE, LiveContext, LiveSpec
 
@@ -53,10 +53,8 @@ def parse_gmail(message: dict[str, Any], operator: OperatorIdentity) -> ParsedMe
     return parse_message(data, operator, labels=labels, thread_id=message.get("threadId"))
 
 
-class GmailConnector:
+class GmailConnector(GoogleConnector):
     name = "gmail"
-    auth: str | None = "google"
-    read_ahead = True
 
     def __init__(
         self,
@@ -69,26 +67,16 @@ class GmailConnector:
         in_flight: int = IN_FLIGHT,
         chunk_size: int = 200,
     ):
-        self.api = api
-        self.operator = operator
-        self.now = now
+        super().__init__(api, operator, now, page_size=page_size, chunk_size=chunk_size)
         self.window_days = window_days
-        self.page_size = page_size
         self.in_flight = in_flight
-        self.chunk_size = chunk_size
 
     def streams(self) -> Sequence[str]:
         return ("messages",)
 
-    async def health(self) -> Health:
-        try:
-            profile = await self.api.get_json(f"{MAILBOX}/profile")
-        except ApiError as exc:
-            return Health(False, str(exc))
-        return Health(True, f"Gmail for {profile.get('emailAddress', 'the signed-in account')}")
-
-    async def aclose(self) -> None:
-        await self.api.aclose()
+    async def probe(self) -> str:
+        profile = await self.api.get_json(f"{MAILBOX}/profile")
+        return f"Gmail for {profile.get('emailAddress', 'the signed-in account')}"
 
     async def sync(self, stream: str, cursor: str | None) -> AsyncIterator[SyncBatch]:
         state = load_cursor(cursor, self.name)
