@@ -39,6 +39,7 @@ from _harness import (
     Daemon,
     HarnessError,
     make_home,
+    peak_rss_mb,
     remove_home,
     summary_ms,
     write_results,
@@ -66,13 +67,6 @@ def walk_csv(path: Path) -> float:
         for _ in csv.DictReader(f):
             pass
     return time.perf_counter() - started
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def db_mb(home: Path) -> float:

@@ -23,7 +23,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from _harness import (
@@ -32,7 +31,9 @@ from _harness import (
     EXIT_MISSED,
     Daemon,
     HarnessError,
+    cpu_seconds,
     make_home,
+    peak_rss_mb,
     remove_home,
     write_results,
 )
@@ -48,20 +49,6 @@ OPERATOR = {
 }
 CPU_RATIO = 1.0
 RSS_MB = 400.0
-
-
-def cpu_of(pid: int) -> float:
-    """User + system CPU seconds of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Fake:
@@ -84,7 +71,7 @@ class Fake:
         self.startup_seconds = time.perf_counter() - started
 
     def cpu(self) -> float:
-        return cpu_of(self.proc.pid)
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -102,7 +89,7 @@ def run_sync(client: Any, name: str, pids: tuple[int, int] | None = None) -> dic
             job = client.call("jobs.wait", {"id": job["id"], "timeout": 30})["job"]
             continue
         if at_agents is None and job["phase"] == "agents":
-            at_agents = (cpu_of(pids[0]), cpu_of(pids[1]))
+            at_agents = (cpu_seconds(pids[0]), cpu_seconds(pids[1]))
         time.sleep(0.05)
         job = client.call("jobs.show", {"id": job["id"]})["job"]
     if job["status"] != "succeeded":
@@ -112,7 +99,7 @@ def run_sync(client: Any, name: str, pids: tuple[int, int] | None = None) -> dic
         raise HarnessError(f"sync of {name}: {outcome}")
     result = dict(job["result"])
     if pids is not None:
-        result["cpu_at_agents"] = at_agents or (cpu_of(pids[0]), cpu_of(pids[1]))
+        result["cpu_at_agents"] = at_agents or (cpu_seconds(pids[0]), cpu_seconds(pids[1]))
     return result
 
 
@@ -141,7 +128,7 @@ def measure(name: str, fake: Fake, daemon: Daemon) -> dict[str, Any]:
                     "client_id": "bench.apps.googleusercontent.com",
                 },
             )
-        fake_cpu, our_cpu = fake.cpu(), cpu_of(daemon.pid)
+        fake_cpu, our_cpu = fake.cpu(), cpu_seconds(daemon.pid)
         started = time.perf_counter()
         result = run_sync(client, name, (daemon.pid, fake.proc.pid))
         wall = time.perf_counter() - started
