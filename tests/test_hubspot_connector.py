@@ -56,6 +56,7 @@ def make(
     page_size: int = 100,
     chunk_size: int = 500,
     pacer: RatePacer | None = None,
+    now: datetime | None = None,
 ) -> HubSpotConnector:
     api = Api(
         "hubspot",
@@ -65,7 +66,7 @@ def make(
         pace=pacer,
     )
     client = HubSpotClient(api, pacer)
-    return HubSpotConnector(client, OPERATOR, page_size=page_size, chunk_size=chunk_size)
+    return HubSpotConnector(client, OPERATOR, page_size=page_size, chunk_size=chunk_size, now=now)
 
 
 async def collect(conn: HubSpotConnector, stream: str, cursor: str | None) -> list[SyncBatch]:
@@ -379,6 +380,52 @@ async def test_a_sync_with_no_change_is_one_search_per_stream(fake: FakeHubSpot)
         (batch,) = by_stream[stream]
         assert (batch.size(), batch.done, batch.total) == (0, 0, 0)
     assert again == cursors
+
+
+async def test_a_change_the_search_index_shows_late_is_still_synced(fake: FakeHubSpot) -> None:
+    """HubSpot's search shows a change some moments after it is made: a contact edited just
+    before a sync, missing from its search while a later edit is found, comes with the
+    next sync, and what was sent is not sent again."""
+    small_world(fake)
+    first = fake.clock + 3_600_000
+    _, cursors, _ = await sync_all(make(fake, now=datetime.fromtimestamp(first / 1000, UTC)))
+    assert "settled" not in json.loads(cursors["contacts"] or "{}")  # a quiet CRM: plain cursor
+
+    late = fake.add("contacts", {"email": "late@acme.example"}, at=first + 60_000, lagging=True)
+    fake.add("contacts", {"email": "early@acme.example"}, at=first + 90_000)
+    now = datetime.fromtimestamp((first + 100_000) / 1000, UTC)
+    got, cursors, _ = await sync_all(make(fake, now=now), cursors)
+    assert [c.email for c in got.contacts] == ["early@acme.example"]
+
+    fake.index_catches_up()
+    later = now + timedelta(minutes=15)
+    got, cursors, _ = await sync_all(make(fake, now=later), cursors)
+    assert [c.email for c in got.contacts] == ["late@acme.example"]
+    assert fake.objects["contacts"].records[int(late)]["email"] == "late@acme.example"
+
+    # Once the lag has passed, the cursor is plain again and a sync is one cheap search.
+    got, cursors, _ = await sync_all(make(fake, now=later + timedelta(minutes=15)), cursors)
+    assert got.size() == 0
+    assert "sent" not in json.loads(cursors["contacts"] or "{}")
+
+
+def test_the_ids_kept_for_a_late_index_are_bounded() -> None:
+    from connectors.hubspot.cursor import INDEX_LAG_MS, MAX_SENT, Watermark
+
+    mark = Watermark.load(None)
+    now = 1_700_000_000_000
+    mark.begin(now)
+    for n in range(MAX_SENT + 500):
+        mark.advance(str(n), now - INDEX_LAG_MS + n)
+    data = json.loads(mark.dump())
+    assert len(data["sent"]) == MAX_SENT
+    # The oldest fell out, and the look-back starts at the oldest still listed.
+    assert data["settled"] == now - INDEX_LAG_MS + 500
+    again = Watermark.load(mark.dump())
+    again.begin(now + 1000)
+    assert again.since == data["settled"]
+    assert not again.fresh("600", now - INDEX_LAG_MS + 600)
+    assert again.fresh("new", now - INDEX_LAG_MS + 600)
 
 
 async def test_the_search_cap_is_never_reached(fake: FakeHubSpot) -> None:

@@ -26,7 +26,9 @@ def build(ctx: LiveContext) -> HubSpotConnector:
     per_second = float(ctx.settings.get("search_per_second", DEFAULTS["search_per_second"]))
     page_size = int(ctx.settings.get("page_size", DEFAULTS["page_size"]))
     client = HubSpotClient(api, pacer, search_per_second=per_second)
-    return HubSpotConnector(client, ctx.operator, page_size=max(1, min(page_size, 200)))
+    return HubSpotConnector(
+        client, ctx.operator, page_size=max(1, min(page_size, 200)), now=ctx.now
+    )
 
 
 SPEC = LiveSpec(

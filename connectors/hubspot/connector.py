@@ -16,6 +16,7 @@ behind its position while it runs would need a second, search-based pass anyway.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ConnectorError, Health, OperatorIdentity, SyncBatch
@@ -41,12 +42,15 @@ class HubSpotConnector:
         *,
         page_size: int = PAGE_SIZE,
         chunk_size: int = 500,
+        now: datetime | None = None,
     ):
         self.client = client
         self.operator = operator
         self.page_size = page_size
         self.chunk_size = chunk_size
         self.lookups = Lookups()
+        # When this sync started (the daemon's clock): how far back the index may lag.
+        self.now = now
         self._owners_read = False
         self._pipelines_read = False
 
@@ -70,6 +74,7 @@ class HubSpotConnector:
         if spec is None:
             raise ConnectorError(f"hubspot: no stream {stream!r} (streams: {', '.join(STREAMS)})")
         mark = Watermark.load(cursor)
+        mark.begin(self._now_ms())
         done = 0
         pending = SyncBatch(source=SOURCE)
         read = 0  # results behind `pending` (pages of skipped records still move the cursor)
@@ -94,11 +99,13 @@ class HubSpotConnector:
                     fresh.append(obj)
                 mark.advance(record_id, modified)
             mark.settle(exhausted)
+            finished = exhausted and not walking
+            if finished:
+                mark.finish()
             pending.extend(await self._map(spec, fresh))
             done += len(results)
             read += len(results)
             pending.cursor, pending.done, pending.total = mark.dump(), done, total
-            finished = exhausted and not walking
             if finished or max(pending.size(), read) >= self.chunk_size:
                 yield pending
                 pending, read = SyncBatch(source=SOURCE), 0
@@ -126,6 +133,10 @@ class HubSpotConnector:
         if spec.needs_pipelines and not self._pipelines_read:
             self.lookups.add_pipelines(await self.client.deal_pipelines())
             self._pipelines_read = True
+
+    def _now_ms(self) -> int:
+        now = self.now or datetime.now(UTC)
+        return int(now.timestamp() * 1000)
 
     @staticmethod
     def _modified(spec: Stream, obj: dict[str, Any]) -> int:

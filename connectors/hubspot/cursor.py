@@ -14,6 +14,17 @@ sent twice. More than `MAX_SEEN` records at one millisecond (a bulk update) cann
 listed in a filter; the stream then walks that millisecond by record id:
 `{"v": 1, "since": <ms>, "tie": "<id>"}` means the records at `since` with ids up to `tie`
 are sent too.
+
+HubSpot's search index shows a change some moments after it is made, so a record edited
+just before a sync can turn up in a later search with a modified time below the watermark.
+A run therefore remembers when it started less `INDEX_LAG` as `settled` (every change
+before it was surely in the index) and the records it sent from `settled` on, with their
+modified times, as `sent`. The next run searches again from `settled` rather than from
+`since` and skips what `sent` already holds, so a late arrival is picked up and nothing is
+sent twice. Both keys are written only while `settled` is below `since`, which is only
+after a run saw changes younger than `INDEX_LAG`: a workspace whose CRM is quiet keeps the
+plain cursor and its one cheap search. `sent` holds at most `MAX_SENT` ids; after a bulk
+change, the oldest fall out and `settled` moves up to the oldest kept.
 """
 
 from __future__ import annotations
@@ -28,6 +39,10 @@ from connectors.base import ConnectorError
 VERSION = 1
 # HubSpot takes at most 100 values in an IN / NOT_IN filter.
 MAX_SEEN = 100
+# How long after a change HubSpot's search may not show it yet (their docs: "a few
+# moments"), with room for the two clocks to disagree.
+INDEX_LAG_MS = 5 * 60 * 1000
+MAX_SENT = 2000
 ID = "hs_object_id"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -41,6 +56,11 @@ class Watermark:
     # Ids at `since` sent in this run before the walk by id began (not in the cursor: after
     # a resume in the middle of a walk those few are sent again, and upsert harmlessly).
     recent: set[str] = field(default_factory=set)
+    # Every change before `settled` was sent; `sent` holds what was sent at or after it.
+    settled: int | None = None
+    sent: dict[str, int] = field(default_factory=dict)
+    # This run's start less the lag (not in the cursor): `settled` once the run is done.
+    ends_at: int | None = None
 
     @classmethod
     def load(cls, cursor: str | None) -> Watermark:
@@ -50,11 +70,13 @@ class Watermark:
             data = json.loads(cursor)
             if data.get("v") != VERSION:
                 raise ValueError("unknown version")
-            tie = data.get("tie")
+            tie, settled = data.get("tie"), data.get("settled")
             return cls(
                 since=int(data["since"]),
                 seen={str(i) for i in data.get("seen", [])},
                 tie=int(tie) if tie is not None else None,
+                settled=int(settled) if settled is not None else None,
+                sent={str(k): int(v) for k, v in data.get("sent", {}).items()},
             )
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ConnectorError(
@@ -68,7 +90,25 @@ class Watermark:
             data["tie"] = str(self.tie)
         else:
             data["seen"] = sorted(self.seen, key=_id_order)
+        if self.settled is not None and self.settled < self.since:
+            data["settled"] = self.settled
+            data["sent"] = dict(sorted(self.sent.items(), key=lambda kv: (kv[1], kv[0])))
         return json.dumps(data, separators=(",", ":"))
+
+    def begin(self, now_ms: int) -> None:
+        """Start a run at `now_ms`: search again from `settled` when changes after it may
+        have reached the index late (unless a walk by id is under way)."""
+        self.ends_at = now_ms - INDEX_LAG_MS
+        if self.settled is None:
+            self.settled = self.ends_at
+        elif self.settled < self.since and self.tie is None:
+            self.since, self.seen = self.settled, set()
+
+    def finish(self) -> None:
+        """The run read everything: the changes before its start less the lag are settled."""
+        if self.settled is not None and self.ends_at is not None:
+            self.settled = max(self.settled, self.ends_at)
+            self.sent = {i: m for i, m in self.sent.items() if m >= self.settled}
 
     def query(self, modified: str) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
         """The search's filterGroups and sorts for the records after this watermark."""
@@ -94,7 +134,9 @@ class Watermark:
 
     def fresh(self, record_id: str, modified: int) -> bool:
         """Whether a record found by the search has not been sent yet (the filters make
-        this true; it guards against a server that ignores part of them)."""
+        this true, but for a search again from `settled`, where `sent` tells)."""
+        if self.sent.get(record_id) == modified:
+            return False
         if modified < self.since:
             return False
         if modified == self.since:
@@ -105,6 +147,10 @@ class Watermark:
 
     def advance(self, record_id: str, modified: int) -> None:
         """Note a record as sent; records come in the order `query` sorts them."""
+        if self.settled is not None and modified >= self.settled:
+            self.sent[record_id] = modified
+            if len(self.sent) > MAX_SENT:
+                self._trim()
         if self.tie is not None:
             self.tie = max(self.tie, _id_order(record_id))
             return
@@ -128,6 +174,14 @@ class Watermark:
             self.since += 1
             self.tie = None
             self.seen, self.recent = set(), set()
+
+    def _trim(self) -> None:
+        """Keep the `MAX_SENT` youngest of `sent`; `settled` moves up to the oldest kept."""
+        kept = sorted(self.sent.items(), key=lambda kv: kv[1])[-MAX_SENT:]
+        self.sent = dict(kept)
+        self.settled = kept[0][1]
+        # Others at that very millisecond may have fallen out: they count as unsent, and
+        # would be sent again rather than lost.
 
 
 def _filter(prop: str, op: str, value: str) -> dict[str, Any]:

@@ -12,6 +12,9 @@ It speaks HubSpot's documented wire format for exactly the calls the connector m
 * `POST /crm/v4/associations/{from}/{to}/batch/read` (up to 1,000 ids).
 * `GET /crm/v3/owners` (paged) and `GET /crm/v3/pipelines/deals`.
 * The rate-limit headers on every reply, and 401 for a token not in `tokens`.
+* The search index's lag: a record changed with `lagging=True` is left out of searches
+  (not of reads by id) until `index_catches_up()`, as HubSpot's search shows a change
+  some moments after it is made.
 
 Objects live in memory, indexed by (last-modified ms, id) in a sorted list, so a search is
 a bisect plus the page it returns, even with 50,000 contacts. `add` and `update` stamp the
@@ -157,6 +160,8 @@ class FakeHubSpot(FakeServer):
         self.owners: list[dict[str, Any]] = []
         self.pipelines: list[dict[str, Any]] = []
         self.clock = ms_of(BASE)
+        # (object type, id) of changes the search index does not show yet.
+        self.unindexed: set[tuple[str, int]] = set()
         self._next_id = itertools.count(1001)
         self.route("POST", r"/crm/v3/objects/(\w+)/search", self._search)
         self.route("POST", r"/crm/v3/objects/(\w+)/batch/read", self._batch_read)
@@ -190,12 +195,20 @@ class FakeHubSpot(FakeServer):
         *,
         at: datetime | int | None = None,
         oid: int | None = None,
+        lagging: bool = False,
     ) -> str:
         """A new record; returns its id."""
         with self.lock:
             new_id = oid if oid is not None else next(self._next_id)
             self.objects[object_type].put(new_id, properties, self.tick(at))
+            if lagging:
+                self.unindexed.add((object_type, new_id))
             return str(new_id)
+
+    def index_catches_up(self) -> None:
+        """Searches show every change from now on."""
+        with self.lock:
+            self.unindexed.clear()
 
     def update(
         self,
@@ -204,10 +217,13 @@ class FakeHubSpot(FakeServer):
         properties: dict[str, Any],
         *,
         at: datetime | int | None = None,
+        lagging: bool = False,
     ) -> None:
         """Change a record, bumping its last-modified time."""
         with self.lock:
             self.objects[object_type].put(int(oid), properties, self.tick(at))
+            if lagging:
+                self.unindexed.add((object_type, int(oid)))
 
     def modified(self, object_type: str, oid: str) -> int:
         return self.objects[object_type].modified[int(oid)]
@@ -360,6 +376,9 @@ class FakeHubSpot(FakeServer):
     ) -> tuple[list[tuple[int, int]], int]:
         """The page of (modified, id) keys a search answers, and how many match in all."""
         modified = MODIFIED[store.type]
+        index = store.index
+        if self.unindexed:
+            index = [k for k in index if (store.type, k[1]) not in self.unindexed]
         prop = sorts[0].get("propertyName") if sorts else "hs_object_id"
         descending = bool(sorts) and sorts[0].get("direction") == "DESCENDING"
         if prop not in (modified, "hs_object_id"):
@@ -367,33 +386,33 @@ class FakeHubSpot(FakeServer):
         ranges: list[tuple[int, int]] = []
         loose: set[tuple[int, int]] = set()
         for group in groups or [{"filters": []}]:
-            lo, hi = 0, len(store.index)
+            lo, hi = 0, len(index)
             checks = []
             for f in group.get("filters") or []:
                 name, op = f.get("propertyName"), f.get("operator")
                 if name == modified:
                     value = _ms_value(f.get("value"))
-                    lo, hi = _narrow(store.index, lo, hi, op, value)
+                    lo, hi = _narrow(index, lo, hi, op, value)
                 elif name == "hs_object_id":
                     checks.append(_id_check(op, f))
                 else:
                     raise ValueError(f"the fake filters only on {modified} and hs_object_id")
             if checks:
-                loose.update(k for k in store.index[lo:hi] if all(c(k[1]) for c in checks))
+                loose.update(k for k in index[lo:hi] if all(c(k[1]) for c in checks))
             elif lo < hi:
                 ranges.append((lo, hi))
         ranges = _merge(ranges)
-        inside = [k for k in loose if not any(lo <= _pos(store.index, k) < hi for lo, hi in ranges)]
+        inside = [k for k in loose if not any(lo <= _pos(index, k) < hi for lo, hi in ranges)]
         total = sum(hi - lo for lo, hi in ranges) + len(inside)
         if prop == "hs_object_id" or descending:
-            everything = [store.index[i] for lo, hi in ranges for i in range(lo, hi)] + inside
+            everything = [index[i] for lo, hi in ranges for i in range(lo, hi)] + inside
             if prop == "hs_object_id":
                 everything.sort(key=lambda k: k[1], reverse=descending)
             else:
                 everything.sort(reverse=True)
             return everything[after : after + limit], total
         streams: list[Iterator[tuple[int, int]]] = [
-            (store.index[i] for i in range(lo, hi)) for lo, hi in ranges
+            (index[i] for i in range(lo, hi)) for lo, hi in ranges
         ]
         streams.append(iter(sorted(inside)))
         page = list(itertools.islice(heapq.merge(*streams), after, after + limit))
