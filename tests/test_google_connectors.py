@@ -431,6 +431,18 @@ async def test_drive_lists_files_then_follows_changes(fake: FakeGoogle) -> None:
     assert len(again) == 1 and again[0].size() == 0
 
 
+async def test_drive_sees_the_shared_drives_too(fake: FakeGoogle) -> None:
+    """A proposal in the team's shared drive is found, listed first and changed later."""
+    team = fake.add_file("Acme proposal (team drive)", shared_drive="0ATeamDrive")
+    first = await run(drive(fake), "files")
+    assert team in drive_ids(first)
+    fake.update_file(team, name="Acme proposal v2")
+    later = await run(drive(fake), "files", first[-1].cursor)
+    assert [(d.drive_id, d.name) for b in later for d in b.documents] == [
+        (team, "Acme proposal v2")
+    ]
+
+
 async def test_drive_rides_out_trouble_and_pages_changes(fake: FakeGoogle) -> None:
     first = await run(drive(fake), "files")
     for n in range(20):

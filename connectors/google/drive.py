@@ -35,6 +35,8 @@ from connectors.live import MINUTE, LiveContext, LiveSpec
 
 DRIVE = "/drive/v3"
 PAGE = 1000  # the most files.list and changes.list give in one page
+# Files in shared drives too: a proposal often lives in the team's drive, not My Drive.
+ALL_DRIVES = {"supportsAllDrives": "true", "includeItemsFromAllDrives": "true"}
 FILE = "id,name,mimeType,owners,modifiedTime,webViewLink,trashed"
 LIST_FIELDS = f"nextPageToken,files({FILE})"
 CHANGE_FIELDS = (
@@ -93,7 +95,9 @@ class DriveConnector(GoogleConnector):
     async def _listing(self, state: dict[str, Any]) -> AsyncIterator[SyncBatch]:
         start = state.get("start")
         if not start:
-            answer = await self.api.get_json(f"{DRIVE}/changes/startPageToken")
+            answer = await self.api.get_json(
+                f"{DRIVE}/changes/startPageToken", {"supportsAllDrives": "true"}
+            )
             start = str(answer["startPageToken"])
         page: str | None = state.get("page")
         done = int(state.get("done") or 0)
@@ -102,6 +106,8 @@ class DriveConnector(GoogleConnector):
                 "q": "trashed = false",
                 "pageSize": self.page_size,
                 "fields": LIST_FIELDS,
+                **ALL_DRIVES,
+                "corpora": "allDrives",
             }
             if page:
                 params["pageToken"] = page
@@ -126,7 +132,12 @@ class DriveConnector(GoogleConnector):
         while True:
             answer = await self.api.get_json(
                 f"{DRIVE}/changes",
-                {"pageToken": token, "pageSize": self.page_size, "fields": CHANGE_FIELDS},
+                {
+                    "pageToken": token,
+                    "pageSize": self.page_size,
+                    "fields": CHANGE_FIELDS,
+                    **ALL_DRIVES,
+                },
             )
             batch = SyncBatch(source=SOURCE)
             for change in answer.get("changes") or []:

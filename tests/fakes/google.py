@@ -521,7 +521,9 @@ class FakeGoogle(FakeServer):
         mime_type: str = "application/vnd.google-apps.document",
         owners: list[str] | None = None,
         modified: datetime | None = None,
+        shared_drive: str | None = None,
     ) -> str:
+        """A new file, in My Drive or (given its id) a shared drive."""
         with self.lock:
             fid = "1" + self._next_id("file") + "Xy"
             resource = {
@@ -537,6 +539,8 @@ class FakeGoogle(FakeServer):
                 "webViewLink": f"https://docs.example/d/{fid}/edit",
                 "trashed": False,
             }
+            if shared_drive:
+                resource["driveId"] = shared_drive
             self.files[fid] = resource
             self._change(fid, resource)
             return fid
@@ -580,6 +584,8 @@ class FakeGoogle(FakeServer):
             start = int(token)
             page = self.changes[start - 1 : start - 1 + size]
             end = len(self.changes) + 1
+        if not _all_drives(request):
+            page = [c for c in page if not (c.get("file") or {}).get("driveId")]
         body: dict[str, Any] = {"kind": "drive#changeList", "changes": page}
         if start + len(page) < end:
             body["nextPageToken"] = str(start + len(page))
@@ -594,6 +600,8 @@ class FakeGoogle(FakeServer):
             return _bad(f"the fake understands only q='trashed = false', not {query!r}")
         with self.lock:
             found = [f for f in self.files.values() if not (query and f.get("trashed"))]
+        if not (_all_drives(request) and request.arg("corpora") in ("allDrives", "drive")):
+            found = [f for f in found if not f.get("driveId")]
         offset = _offset(request)
         body: dict[str, Any] = {
             "kind": "drive#fileList",
@@ -603,6 +611,15 @@ class FakeGoogle(FakeServer):
         if offset + size < len(found):
             body["nextPageToken"] = _page_token(offset + size)
         return 200, body
+
+
+def _all_drives(request: Request) -> bool:
+    """Whether a Drive request asks for shared drives' files too (both flags, as Drive
+    wants them)."""
+    return (
+        request.arg("supportsAllDrives") == "true"
+        and request.arg("includeItemsFromAllDrives") == "true"
+    )
 
 
 _TYPES = {
