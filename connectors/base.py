@@ -204,6 +204,16 @@ class NoteRecord:
 
 
 @dataclass
+class GoneRecord:
+    """A record the source says no longer exists (HubSpot archived it): `entity` is
+    "company", "contact", "deal", "task" or "note", known to `system` by `external_id`."""
+
+    entity: str
+    system: str
+    external_id: str
+
+
+@dataclass
 class SignalRecord:
     """A fact with a time. `dedup_key` makes the same fact seen twice one signal."""
 
@@ -232,6 +242,8 @@ class SyncBatch:
     notes: list[NoteRecord] = field(default_factory=list)
     documents: list[DocumentRecord] = field(default_factory=list)
     signals: list[SignalRecord] = field(default_factory=list)
+    # Records the source no longer has.
+    gone: list[GoneRecord] = field(default_factory=list)
     # Where to resume after this batch once it is written (None: nothing to resume).
     cursor: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -254,6 +266,7 @@ class SyncBatch:
             + len(self.notes)
             + len(self.documents)
             + len(self.signals)
+            + len(self.gone)
         )
 
     def extend(self, other: SyncBatch) -> None:
@@ -266,6 +279,7 @@ class SyncBatch:
         self.notes += other.notes
         self.documents += other.documents
         self.signals += other.signals
+        self.gone += other.gone
         self.warnings += other.warnings
         self.remarks += other.remarks
 

@@ -57,6 +57,7 @@ def make(
     chunk_size: int = 500,
     pacer: RatePacer | None = None,
     now: datetime | None = None,
+    sweep_every_ms: int | None = None,
 ) -> HubSpotConnector:
     api = Api(
         "hubspot",
@@ -66,7 +67,14 @@ def make(
         pace=pacer,
     )
     client = HubSpotClient(api, pacer)
-    return HubSpotConnector(client, OPERATOR, page_size=page_size, chunk_size=chunk_size, now=now)
+    return HubSpotConnector(
+        client,
+        OPERATOR,
+        page_size=page_size,
+        chunk_size=chunk_size,
+        now=now,
+        sweep_every_ms=sweep_every_ms,
+    )
 
 
 async def collect(conn: HubSpotConnector, stream: str, cursor: str | None) -> list[SyncBatch]:
@@ -407,6 +415,54 @@ async def test_a_change_the_search_index_shows_late_is_still_synced(fake: FakeHu
     got, cursors, _ = await sync_all(make(fake, now=later + timedelta(minutes=15)), cursors)
     assert got.size() == 0
     assert "sent" not in json.loads(cursors["contacts"] or "{}")
+
+
+async def test_archived_records_come_as_gone_when_a_sweep_is_due(fake: FakeHubSpot) -> None:
+    ids = small_world(fake)
+    start = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    hourly = 3_600_000
+    _, cursors, by_stream = await sync_all(make(fake, now=start, sweep_every_ms=hourly))
+    assert not any(b.gone for batches in by_stream.values() for b in batches)  # none archived
+
+    fake.archive("deals", ids["deal"])
+    fake.archive("contacts", ids["lee"])
+    # Within the hour nothing is listed: the archived list is read only when a sweep is due.
+    before = len(fake.requests)
+    got, cursors, _ = await sync_all(
+        make(fake, now=start + timedelta(minutes=30), sweep_every_ms=hourly), cursors
+    )
+    assert not got.gone and all(r.path.endswith("/search") for r in fake.requests[before:])
+
+    got, cursors, by_stream = await sync_all(
+        make(fake, now=start + timedelta(hours=2), sweep_every_ms=hourly), cursors
+    )
+    assert sorted((g.entity, g.system, g.external_id) for g in got.gone) == [
+        ("contact", "hubspot", ids["lee"]),
+        ("deal", "hubspot", ids["deal"]),
+    ]
+    archived_reads = [r for r in fake.requests if r.query.get("archived") == ["true"]]
+    assert {r.path for r in archived_reads} == {
+        f"/crm/v3/objects/{t}" for t in ("companies", "contacts", "deals", "tasks", "notes")
+    }
+
+
+async def test_a_long_archived_list_is_paged_and_chunked(fake: FakeHubSpot) -> None:
+    made = [
+        fake.add("notes", {"hs_note_body": f"n{i}", "hs_timestamp": iso(fake.clock)})
+        for i in range(250)
+    ]
+    for oid in made:
+        fake.archive("notes", oid)
+    conn = make(fake, sweep_every_ms=0, chunk_size=100)
+    try:
+        batches = await collect(conn, "notes", None)
+    finally:
+        await conn.aclose()
+    assert [len(b.gone) for b in batches] == [100, 100, 50]
+    assert sorted(g.external_id for b in batches for g in b.gone) == sorted(made)
+    # Only the last batch says the sweep is done: one cut short is swept again.
+    assert "swept" not in json.loads(batches[0].cursor or "{}")
+    assert "swept" in json.loads(batches[-1].cursor or "{}")
 
 
 def test_the_ids_kept_for_a_late_index_are_bounded() -> None:

@@ -17,6 +17,8 @@ DEFAULTS = {
     # HubSpot allows 5 search requests a second per account; stay a little under.
     "search_per_second": 4.0,
     "page_size": PAGE_SIZE,
+    # How often records archived (deleted) in HubSpot are looked for; 0: every sync.
+    "archived_every_hours": 6.0,
 }
 
 
@@ -25,9 +27,14 @@ def build(ctx: LiveContext) -> HubSpotConnector:
     api = Api("hubspot", ctx.endpoints.hubspot, auth=ctx.tokens, breaker=ctx.breaker, pace=pacer)
     per_second = float(ctx.settings.get("search_per_second", DEFAULTS["search_per_second"]))
     page_size = int(ctx.settings.get("page_size", DEFAULTS["page_size"]))
+    sweep_hours = float(ctx.settings.get("archived_every_hours", DEFAULTS["archived_every_hours"]))
     client = HubSpotClient(api, pacer, search_per_second=per_second)
     return HubSpotConnector(
-        client, ctx.operator, page_size=max(1, min(page_size, 200)), now=ctx.now
+        client,
+        ctx.operator,
+        page_size=max(1, min(page_size, 200)),
+        now=ctx.now,
+        sweep_every_ms=int(max(0.0, sweep_hours) * 3600 * 1000),
     )
 
 

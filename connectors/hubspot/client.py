@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import httpx
 
 # HubSpot's own limits: a v3 batch read takes 100 ids, a v4 association read 1,000.
+LIST_PAGE = 100  # the list endpoint's maximum
 BATCH_READ_MAX = 100
 ASSOCIATIONS_MAX = 1000
 OWNERS_PAGE = 500
@@ -136,6 +137,27 @@ class HubSpotClient:
                 ordered = sorted(targets, key=lambda t: not _is_primary(t))
                 linked[str(result["from"]["id"])] = [str(t["toObjectId"]) for t in ordered]
         return linked
+
+    async def archived_ids(self, object_type: str) -> list[str]:
+        """Ids of every archived object of a type (GET /crm/v3/objects/{type}?archived=true,
+        100 a page, by id): the search never returns them."""
+        ids: list[str] = []
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {
+                "archived": "true",
+                "limit": LIST_PAGE,
+                "properties": "hs_object_id",
+            }
+            if after:
+                params["after"] = after
+            self._before()
+            path = f"/crm/v3/objects/{object_type}"
+            answer = _object(await self.api.get_json(path, params), "list")
+            ids += [str(o["id"]) for o in answer.get("results") or [] if o.get("id")]
+            after = _next_after(answer)
+            if not after:
+                return ids
 
     async def owners(self) -> list[dict[str, Any]]:
         """Every active owner (GET /crm/v3/owners, paged)."""

@@ -19,14 +19,21 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import ConnectorError, Health, OperatorIdentity, SyncBatch
+from connectors.base import ConnectorError, GoneRecord, Health, OperatorIdentity, SyncBatch
 from connectors.http import ApiError, NeedsReauth
 from connectors.hubspot import mapping
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.cursor import Watermark, millis
 from connectors.hubspot.mapping import SOURCE, Links, Lookups
-from connectors.hubspot.streams import COMPANY_LOOKUP, CONTACT_LOOKUP, STREAMS, Stream
+from connectors.hubspot.streams import (
+    COMPANY_LOOKUP,
+    CONTACT_LOOKUP,
+    GONE_ENTITY,
+    STREAMS,
+    Stream,
+)
 
+SWEEP_EVERY_MS = 6 * 3600 * 1000
 PAGE_SIZE = 100  # HubSpot's search takes up to 200; 100 is its documented default maximum
 
 
@@ -43,6 +50,7 @@ class HubSpotConnector:
         page_size: int = PAGE_SIZE,
         chunk_size: int = 500,
         now: datetime | None = None,
+        sweep_every_ms: int | None = SWEEP_EVERY_MS,
     ):
         self.client = client
         self.operator = operator
@@ -51,6 +59,8 @@ class HubSpotConnector:
         self.lookups = Lookups()
         # When this sync started (the daemon's clock): how far back the index may lag.
         self.now = now
+        # How often the archived records are listed (None: never).
+        self.sweep_every_ms = sweep_every_ms
         self._owners_read = False
         self._pipelines_read = False
 
@@ -106,11 +116,42 @@ class HubSpotConnector:
             done += len(results)
             read += len(results)
             pending.cursor, pending.done, pending.total = mark.dump(), done, total
+            if finished and self._sweep_due(spec, mark):
+                async for batch in self._sweep(spec, mark, pending):
+                    yield batch
+                return
             if finished or max(pending.size(), read) >= self.chunk_size:
                 yield pending
                 pending, read = SyncBatch(source=SOURCE), 0
             if finished:
                 return
+
+    # -- deletions --------------------------------------------------------------------------
+
+    def _sweep_due(self, spec: Stream, mark: Watermark) -> bool:
+        if spec.name not in GONE_ENTITY or self.sweep_every_ms is None:
+            return False
+        return mark.swept is None or self._now_ms() - mark.swept >= self.sweep_every_ms
+
+    async def _sweep(
+        self, spec: Stream, mark: Watermark, pending: SyncBatch
+    ) -> AsyncIterator[SyncBatch]:
+        """The stream's last batch, with every record HubSpot archived as gone (the search
+        never returns them). Listed in full each time (HubSpot cannot list only the recently
+        archived), so only every `sweep_every_ms`; a sweep cut short is done again."""
+        entity = GONE_ENTITY[spec.name]
+        ids = await self.client.archived_ids(spec.object_type)
+        gone = [GoneRecord(entity, SOURCE, i) for i in ids]
+        for start in range(0, len(gone), max(1, self.chunk_size)):
+            pending.gone += gone[start : start + self.chunk_size]
+            if start + self.chunk_size < len(gone):
+                yield pending
+                pending = SyncBatch(
+                    source=SOURCE, cursor=pending.cursor, done=pending.done, total=pending.total
+                )
+        mark.swept = self._now_ms()
+        pending.cursor = mark.dump()
+        yield pending
 
     # -- requests ---------------------------------------------------------------------------
 

@@ -24,7 +24,8 @@ modified times, as `sent`. The next run searches again from `settled` rather tha
 sent twice. Both keys are written only while `settled` is below `since`, which is only
 after a run saw changes younger than `INDEX_LAG`: a workspace whose CRM is quiet keeps the
 plain cursor and its one cheap search. `sent` holds at most `MAX_SENT` ids; after a bulk
-change, the oldest fall out and `settled` moves up to the oldest kept.
+change, the oldest fall out and `settled` moves up to the oldest kept. `swept` (epoch ms)
+is when the stream's archived records were last listed.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class Watermark:
     # Every change before `settled` was sent; `sent` holds what was sent at or after it.
     settled: int | None = None
     sent: dict[str, int] = field(default_factory=dict)
+    # When the archived records were last listed (epoch ms; see the connector).
+    swept: int | None = None
     # This run's start less the lag (not in the cursor): `settled` once the run is done.
     ends_at: int | None = None
 
@@ -70,13 +73,14 @@ class Watermark:
             data = json.loads(cursor)
             if data.get("v") != VERSION:
                 raise ValueError("unknown version")
-            tie, settled = data.get("tie"), data.get("settled")
+            tie, settled, swept = data.get("tie"), data.get("settled"), data.get("swept")
             return cls(
                 since=int(data["since"]),
                 seen={str(i) for i in data.get("seen", [])},
                 tie=int(tie) if tie is not None else None,
                 settled=int(settled) if settled is not None else None,
                 sent={str(k): int(v) for k, v in data.get("sent", {}).items()},
+                swept=int(swept) if swept is not None else None,
             )
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ConnectorError(
@@ -90,6 +94,8 @@ class Watermark:
             data["tie"] = str(self.tie)
         else:
             data["seen"] = sorted(self.seen, key=_id_order)
+        if self.swept is not None:
+            data["swept"] = self.swept
         if self.settled is not None and self.settled < self.since:
             data["settled"] = self.settled
             data["sent"] = dict(sorted(self.sent.items(), key=lambda kv: (kv[1], kv[0])))

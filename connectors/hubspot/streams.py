@@ -153,3 +153,14 @@ STREAMS: dict[str, Stream] = {
 # Properties read for associated records that are not on the page being mapped.
 COMPANY_LOOKUP = ("domain", "website", "name")
 CONTACT_LOOKUP = ("email",)
+
+# What a stream's records are in the store, where their deletion is followed (HubSpot's
+# archived list). Logged emails and meetings are not: they stand for mail and calendar
+# events, which their own connectors follow.
+GONE_ENTITY = {
+    "companies": "company",
+    "contacts": "contact",
+    "deals": "deal",
+    "tasks": "task",
+    "notes": "note",
+}

@@ -524,6 +524,22 @@ async def _transition_all(
     return len(ids)
 
 
+GONE_COLUMNS = {"contact": Move.contact_id, "company": Move.company_id, "deal": Move.deal_id}
+
+
+async def resolve_gone(
+    session: AsyncSession, entity: str, ids: Sequence[int], reason: str, now: datetime
+) -> int:
+    """Open moves (pending, snoozed) about records about to be deleted are resolved; a
+    move the operator accepted stays theirs. Returns how many."""
+    column = GONE_COLUMNS.get(entity)
+    if column is None or not ids:
+        return 0
+    return await _transition_all(
+        session, [and_(Move.status.in_((PENDING, SNOOZED)), column.in_(ids))], RESOLVED, reason, now
+    )
+
+
 async def wake(session: AsyncSession, now: datetime) -> int:
     """Snoozes whose time came go back to pending; returns how many."""
     ended = (Move.status == SNOOZED, Move.snoozed_until <= now)

@@ -7,7 +7,8 @@ It speaks HubSpot's documented wire format for exactly the calls the connector m
   on `hs_object_id`), one sort, `limit` up to 200 (else 400), `after`, `total`,
   `paging.next.after`, and the cap on how deep one query pages (10,000 at HubSpot,
   `search_cap` here): a request whose after + limit passes it answers 400.
-* `GET /crm/v3/objects/{type}` (the list endpoint, paged by id) and
+* `GET /crm/v3/objects/{type}` (the list endpoint, paged by id; `archived=true` lists the
+  archived records instead) and
   `POST /crm/v3/objects/{type}/batch/read` (up to 100 ids; 207 with `errors` for missing).
 * `POST /crm/v4/associations/{from}/{to}/batch/read` (up to 1,000 ids).
 * `GET /crm/v3/owners` (paged) and `GET /crm/v3/pipelines/deals`.
@@ -100,6 +101,14 @@ class _Objects:
         self.created: dict[int, int] = {}
         self.index: list[tuple[int, int]] = []
         self.ids: list[int] = []
+        # Archived (deleted) records: id -> when, in ms. Only `?archived=true` lists them.
+        self.archived: dict[int, int] = {}
+
+    def archive(self, oid: int, at: int) -> None:
+        del self.records[oid]
+        del self.index[bisect.bisect_left(self.index, (self.modified.pop(oid), oid))]
+        del self.ids[bisect.bisect_left(self.ids, oid)]
+        self.archived[oid] = at
 
     def put(self, oid: int, props: dict[str, Any], at: int) -> None:
         if oid in self.records:
@@ -224,6 +233,11 @@ class FakeHubSpot(FakeServer):
             self.objects[object_type].put(int(oid), properties, self.tick(at))
             if lagging:
                 self.unindexed.add((object_type, int(oid)))
+
+    def archive(self, object_type: str, oid: str) -> None:
+        """Archive (delete) a record: gone from search and reads, listed only as archived."""
+        with self.lock:
+            self.objects[object_type].archive(int(oid), self.tick())
 
     def modified(self, object_type: str, oid: str) -> int:
         return self.objects[object_type].modified[int(oid)]
@@ -427,6 +441,27 @@ class FakeHubSpot(FakeServer):
             return _error(400, "limit must be at most 100")
         after = int(request.arg("after", "0") or 0)
         props = [p for v in request.query.get("properties", []) for p in v.split(",") if p]
+        if request.arg("archived") == "true":
+            with self.lock:
+                gone = sorted(store.archived.items())
+            page = [(oid, at) for oid, at in gone if oid > after][:limit]
+            listed: dict[str, Any] = {
+                "results": [
+                    {
+                        "id": str(oid),
+                        "properties": {"hs_object_id": str(oid)},
+                        "createdAt": iso(store.created[oid]),
+                        "updatedAt": iso(at),
+                        "archived": True,
+                        "archivedAt": iso(at),
+                    }
+                    for oid, at in page
+                ]
+            }
+            if page and page[-1][0] != gone[-1][0]:
+                last = page[-1][0]
+                listed["paging"] = {"next": {"after": str(last), "link": f"?after={last}"}}
+            return 200, listed
         with self.lock:
             start = bisect.bisect_right(store.ids, after) if after else 0
             ids = store.ids[start : start + limit]

@@ -306,3 +306,38 @@ def test_one_connector_failing_or_losing_its_grant_never_stops_the_others(
     assert result["connectors"]["hubspot"]["status"] == "synced"
     status = run_cli(env=env)
     assert "needs re-auth" in status.stdout
+
+
+def test_records_archived_in_hubspot_are_forgotten_unless_known_otherwise(
+    daemon: DaemonProcess, env: dict[str, str], hubspot: FakeHubSpot
+) -> None:
+    """A deal archived in HubSpot goes, and its open moves are resolved, not left pointing
+    at nothing; a contact only HubSpot knew goes; one the calendar knows too stays."""
+    only_crm = hubspot.add("contacts", {"email": "gone@nowhere.example", "firstname": "Gone"})
+    attendee = hubspot.add("contacts", {"email": "dana@harborline.example", "firstname": "Dana"})
+    sign_in(daemon, env)
+    code, _, err = sync(env, "hubspot")
+    assert code == 0, err
+    code, _, err = sync(env, "calendar")
+    assert code == 0, err
+    moves = json.loads(run_cli("queue", "today", "--json", "--all", env=env).stdout)["moves"]
+    about_deal = next(m for m in moves if m["deal"])
+    deal = about_deal["deal"]
+    names = {str(r.get("dealname")): oid for oid, r in hubspot.objects["deals"].records.items()}
+    hubspot.archive("deals", str(names[deal["name"]]))
+    hubspot.archive("contacts", only_crm)
+    hubspot.archive("contacts", attendee)
+
+    daemon.call("connectors.set", {"name": "hubspot", "knob": "archived_every_hours", "value": "0"})
+    code, result, err = sync(env, "hubspot")
+    assert code == 0, err
+    counts = result["connectors"]["hubspot"]["counts"]
+    assert (counts["deals_deleted"], counts["contacts_deleted"]) == (1, 1), counts
+
+    shown = run_cli("deals", "show", str(deal["id"]), env=env)
+    assert (shown.returncode, shown.stderr) == (1, f"caseyos: no deal #{deal['id']}\n")
+    gone = run_cli("contacts", "show", "gone@nowhere.example", env=env)
+    assert gone.returncode == 1 and "no contact" in gone.stderr, gone.stderr
+    assert run_cli("contacts", "show", "dana@harborline.example", env=env).returncode == 0
+    move = daemon.call("queue.show", {"id": about_deal["id"]})["move"]
+    assert (move["status"], move["status_reason"]) == ("resolved", "deleted in HubSpot"), move

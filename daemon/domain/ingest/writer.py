@@ -130,6 +130,17 @@ class Ingest:
         # Signals that need what the store held before this write (a stage that changed).
         self.derived: list[SignalRecord] = []
 
+    def evict(self, entity: str, ids: Iterable[int]) -> None:
+        """Forget remembered ids of rows deleted in this job (contacts, companies)."""
+        gone = set(ids)
+        if entity == "contact":
+            self.contacts = {e: r for e, r in self.contacts.items() if r.id not in gone}
+        elif entity == "company":
+            domains = {d for d, i in self.company_ids.items() if i in gone}
+            self.company_ids = {d: i for d, i in self.company_ids.items() if d not in domains}
+            for domain in domains:
+                self._company_written.pop(domain, None)
+
     # -- lookups --------------------------------------------------------------------------
 
     async def _select_in(
