@@ -34,6 +34,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import MeetingRecord, MessageRecord, SignalRecord
+from daemon.domain.ingest import threads
 from daemon.domain.ingest.writer import Ingest, chunks
 from daemon.store.models import ExternalId, Meeting, Message, Signal, Thread
 
@@ -305,6 +306,11 @@ async def _take_over_messages(
             .values(from_source=False)
         )
     await _rekey_stored(s, MAIL_KINDS, {row.key: m.message_id for m, row in pairs}, uid=False)
+    # The subject may read differently now (first message, Gmail's words).
+    changed = {row.thread_id for _, row in pairs if row.thread_id is not None}
+    await threads.summarize(
+        s, {tid: {"b_id": tid, "b_internal": True, "b_last": None} for tid in sorted(changed)}
+    )
 
 
 async def meetings(
