@@ -200,6 +200,13 @@ def test_a_hubspot_email_that_does_not_match_stays_its_own_message(
     assert counts["hubspot"].get("messages") == 1
     received = [s for s in mail_signals(daemon) if s["kind"] == "email.received"]
     assert len(received) == 2
+    # Two messages, each from its one source.
+    threads = daemon.call("threads.list", {})["threads"]
+    sources = [
+        [s["source"] for s in daemon.call("threads.show", {"ref": str(t["id"])})["sources"]]
+        for t in threads
+    ]
+    assert sorted(sources) == [["gmail"], ["hubspot"]]
 
 
 @pytest.mark.parametrize("first", ["calendar", "hubspot"])
