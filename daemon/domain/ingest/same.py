@@ -221,7 +221,8 @@ async def messages(
         return _nearest(pool, m.sent_at, WINDOW)
 
     taken: set[int] = set()
-    out: list[MessageRecord] = []
+    # A stand-in that names no external id cannot be matched: written as it is.
+    out = [m for m in batch if is_stand_in(m.message_id) and not m.external_ids]
     thread_keys: dict[int, str] = {}
     joins: list[tuple[MessageRecord, _Row]] = []
     takeovers: list[tuple[MessageRecord, _Row]] = []
@@ -364,7 +365,7 @@ async def meetings(
         pool = [r for r in pool if is_stand_in(r.key) == want_stand_in and r.id not in taken]
         return min(pool, key=lambda r: r.id, default=None)
 
-    out: list[MeetingRecord] = []
+    out = [m for m in batch if is_stand_in(m.uid) and not m.external_ids]
     renamed: dict[str, str] = {}
     moves: list[dict[str, Any]] = []
     for key, m in by_ext.items():
