@@ -105,13 +105,15 @@ def signal_lines(signals: Sequence[dict[str, Any]], now: str, tz: str) -> list[s
 
 
 def source_lines(sources: Sequence[dict[str, Any]], now: str, tz: str) -> list[str]:
-    """'hubspot   since Tue 3 Nov, last today 09:12', first source first."""
+    """'hubspot  since Tue 3 Nov, last today 09:12', first source first."""
     width = max((len(s["source"]) for s in sources), default=0)
-    return [
-        f"{s['source']:<{width}}  since {timefmt.when(s['first_seen_at'], now, tz)}, "
-        f"last {timefmt.when(s['last_seen_at'], now, tz)}"
-        for s in sources
-    ]
+    lines = []
+    for s in sources:
+        first = timefmt.when(s["first_seen_at"], now, tz)
+        last = timefmt.when(s["last_seen_at"], now, tz)
+        seen = f"since {first}" if last == first else f"since {first}, last {last}"
+        lines.append(f"{s['source']:<{width}}  {seen}")
+    return lines
 
 
 def linked(result: dict[str, Any]) -> None:
