@@ -104,8 +104,22 @@ def signal_lines(signals: Sequence[dict[str, Any]], now: str, tz: str) -> list[s
     return lines
 
 
+def source_lines(sources: Sequence[dict[str, Any]], now: str, tz: str) -> list[str]:
+    """'hubspot  since Tue 3 Nov, last today 09:12', first source first."""
+    width = max((len(s["source"]) for s in sources), default=0)
+    lines = []
+    for s in sources:
+        first = timefmt.when(s["first_seen_at"], now, tz)
+        last = timefmt.when(s["last_seen_at"], now, tz)
+        seen = f"since {first}" if last == first else f"since {first}, last {last}"
+        lines.append(f"{s['source']:<{width}}  {seen}")
+    return lines
+
+
 def linked(result: dict[str, Any]) -> None:
-    """The moves and signals about a record, the last sections of every `show`."""
+    """Where a record came from, and the moves and signals about it: the last sections of
+    every `show`."""
+    section("Sources", source_lines(result["sources"], result["now"], result["timezone"]))
     section("Moves", move_lines(result["moves"]), result["moves_total"])
     section(
         "Signals",

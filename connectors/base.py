@@ -133,6 +133,10 @@ class MessageRecord:
     # Every Message-ID it names: References, then In-Reply-To.
     references: list[str] = field(default_factory=list)
     thread_from_source: bool = False
+    # The record's id in the system it came from, by system ("hubspot": engagement id),
+    # for a message whose Message-ID the source does not give (`message_id` is then a
+    # stand-in, and the daemon finds the stored message it is by content).
+    external_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,6 +157,8 @@ class MeetingRecord:
     location: str | None = None
     description: str | None = None
     status: str = "confirmed"
+    # As for `MessageRecord.external_ids`: set for a meeting whose `uid` is a stand-in.
+    external_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

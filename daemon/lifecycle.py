@@ -23,6 +23,7 @@ from typing import IO
 from daemon import __version__, paths
 from daemon.clock import Clock
 from daemon.state import DaemonState
+from daemon.store import diskspace
 from daemon.vocabulary import plural
 from daemon.workspaces import OnOpen, Workspace, WorkspaceDamaged, WorkspaceManager
 
@@ -234,7 +235,14 @@ async def startup_housekeeping(state: DaemonState) -> None:
     except WorkspaceDamaged:
         return
     if state.jobs.building(ws) is None:
-        await agent_pass.housekeeping(state, ws)
+        try:
+            await agent_pass.housekeeping(state, ws)
+        except Exception as exc:
+            # A damaged page that opening did not read: the daemon still starts, and the
+            # commands that meet the damage say so (and how to recover).
+            if not diskspace.is_damaged(exc):
+                raise
+            log.error("workspace %s is damaged (met at start-up housekeeping): %s", ws.name, exc)
 
 
 def _gc_pause_logger() -> Callable[[str, dict[str, int]], None]:

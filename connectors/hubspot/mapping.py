@@ -307,8 +307,9 @@ def email(
     obj: dict[str, Any], links: Links, lookups: Lookups, operator: OperatorIdentity
 ) -> tuple[MessageRecord, list[SignalRecord]] | None:
     """A logged email as a message in its own thread (or HubSpot's thread when logged
-    with one). HubSpot does not give the mail's Message-ID, so the id is made from the
-    record id. None for an email with neither a sender nor a time."""
+    with one). HubSpot does not give the mail's Message-ID, so the id is a stand-in made
+    from the record id, and the daemon finds the message it is (one Gmail brought, say) by
+    content (`daemon.domain.ingest.same`). None for an email with neither a sender nor a time."""
     p = _props(obj)
     email_id = str(obj["id"])
     sent_at = when(p, "hs_timestamp") or _created(obj)
@@ -353,6 +354,7 @@ def email(
         cc=cc,
         labels=labels,
         thread_from_source=bool(thread),
+        external_ids={SOURCE: email_id},
     )
     signals = mail_signals(record, operator) if status in ("", "SENT") else []
     return record, signals
@@ -387,6 +389,7 @@ def meeting(
         location=text(p, "hs_meeting_location") or None,
         description=values.rich_text(text(p, "hs_meeting_body")) or None,
         status=status,
+        external_ids={SOURCE: meeting_id},
     )
     external = [a for a in attendees if not operator.is_internal(a.email)]
     signals: list[SignalRecord] = []

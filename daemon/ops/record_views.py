@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agents.base import stage_label
 from daemon.context import OpContext
 from daemon.domain import settings
-from daemon.domain.records import links
+from daemon.domain.records import links, sources
 from daemon.ops.views import CompanyRef, ContactRef, MoveOut, SignalOut, move_views, signal_view
 from daemon.store.models import (
     Company,
@@ -126,7 +126,20 @@ async def clock(ctx: OpContext) -> dict[str, Any]:
     return {"now": ctx.now(), "timezone": str(await settings.timezone(ctx.session))}
 
 
+class SourceOut(BaseModel):
+    source: str = Field(
+        description="A connector that brought the record: files, demo, "
+        "hubspot, gmail, calendar or drive."
+    )
+    first_seen_at: datetime = Field(description="When it first brought it.")
+    last_seen_at: datetime = Field(description="When it last brought it.")
+
+
 class LinkedOut(BaseModel):
+    sources: list[SourceOut] = Field(
+        description="Where the record came from, first source first (a thread: its "
+        "messages' sources)."
+    )
     moves: list[MoveOut] = Field(description="Moves about this record, open ones first.")
     moves_total: int
     signals: list[SignalOut] = Field(description="Signals about this record, newest first.")
@@ -233,9 +246,14 @@ async def companies_of(session: AsyncSession, ids: set[int | None]) -> dict[int,
 
 
 async def linked_fields(session: AsyncSession, column: str, record_id: int) -> dict[str, Any]:
-    """The `LinkedOut` fields of a record's `show`: its moves and signals, with their totals."""
+    """The `LinkedOut` fields of a record's `show`: its sources, and its moves and signals
+    with their totals."""
     linked = await links.linked(session, column, record_id)
     return {
+        "sources": [
+            SourceOut(source=s.source, first_seen_at=s.first_seen_at, last_seen_at=s.last_seen_at)
+            for s in await sources.of_record(session, column, record_id)
+        ],
         "moves": await move_views(session, linked.moves),
         "moves_total": linked.moves_total,
         "signals": [signal_view(s) for s in linked.signals],

@@ -493,3 +493,19 @@ class Document(Base):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# Added by migration 0012: which sources brought each record.
+
+
+class RecordSource(Base):
+    """A source (a connector: files, hubspot, gmail, ...) that brought a record, with when
+    it first and last did. `entity` names the table (company, contact, deal, message,
+    meeting, task, note, document); rows go when their record does (triggers)."""
+
+    __tablename__ = "record_sources"
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]

@@ -338,6 +338,8 @@ def test_records_archived_in_hubspot_are_forgotten_unless_known_otherwise(
     assert (shown.returncode, shown.stderr) == (1, f"caseyos: no deal #{deal['id']}\n")
     gone = run_cli("contacts", "show", "gone@nowhere.example", env=env)
     assert gone.returncode == 1 and "no contact" in gone.stderr, gone.stderr
-    assert run_cli("contacts", "show", "dana@harborline.example", env=env).returncode == 0
+    kept = run_cli("contacts", "show", "dana@harborline.example", "--json", env=env)
+    assert kept.returncode == 0, kept.stderr
+    assert [x["source"] for x in json.loads(kept.stdout)["sources"]] == ["calendar"]
     move = daemon.call("queue.show", {"id": about_deal["id"]})["move"]
     assert (move["status"], move["status_reason"]) == ("resolved", "deleted in HubSpot"), move

@@ -18,9 +18,10 @@ ATTENDEES: Table = MeetingAttendee.__table__  # type: ignore[assignment]
 FIELDS = ("title", "start_at", "end_at", "organizer", "location", "description", "status")
 
 
-async def meetings(job: Ingest, s: AsyncSession, batch: Sequence[MeetingRecord]) -> None:
+async def meetings(job: Ingest, s: AsyncSession, batch: Sequence[MeetingRecord]) -> dict[str, int]:
+    """Upsert meetings by uid with their attendees; returns their row ids by uid."""
     if not batch:
-        return
+        return {}
     recs = {r.uid: r for r in batch}
     people: dict[str, str | None] = {}
     met: dict[str, datetime] = {}
@@ -83,6 +84,7 @@ async def meetings(job: Ingest, s: AsyncSession, batch: Sequence[MeetingRecord])
                 updates.append({"b_id": aid, **{f"b_{k}": v for k, v in row.items()}})
     if inserts:
         await s.execute(insert(ATTENDEES), inserts)
+    job.saw("meeting", ids.values())
     if updates:
         await s.execute(
             update(ATTENDEES)
@@ -95,3 +97,4 @@ async def meetings(job: Ingest, s: AsyncSession, batch: Sequence[MeetingRecord])
             ),
             updates,
         )
+    return ids

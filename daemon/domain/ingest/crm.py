@@ -71,6 +71,7 @@ async def _write_linked(
             .values({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns}),
             [{"b_id": ids[ext], **{f"b_{c}": rows[ext][c] for c in columns}} for ext in old_ext],
         )
+    job.saw(entity, (ids[ext] for ext in rows))
     return ids
 
 

@@ -30,6 +30,7 @@ from daemon.store.models import (
     MeetingAttendee,
     Message,
     Note,
+    RecordSource,
 )
 
 TABLES: dict[str, type[Deal | CrmTask | Note | Contact | Company]] = {
@@ -54,6 +55,7 @@ async def forget(job: Ingest, s: AsyncSession, gone: Sequence[GoneRecord]) -> No
             if kind != entity:
                 continue
             ids = await _unlink(s, system, entity, sorted(external))
+            await _unsource(s, system, entity, ids)
             if entity in ("contact", "company"):
                 ids = await _unheld(s, entity, ids)
             if ids:
@@ -73,6 +75,18 @@ async def _unlink(s: AsyncSession, system: str, entity: str, external: list[str]
         ids.update((await s.scalars(select(ExternalId.entity_id).where(where))).all())
         await s.execute(delete(ExternalId).where(where))
     return sorted(ids)
+
+
+async def _unsource(s: AsyncSession, system: str, entity: str, ids: list[int]) -> None:
+    """The system is no longer one of these records' sources."""
+    for part in chunks(ids):
+        await s.execute(
+            delete(RecordSource).where(
+                RecordSource.entity == entity,
+                RecordSource.source == system,
+                RecordSource.entity_id.in_(part),
+            )
+        )
 
 
 async def _unheld(s: AsyncSession, entity: str, ids: list[int]) -> list[int]:

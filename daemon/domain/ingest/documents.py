@@ -73,6 +73,9 @@ async def documents(job: Ingest, s: AsyncSession, batch: Sequence[DocumentRecord
             values,
         )
         job.report.counts["documents"] += len(set(kept) - stored)
+        for part in chunks(sorted(kept)):
+            written = await s.scalars(select(Document.id).where(Document.drive_id.in_(part)))
+            job.saw("document", written.all())
     for part in chunks(gone):
         await s.execute(
             update(DOCUMENTS)

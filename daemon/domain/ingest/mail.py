@@ -17,13 +17,16 @@ from daemon.store.models import Message, Signal
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 
 
-async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord]) -> set[int]:
-    """Write the messages not stored yet; returns the ids of the threads they touched."""
+async def messages(
+    job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord]
+) -> tuple[set[int], dict[str, int]]:
+    """Write the messages not stored yet; returns the ids of the threads they touched, and
+    the row id of every message in the batch by Message-ID."""
     unique: dict[str, MessageRecord] = {}
     for msg in batch:
         unique.setdefault(msg.message_id, msg)
     if not unique:
-        return set()
+        return set(), {}
     placed = await threads.place(job, s, list(unique.values()))
     msgs = sorted(
         (m for m in unique.values() if m.message_id not in placed.stored), key=lambda m: m.sent_at
@@ -86,11 +89,16 @@ async def messages(job: Ingest, s: AsyncSession, batch: Sequence[MessageRecord])
                 "contact_id": contact_id,
             }
         )
+    ids = dict(placed.stored)
     if rows:
-        await s.execute(insert(MESSAGES), rows)
+        inserted = await s.execute(
+            insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True), rows
+        )
+        ids.update(zip((r["message_id"] for r in rows), inserted.scalars().all(), strict=True))
     job.report.counts["messages"] += len(rows)
+    job.saw("message", ids.values())
     await threads.summarize(s, placed.grown)
-    return placed.touched
+    return placed.touched, ids
 
 
 async def derive_replied(job: Ingest, s: AsyncSession, thread_ids: set[int]) -> None:

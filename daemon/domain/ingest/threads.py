@@ -110,7 +110,7 @@ class _Group:
 class Placement:
     """Where a chunk's messages go: thread ids by Message-ID, and what changed."""
 
-    stored: set[str]  # the chunk's messages that were stored before
+    stored: dict[str, int]  # the chunk's messages that were stored before: their row ids
     thread_of: dict[str, int]  # the thread of each message to write
     # Threads that existed and gained messages or absorbed others: summaries to redo.
     grown: dict[int, dict[str, Any]]
@@ -133,23 +133,25 @@ async def place(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord]) -> 
 
     # The ids that are stored messages, then the ids only named so far.
     stored_ids: dict[str, int] = {}
+    rows: dict[str, int] = {}
     for part in chunks(sorted(wanted)):
         hits = await s.execute(
-            select(Message.message_id, Thread.id, Thread.thread_key, Thread.from_source)
+            select(Message.message_id, Message.id, Thread.id, Thread.thread_key, Thread.from_source)
             .join(Thread, Thread.id == Message.thread_id)
             .where(Message.message_id.in_(part))
         )
-        for message_id, tid, key, from_source in hits:
+        for message_id, row_id, tid, key, from_source in hits:
             stored_ids[message_id] = tid
+            rows[message_id] = row_id
             known.setdefault(tid, _Known(tid, key, from_source))
     named: dict[str, int] = {}
     for part in chunks(sorted(wanted - set(stored_ids))):
-        hits = await s.execute(
+        refs_found = await s.execute(
             select(ThreadRef.ref, Thread.id, Thread.thread_key, Thread.from_source)
             .join(Thread, Thread.id == ThreadRef.thread_id)
             .where(ThreadRef.ref.in_(part))
         )
-        for ref, tid, key, from_source in hits:
+        for ref, tid, key, from_source in refs_found:
             named[ref] = tid
             known.setdefault(tid, _Known(tid, key, from_source))
 
@@ -268,7 +270,7 @@ async def place(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord]) -> 
             refs.append({"ref": name, "thread_id": target})
     if refs:
         await s.execute(insert(REFS), refs)
-    return Placement(set(stored_ids) & own, thread_of, grown)
+    return Placement({m: rows[m] for m in own if m in rows}, thread_of, grown)
 
 
 async def _merge(s: AsyncSession, merged: dict[int, int], grown: dict[int, dict[str, Any]]) -> None:

@@ -26,7 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import CompanyRecord, ContactRecord, OperatorIdentity, SignalRecord
 from daemon.store.fold import fold
-from daemon.store.models import Company, Contact, ExternalId, Meeting, Signal, Thread
+from daemon.store.models import (
+    Company,
+    Contact,
+    ExternalId,
+    Meeting,
+    RecordSource,
+    Signal,
+    Thread,
+)
 
 TASK_CLOSED = frozenset({"COMPLETED", "DEFERRED"})
 FREE_MAIL = frozenset(
@@ -57,6 +65,7 @@ COMPANIES: Table = Company.__table__  # type: ignore[assignment]
 CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
 EXTERNAL_IDS: Table = ExternalId.__table__  # type: ignore[assignment]
 SIGNALS: Table = Signal.__table__  # type: ignore[assignment]
+RECORD_SOURCES: Table = RecordSource.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -129,6 +138,42 @@ class Ingest:
         self._company_written: dict[str, tuple[Any, ...]] = {}
         # Signals that need what the store held before this write (a stage that changed).
         self.derived: list[SignalRecord] = []
+        # The records this chunk brought, by entity: this source is one of theirs.
+        self.seen: dict[str, set[int]] = {}
+        # Kinds of record the workspace holds stand-ins of (`same`): once seen, always.
+        self.stand_ins: set[str] = set()
+
+    # -- sources --------------------------------------------------------------------------
+
+    def saw(self, entity: str, ids: Iterable[int]) -> None:
+        """Note records this chunk brought (their sources are written at its end)."""
+        self.seen.setdefault(entity, set()).update(ids)
+
+    async def record_sources(self, s: AsyncSession) -> None:
+        """This source is one of every record the chunk brought: one upsert for the chunk,
+        first seen when new, last seen now."""
+        rows = [
+            {
+                "entity": entity,
+                "entity_id": entity_id,
+                "source": self.source,
+                "first_seen_at": self.now,
+                "last_seen_at": self.now,
+            }
+            for entity, ids in sorted(self.seen.items())
+            for entity_id in sorted(ids)
+        ]
+        self.seen = {}
+        if not rows:
+            return
+        stmt = upsert_into(s, RECORD_SOURCES)
+        await s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["entity", "entity_id", "source"],
+                set_={"last_seen_at": stmt.excluded.last_seen_at},
+            ),
+            rows,
+        )
 
     def evict(self, entity: str, ids: Iterable[int]) -> None:
         """Forget remembered ids of rows deleted in this job (contacts, companies)."""
@@ -311,6 +356,7 @@ class Ingest:
             await _update_where_given(
                 s, COMPANIES, ("name", "name_key", "industry", "size", "tier"), updates
             )
+        self.saw("company", (self.company_ids[d] for d in domains))
         links = {self.company_ids[d]: r.external_ids for d, r in explicit.items() if r.external_ids}
         await self.link(s, "company", links)
 
@@ -386,6 +432,7 @@ class Ingest:
                 ("name", "name_key", "title", "phone", "lifecycle_stage", "owner", "company_id"),
                 updates,
             )
+        self.saw("contact", (self.contacts[e].id for e in merged))
         links = {self.contacts[e].id: r.external_ids for e, r in merged.items() if r.external_ids}
         await self.link(s, "contact", links)
 
@@ -413,6 +460,7 @@ class Ingest:
             ContactRecord(email=e, name=n) for e, n in external.items() if e not in self.contacts
         ]
         await self.contacts_upsert(s, new)
+        self.saw("contact", (self.contacts[e].id for e in external))
         named = [
             {"b_id": self.contacts[e].id, "b_name": n, "b_name_key": fold(n), "b_now": self.now}
             for e, n in external.items()
