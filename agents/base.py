@@ -7,9 +7,10 @@ is a pure function of what it is shown (and is tested on a real store through `F
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 HUBSPOT_STAGES = {
     "appointmentscheduled": "Appointment scheduled",
@@ -240,11 +241,47 @@ class Resolution:
     reason: str
 
 
+@dataclass(frozen=True)
+class Knob:
+    """A setting an agent declares: its default (whose type the operator's value takes:
+    a number, yes/no, or a list of words) and what it changes, in one sentence."""
+
+    default: int | float | bool | str | tuple[str, ...]
+    help: str
+
+
+# Every concrete agent class, by name, in the order their modules were imported; filled in
+# by `Agent.__init_subclass__`, so an agent is registered by being declared.
+REGISTRY: dict[str, type[Agent]] = {}
+
+
 class Agent:
+    """An agent: subclass this with a `name` in a module of the `agents` package and it is
+    registered. Its docstring says what it proposes and why; `knobs` declares its settings,
+    read with `await self.knob(facts, NAME)` (the operator sets them with
+    `caseyos agents set NAME KNOB VALUE`, kept in the workspace setting `agents.NAME`)."""
+
     name: str = ""
     domain: str = "sales"
     description: str = ""
     consumes: frozenset[str] = frozenset()
+    knobs: ClassVar[Mapping[str, Knob]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.name:
+            return  # an abstract helper class
+        if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
+            raise TypeError(f"two agents are named {cls.name!r}")
+        REGISTRY[cls.name] = cls
+
+    async def knob(self, facts: Facts, name: str) -> Any:
+        """The operator's value of one of this agent's knobs, else its default."""
+        declared = self.knobs[name]
+        stored = await facts.setting(f"agents.{self.name}")
+        if isinstance(stored, dict) and name in stored:
+            return stored[name]
+        return declared.default
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         raise NotImplementedError
