@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from daemon.store.checkpoint import JOURNAL_SIZE_LIMIT
 from daemon.workspaces import WorkspaceManager
 
 
+@pytest.mark.long
 async def test_steady_writes_leave_a_bounded_wal_and_closing_empties_it(tmp_path: Path) -> None:
     manager = WorkspaceManager(tmp_path / "ws")
     ws = await manager.open("main")
