@@ -37,9 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the long tests first. The two workers take the rest as they go (the worksteal
+    """Start the long tests first. The workers take the rest as they go (the worksteal
     distribution in pyproject.toml), so they finish together; a long test started last
-    would keep one worker busy while the other sits idle. Otherwise collection order."""
+    would keep one worker busy while the others sit idle. Otherwise collection order."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
