@@ -31,6 +31,16 @@ def pytest_configure(config: pytest.Config) -> None:
     root = Path(__file__).resolve().parent.parent
     for package in ("caseyos_cli", "daemon", "agents", "connectors"):
         compileall.compile_dir(root / package, quiet=2)
+    config.addinivalue_line(
+        "markers", "long: takes seconds even on an idle machine; runs first (see below)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the long tests first. The workers take the rest as they go (the worksteal
+    distribution in pyproject.toml), so they finish together; a long test started last
+    would keep one worker busy while the others sit idle. Otherwise collection order."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -149,6 +159,16 @@ def _built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home / "data" / "workspaces" / "demo.sqlite3"
 
 
+def _install_demo(home: Path, built: Path) -> None:
+    """Put a copy of the built demo database where a daemon in `home` looks for it."""
+    workspaces = home / "data" / "workspaces"
+    workspaces.mkdir(parents=True, mode=0o700)
+    for d in (home, home / "data"):
+        d.chmod(0o700)
+    shutil.copyfile(built, workspaces / "demo.sqlite3")
+    (workspaces / "demo.sqlite3").chmod(0o600)
+
+
 @pytest.fixture
 def daemon(
     daemon_env: dict[str, str], caseyos_home: Path, _built_demo: Path
@@ -156,12 +176,7 @@ def daemon(
     """A started daemon on the demo workspace at PINNED_NOW. The demo's database is a copy
     of one built by a daemon at the same instant (so this one finds it fresh and keeps it);
     the tests of the build itself start their daemons on an empty home."""
-    workspaces = caseyos_home / "data" / "workspaces"
-    workspaces.mkdir(parents=True, mode=0o700)
-    for d in (caseyos_home, caseyos_home / "data"):
-        d.chmod(0o700)
-    shutil.copyfile(_built_demo, workspaces / "demo.sqlite3")
-    (workspaces / "demo.sqlite3").chmod(0o600)
+    _install_demo(caseyos_home, _built_demo)
     d = DaemonProcess(daemon_env).start()
     yield d
     d.stop()
@@ -188,14 +203,17 @@ OPERATOR_PARAMS = {
 
 
 def _module_daemon(
-    tmp_path_factory: pytest.TempPathFactory, *, blank: bool
+    tmp_path_factory: pytest.TempPathFactory, *, demo: Path | None = None
 ) -> Iterator[DaemonProcess]:
-    """One daemon for a whole test module, in a home of its own: on an empty 'main' with an
-    operator (`blank`), or on the demo."""
+    """One daemon for a whole test module, in a home of its own: on the `demo` built once
+    per worker (copied, as for `daemon`), or without it on an empty 'main' with an operator."""
     home = tmp_path_factory.mktemp("steady") / "home"
-    if blank:
+    blank = demo is None
+    if demo is None:
         (home / "data").mkdir(parents=True)
         (home / "data" / "active_workspace").write_text("main\n")
+    else:
+        _install_demo(home, demo)
     env = {**os.environ, "CASEYOS_HOME": str(home), "CASEYOS_NO_AUTOSTART": "1"}
     for var in ("CASEYOS_SOCKET", "CASEYOS_NOW", "CASEYOS_DATABASE_URL"):
         env.pop(var, None)
@@ -212,12 +230,14 @@ def _module_daemon(
 
 @pytest.fixture(scope="module")
 def _module_blank_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
-    yield from _module_daemon(tmp_path_factory, blank=True)
+    yield from _module_daemon(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def _module_demo_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
-    yield from _module_daemon(tmp_path_factory, blank=False)
+def _module_demo_daemon(
+    tmp_path_factory: pytest.TempPathFactory, _built_demo: Path
+) -> Iterator[DaemonProcess]:
+    yield from _module_daemon(tmp_path_factory, demo=_built_demo)
 
 
 @pytest.fixture

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from daemon.store.checkpoint import JOURNAL_SIZE_LIMIT
 from daemon.workspaces import WorkspaceManager
 
 
+@pytest.mark.long
 async def test_steady_writes_leave_a_bounded_wal_and_closing_empties_it(tmp_path: Path) -> None:
     manager = WorkspaceManager(tmp_path / "ws")
     ws = await manager.open("main")
     assert ws.checkpointer is not None
+    # Each commit below waits for its checkpoint; the pause before one (a quarter second, to
+    # gather a burst of commits) is not what this test is about, and 48 of them were 12 s.
+    ws.checkpointer.delay = 0
     async with ws.transaction() as s:
         await s.execute(text("CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT)"))
     wal = Path(f"{ws.path}-wal")

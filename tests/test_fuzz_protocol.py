@@ -256,6 +256,7 @@ def frames(draw: st.DrawFn) -> bytes:
     return json.dumps(request).encode()  # ensure_ascii: lone surrogates go as \\uXXXX
 
 
+@pytest.mark.long
 def test_fuzzed_frames_and_params_get_typed_replies(fuzzed: Fuzzed) -> None:
     @FUZZ
     @given(frames())

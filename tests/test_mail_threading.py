@@ -241,6 +241,7 @@ def conversations(n: int, seed: int = 7) -> list[Mail]:
     return mails
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("shuffled", [False, True])
 async def test_600_parent_only_conversations_are_600_threads(
     store: Store, tmp_path: Path, shuffled: bool

@@ -122,6 +122,7 @@ def test_the_next_change_is_after_now_and_nothing_changes_before_it(u: dict[str,
         assert abs(score(inputs, moment, cfg, (0.0, ""))[0] - base) <= TOLERANCE
 
 
+@pytest.mark.long
 async def test_incremental_rescoring_agrees_with_a_full_rescore_over_three_days(
     store: Store,
 ) -> None:

@@ -131,6 +131,7 @@ def _files(tmp: Path) -> dict[str, Path]:
     }
 
 
+@pytest.mark.long
 def test_every_command_fits_80_columns_with_no_trailing_spaces(
     daemon: DaemonProcess, tmp_path: Path, caseyos_home: Path
 ) -> None:
@@ -268,6 +269,7 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
     assert not found, "\n".join(found)
 
 
+@pytest.mark.long
 def test_what_people_read_fits_80_columns_on_a_terminal_too(
     daemon: DaemonProcess,
 ) -> None:

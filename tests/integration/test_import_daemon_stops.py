@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bench import corpus
 from caseyos_cli.client import Client
 from daemon import paths
@@ -68,6 +70,7 @@ def _contacts(daemon: DaemonProcess) -> int:
     return total
 
 
+@pytest.mark.long
 def test_kill_9_mid_import_says_the_import_was_interrupted_and_how_to_finish(
     blank_daemon: DaemonProcess, tmp_path: Path
 ) -> None:

@@ -57,6 +57,7 @@ def db_counts(db: Path) -> dict[str, object]:
         }
 
 
+@pytest.mark.long
 def test_kill_9_at_random_points_of_an_import_loses_and_duplicates_nothing(
     blank_daemon: DaemonProcess, tmp_path: Path
 ) -> None:
@@ -127,6 +128,7 @@ def test_import_job_reports_progress_events_and_its_result(
     assert listed[0]["id"] == job["id"] and listed[0]["status"] == "succeeded"
 
 
+@pytest.mark.long
 def test_cancel_stops_an_import_between_chunks_and_a_rerun_finishes_it(
     blank_daemon: DaemonProcess, tmp_path: Path
 ) -> None:

@@ -239,6 +239,7 @@ def test_no_token_is_written_anywhere(
             assert secret not in text
 
 
+@pytest.mark.long
 def test_the_scheduler_syncs_on_its_own_and_stops_at_a_lost_grant(
     env: dict[str, str], caseyos_home: Path, hubspot: FakeHubSpot
 ) -> None:

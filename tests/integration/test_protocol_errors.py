@@ -27,8 +27,8 @@ def send_body(s: socket.socket, body: bytes) -> dict:
     return protocol.read_frame_blocking(s)
 
 
-def test_hello_reports_protocol_and_version(blank_daemon: DaemonProcess) -> None:
-    with raw(blank_daemon) as s:
+def test_hello_reports_protocol_and_version(steady_daemon: DaemonProcess) -> None:
+    with raw(steady_daemon) as s:
         reply = send_body(s, b'{"id": 1, "op": "hello"}')
     assert reply["ok"] is True
     assert reply["result"]["protocol"] == protocol.PROTOCOL_VERSION
@@ -57,10 +57,10 @@ def test_oversized_frame_is_refused_and_daemon_keeps_serving(blank_daemon: Daemo
     assert [m["title"] for m in blank_daemon.call("queue.today", {})["moves"]] == ["keep me"]
 
 
-def test_truncated_frame_then_hangup_does_not_hurt(blank_daemon: DaemonProcess) -> None:
-    with raw(blank_daemon) as s:
+def test_truncated_frame_then_hangup_does_not_hurt(steady_daemon: DaemonProcess) -> None:
+    with raw(steady_daemon) as s:
         s.sendall(struct.pack(">I", 100) + b'{"id": 1')
-    assert blank_daemon.call("queue.today", {})["total"] == 0
+    assert steady_daemon.call("queue.today", {})["total"] == 0
 
 
 def test_unknown_operation_suggests_the_near_one(steady_daemon: DaemonProcess) -> None:
@@ -104,7 +104,7 @@ def test_params_must_be_an_object(steady_daemon: DaemonProcess) -> None:
     assert reply["error"]["field"] == "params"
 
 
-def test_second_daemon_on_the_same_socket_refuses(blank_daemon: DaemonProcess) -> None:
+def test_second_daemon_on_the_same_socket_refuses(steady_daemon: DaemonProcess) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
         capture_output=True,
@@ -113,8 +113,8 @@ def test_second_daemon_on_the_same_socket_refuses(blank_daemon: DaemonProcess) -
     )
     assert out.returncode == 1
     assert "already running" in out.stderr
-    assert str(blank_daemon.socket) in out.stderr
-    assert blank_daemon.call("queue.today", {})["total"] == 0, "the first one still serves"
+    assert str(steady_daemon.socket) in out.stderr
+    assert steady_daemon.call("queue.today", {})["total"] == 0, "the first one still serves"
 
 
 def test_stale_socket_file_is_replaced(daemon_env: dict[str, str], caseyos_home: Path) -> None:
@@ -221,9 +221,9 @@ def test_daemon_refuses_peers_of_another_uid(
         sock_dir.rmdir()
 
 
-def test_socket_and_directory_are_private(blank_daemon: DaemonProcess) -> None:
-    assert blank_daemon.socket.stat().st_mode & 0o777 == 0o600
-    assert blank_daemon.socket.parent.stat().st_mode & 0o777 == 0o700
+def test_socket_and_directory_are_private(steady_daemon: DaemonProcess) -> None:
+    assert steady_daemon.socket.stat().st_mode & 0o777 == 0o600
+    assert steady_daemon.socket.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_internal_errors_carry_a_reference_not_a_traceback(blank_daemon: DaemonProcess) -> None:

@@ -62,6 +62,7 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.long
 def test_every_readme_command_runs(workdir: Path, caseyos_home: Path) -> None:
     bindir = str(Path(sys.executable).parent)
     env = {

@@ -68,6 +68,7 @@ def local(db: Path) -> dict[str, dict[str, tuple[object, ...]]]:
         }
 
 
+@pytest.mark.long
 def test_kill_9_mid_sync_twenty_times_then_local_equals_remote(
     hubspot: FakeHubSpot, caseyos_home: Path
 ) -> None:
