@@ -31,6 +31,10 @@ def pytest_configure(config: pytest.Config) -> None:
     root = Path(__file__).resolve().parent.parent
     for package in ("caseyos_cli", "daemon", "agents", "connectors"):
         compileall.compile_dir(root / package, quiet=2)
+    # The same holds for pytest's rewritten test modules: with bytecode writing off, every
+    # worker rewrites and compiles every test module again on every run (seconds each).
+    # Those cached files carry pytest's own tag, so nothing else ever reads them.
+    sys.dont_write_bytecode = False
     config.addinivalue_line(
         "markers", "long: takes seconds even on an idle machine; runs first (see below)"
     )
