@@ -50,7 +50,7 @@ def test_a_champions_waiting_question_outranks_nine_follow_ups(
     def email(first: str, company: str) -> str:
         return f"{first.lower()}@{company.lower()}.example"
 
-    contacts = write_contacts_csv(
+    write_contacts_csv(
         tmp_path / "contacts.csv",
         [
             {
