@@ -167,6 +167,7 @@ async def test_a_late_auto_reply_leaves_the_follow_up_open_a_real_answer_closes_
     [move] = await moves(store, "follow_up_due")
     assert move.status == "pending", "an out-of-office reply never stops the follow-up clock"
     assert await moves(store, "reply_needed") == []
+    assert await replied(store) == [], "an out-of-office reply is nobody replying"
 
     real = Mail(
         "real@lumen",
@@ -184,6 +185,13 @@ async def test_a_late_auto_reply_leaves_the_follow_up_open_a_real_answer_closes_
     assert move.status == "resolved" and move.status_reason == "they answered"
     [reply] = await moves(store, "reply_needed")
     assert reply.title == "Reply to Zoe Park (Lumen)"
+    assert await replied(store) == ["email.replied:real@lumen"]
+
+
+async def replied(store: Store) -> list[str]:
+    async with store.transaction() as s:
+        query = select(Signal.dedup_key).where(Signal.kind == "email.replied")
+        return list((await s.scalars(query)).all())
 
 
 def weekdays_before(at: datetime, days: int) -> datetime:

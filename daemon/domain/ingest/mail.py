@@ -145,7 +145,8 @@ async def opted_out(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord])
 
 
 async def derive_replied(job: Ingest, s: AsyncSession, thread_ids: set[int]) -> None:
-    """A contact answering a thread we wrote in is `email.replied`, not just received.
+    """A contact answering a thread we wrote in is `email.replied`, not just received (an
+    out-of-office reply is neither: it stays `email.received`, marked automated).
 
     Worked out per thread after the chunk's messages are stored, so the answer is found
     whichever of the two messages an import or sync brought in first.
@@ -181,7 +182,8 @@ async def derive_replied(job: Ingest, s: AsyncSession, thread_ids: set[int]) -> 
     records = []
     refs: dict[str, dict[str, int | None]] = {}
     for thread_id, occurred_at, payload, contact_id, company_id in received:
-        if first_out[thread_id] >= occurred_at:
+        # An automatic answer (out of office, a mailing) is no one answering.
+        if first_out[thread_id] >= occurred_at or payload.get("automated"):
             continue
         key = f"email.replied:{payload.get('message_id')}"
         records.append(
