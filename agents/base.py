@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 
 HUBSPOT_STAGES = {
@@ -77,6 +77,13 @@ class ContactFacts:
     last_inbound_at: datetime | None
     last_outbound_at: datetime | None
     last_meeting_at: datetime | None
+    # They asked not to be contacted (unsubscribe, "remove me", "not interested"): when.
+    do_not_contact_at: datetime | None = None
+
+    @property
+    def do_not_contact(self) -> bool:
+        """Never follow up with them, never chase them."""
+        return self.do_not_contact_at is not None
 
     @property
     def display(self) -> str:
@@ -109,6 +116,10 @@ class MessageFacts:
     snippet: str
     automated: bool
     contact_id: int | None
+    # An automatic answer (out of office): never the person's reply. `back_on` is the day it
+    # says they return, when it says one.
+    auto_reply: bool = False
+    back_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,11 @@ class ThreadFacts:
     @property
     def last(self) -> MessageFacts | None:
         return self.messages[-1] if self.messages else None
+
+    @property
+    def last_real(self) -> MessageFacts | None:
+        """The last message that is not an automatic answer: whose word is the latest."""
+        return next((m for m in reversed(self.messages) if not m.auto_reply), None)
 
 
 @dataclass(frozen=True)

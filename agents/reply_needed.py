@@ -13,6 +13,7 @@ from agents.base import (
     clip,
     when,
 )
+from agents.follow_up_due import opted_out_reason
 
 MAX_AGE = timedelta(days=14)
 
@@ -40,6 +41,10 @@ class ReplyNeeded(Agent):
                 continue
             contact = await facts.contact(last.contact_id)
             if contact is None:
+                continue
+            # Their request not to be contacted (and anything before it) wants no answer.
+            stop = contact.do_not_contact_at
+            if stop is not None and last.sent_at <= stop:
                 continue
             deal = await facts.open_deal(contact.id, contact.company_id)
             answered_before = any(m.direction == "outbound" for m in thread.messages)
@@ -92,6 +97,8 @@ class ReplyNeeded(Agent):
                     "you replied",
                 )
             ]
+        if signal.kind == "contact.opted_out" and signal.contact_id is not None:
+            return [Resolution("reply", "contact_id", signal.contact_id, opted_out_reason(signal))]
         return []
 
     def thread_prefix(self, thread_id: int) -> str | None:

@@ -109,6 +109,10 @@ class DealRecord:
     created_at: datetime | None = None
 
 
+# The label of an automatic answer (out of office), besides "automated": never a reply.
+AUTO_REPLY = "auto-reply"
+
+
 @dataclass
 class MessageRecord:
     """One mail message. Which thread it joins is the daemon's call: `thread_key` is the

@@ -23,6 +23,7 @@ class Mail:
     references: list[str] = field(default_factory=list)
     labels: str = "Inbox"
     thread: str | None = None  # Gmail's X-GM-THRID, as Takeout exports it
+    headers: dict[str, str] = field(default_factory=dict)  # any others, as written
 
 
 def write_mbox(path: Path, mails: list[Mail]) -> Path:
@@ -40,6 +41,8 @@ def write_mbox(path: Path, mails: list[Mail]) -> Path:
         msg["X-Gmail-Labels"] = m.labels
         if m.thread:
             msg["X-GM-THRID"] = m.thread
+        for name, value in m.headers.items():
+            msg[name] = value
         msg.set_content(m.body)
         envelope = f"From {m.frm} {m.at:%a %b %d %H:%M:%S %Y}\n"
         text = msg.as_string().replace("\nFrom ", "\n>From ")

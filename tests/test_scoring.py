@@ -102,7 +102,7 @@ def test_a_follow_up_one_business_day_old_says_day() -> None:
         "urgency": {"basis": "follow_up", "since": "2026-11-24T15:00:00+00:00", "threshold": 3},
     }
     reason = score(inputs, NOW, CFG, NONE)[1]["components"]["urgency"]["reason"]
-    assert reason == "no answer for 1 business day (follow up after 3)"
+    assert reason == "no answer for 1 business day (follow up after 3); not due yet"
 
 
 @pytest.mark.parametrize("basis", ["reply", "follow_up", "meeting", "due", "stage", None])

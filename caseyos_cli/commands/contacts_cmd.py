@@ -98,6 +98,7 @@ def show(ref: str = records.REF, as_json: bool = records.JSON) -> None:
             ("wrote to you", c["last_inbound_at"] and timefmt.exact(c["last_inbound_at"], now, tz)),
             ("you wrote", c["last_outbound_at"] and timefmt.exact(c["last_outbound_at"], now, tz)),
             ("last met", c["last_meeting_at"] and timefmt.exact(c["last_meeting_at"], now, tz)),
+            ("do not contact", _do_not_contact(c, now, tz)),
         ]
     )
     records.section(
@@ -129,3 +130,12 @@ def show(ref: str = records.REF, as_json: bool = records.JSON) -> None:
         ],
     )
     records.linked(result)
+
+
+def _do_not_contact(c: dict[str, Any], now: str, tz: str) -> str | None:
+    """'asked to be removed: “...” (Mon 23 Nov 2026, 14:05)' for a contact who opted out."""
+    if not c.get("do_not_contact"):
+        return None
+    at = c.get("do_not_contact_at")
+    when = f" ({timefmt.exact(at, now, tz)})" if at else ""
+    return f"{c.get('do_not_contact_reason') or 'yes'}{when}"

@@ -24,6 +24,7 @@ from typing import NamedTuple
 from dateutil import parser as date_parser
 
 from connectors.base import (
+    AUTO_REPLY,
     ImportFormatError,
     MessageRecord,
     OperatorIdentity,
@@ -46,6 +47,14 @@ from connectors.files.mime import Headers, decode_words, split
 _AUTOMATED_LOCAL_RE = re.compile(
     r"^(?:no-?reply|do-?not-?reply|notifications?|mailer-daemon|postmaster|bounces?)"
     r"(?:[+._-].*)?$"
+)
+# Subjects of automatic answers: "Automatic reply: ...", "Out of Office: ...", "Autoreply"
+# (a subject that goes on, "Out of office next week?", is a person writing).
+_AUTO_REPLY_SUBJECT_RE = re.compile(
+    r"^\s*(?:automatic\s+reply|auto[- ]?(?:reply|response)|abwesenheitsnotiz"
+    r"|out\s+of\s+(?:the\s+)?office(?:\s+(?:auto[- ]?)?reply)?|r[ée]ponse\s+automatique)"
+    r"\s*(?::|$)",
+    re.IGNORECASE,
 )
 _BOUNCE_LOCALS = frozenset({"mailer-daemon", "postmaster"})
 _REPLY_PREFIX_RE = re.compile(r"^\s*((re|fwd?|aw|wg|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
@@ -267,9 +276,12 @@ def parse_message(
         content_type == "multipart/report"
         and str(msg.get_param("report-type", "")).lower() == "delivery-status"
     )
-    automated = bounce or _is_automated(headers, local)
+    auto_reply = not bounce and is_auto_reply(headers, subject)
+    automated = bounce or auto_reply or _is_automated(headers, local)
     if automated and "automated" not in labels:
         labels.append("automated")
+    if auto_reply and AUTO_REPLY not in labels:
+        labels.append(AUTO_REPLY)
     if bounce and "bounce" not in labels:
         labels.append("bounce")
 
@@ -435,6 +447,19 @@ def _labels(headers: Headers) -> list[str]:
         if label and label not in labels:
             labels.append(label)
     return labels
+
+
+def is_auto_reply(headers: Headers, subject: str) -> bool:
+    """An out-of-office or other automatic answer: never a reply from the person."""
+    if (headers.raw("auto-submitted") or "").strip().lower().startswith("auto-replied"):
+        return True
+    if headers.raw("x-autoreply") or headers.raw("x-autorespond"):
+        return True
+    # Outlook marks its own automatic answers so that others do not answer them in turn.
+    suppress = (headers.raw("x-auto-response-suppress") or "").lower()
+    if suppress and any(w in suppress for w in ("all", "oof", "autoreply")):
+        return True
+    return bool(_AUTO_REPLY_SUBJECT_RE.match(subject))
 
 
 def _is_automated(headers: Headers, local_part: str) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from connectors.base import AUTO_REPLY
 from daemon.domain import settings
 from daemon.domain.facts import CLOSED_STAGES, snippet
 from daemon.domain.ingest import TASK_CLOSED
@@ -91,12 +92,18 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
 
 
 async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Our message is the last word in an external thread and N business days went by."""
+    """Our message is the last word in an external thread and N business days went by.
+
+    An automatic answer (out of office) is no word: the clock runs on through it."""
     days = int(await settings.get(session, "no_reply_business_days"))
     last = aliased(Message)
     latest = (
         select(last.id)
-        .where(last.thread_id == Thread.id, last.is_draft.is_(False))
+        .where(
+            last.thread_id == Thread.id,
+            last.is_draft.is_(False),
+            ~cast(last.labels, String).contains(f'"{AUTO_REPLY}"'),
+        )
         .order_by(last.sent_at.desc(), last.id.desc())
         .limit(1)
         .correlate(Thread)

@@ -22,8 +22,9 @@ from agents.base import (
     TaskFacts,
     ThreadFacts,
 )
-from connectors.base import OperatorIdentity
+from connectors.base import AUTO_REPLY, OperatorIdentity
 from daemon.domain import settings
+from daemon.domain.mail_intent import back_on
 from daemon.domain.queue import chunks
 from daemon.store.models import (
     Company,
@@ -49,7 +50,9 @@ def snippet(body: str, width: int = 160) -> str:
 THREAD_DEPTH = 10
 
 
-def _message(row: Any) -> MessageFacts:
+def _message(row: Any, tz: ZoneInfo) -> MessageFacts:
+    labels = row.labels or []
+    auto_reply = AUTO_REPLY in labels
     return MessageFacts(
         id=row.id,
         message_id=row.message_id,
@@ -58,8 +61,10 @@ def _message(row: Any) -> MessageFacts:
         sent_at=row.sent_at,
         subject=row.subject,
         snippet=snippet(row.body),
-        automated="automated" in (row.labels or []),
+        automated="automated" in labels,
         contact_id=row.contact_id,
+        auto_reply=auto_reply,
+        back_on=back_on(row.body, row.sent_at, tz) if auto_reply else None,
     )
 
 
@@ -140,6 +145,7 @@ class StoreFacts:
                     Contact.last_inbound_at,
                     Contact.last_outbound_at,
                     Contact.last_meeting_at,
+                    Contact.do_not_contact_at,
                 )
                 .outerjoin(Company, Company.id == Contact.company_id)
                 .where(Contact.id.in_(chunk))
@@ -159,6 +165,7 @@ class StoreFacts:
                 last_inbound_at,
                 last_outbound_at,
                 last_meeting_at,
+                do_not_contact_at,
             ) in rows:
                 self._contacts[cid] = ContactFacts(
                     id=cid,
@@ -175,6 +182,7 @@ class StoreFacts:
                     last_inbound_at=last_inbound_at,
                     last_outbound_at=last_outbound_at,
                     last_meeting_at=last_meeting_at,
+                    do_not_contact_at=do_not_contact_at,
                 )
         for missing in todo:
             self._contacts.setdefault(missing, None)
@@ -218,7 +226,7 @@ class StoreFacts:
                 .where(latest.c.rn <= THREAD_DEPTH)
                 .order_by(latest.c.thread_id, latest.c.rn.desc())
             ):
-                messages[row.thread_id].append(_message(row))
+                messages[row.thread_id].append(_message(row, self.tz))
             for thread_id in chunk:
                 t = threads.get(thread_id)
                 self._threads[thread_id] = (
@@ -352,7 +360,9 @@ class StoreFacts:
                 .limit(last)
             )
         ).all()
-        return ThreadFacts(row.id, row.subject, row.is_internal, [_message(m) for m in msgs[::-1]])
+        return ThreadFacts(
+            row.id, row.subject, row.is_internal, [_message(m, self.tz) for m in msgs[::-1]]
+        )
 
     async def meeting(self, meeting_id: int) -> MeetingFacts | None:
         if meeting_id not in self._meetings:

@@ -122,17 +122,17 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
         since = datetime.fromisoformat(u["since"])
         hours = max(0.0, (now - since).total_seconds() / 3600)
         return (
-            _clamp(0.35 + 0.65 * (1 - math.exp(-hours / 48))),
-            f"their message has waited {_span(hours)}",
+            _clamp(REPLY_FLOOR + (1 - REPLY_FLOOR) * (1 - math.exp(-hours / 48))),
+            f"their message has waited {_span(hours)}; the next move is yours",
         )
     if basis == "follow_up":
         since = datetime.fromisoformat(u["since"])
         days = business_days_between(since, now, cfg.tz)
         threshold = int(u.get("threshold", 3))
-        over = max(0, days - threshold)
+        value, phase = follow_up_curve(days, threshold)
         return (
-            _clamp(0.3 + 0.7 * (1 - math.exp(-(over + 1) / 5))),
-            f"no answer for {plural(days, 'business day')} (follow up after {threshold})",
+            value,
+            f"no answer for {plural(days, 'business day')} (follow up after {threshold}); " + phase,
         )
     if basis == "meeting":
         start = datetime.fromisoformat(u["at"])
@@ -162,6 +162,37 @@ def urgency(inputs: dict[str, Any], now: datetime, cfg: ScoringConfig) -> tuple[
             f"{plural(round(in_stage), 'day')} in stage vs {normal:.0f} normal",
         )
     return 0.3, "no time pressure known"
+
+
+# Whose turn it is: a contact's message waiting on the operator starts above where chasing
+# our own unanswered mail ever peaks, and climbs from there.
+REPLY_FLOOR = 0.6
+FOLLOW_UP_EARLY = 0.25  # not due yet
+FOLLOW_UP_DUE = 0.45  # on the day it falls due
+FOLLOW_UP_PEAK = 0.6  # a couple of business days after it fell due
+FOLLOW_UP_PEAK_AFTER = 2  # business days past the threshold
+FOLLOW_UP_COLD = 0.35  # the thread has gone cold...
+FOLLOW_UP_COLD_DAYS = 10  # ...this many business days after our message (at the earliest)
+FOLLOW_UP_FLOOR = 0.15
+
+
+def follow_up_curve(days: int, threshold: int) -> tuple[float, str]:
+    """What chasing our own unanswered mail is worth after `days` business days of silence:
+    it rises over the first days past the threshold, peaks, then falls as the thread goes
+    cold. Returns the urgency and the phase, in words."""
+    peak_day = threshold + FOLLOW_UP_PEAK_AFTER
+    cold_day = max(FOLLOW_UP_COLD_DAYS, peak_day + 3)
+    if days < threshold:
+        return FOLLOW_UP_EARLY, "not due yet"
+    if days <= peak_day:
+        step = (FOLLOW_UP_PEAK - FOLLOW_UP_DUE) / FOLLOW_UP_PEAK_AFTER
+        value = FOLLOW_UP_DUE + step * (days - threshold)
+        return value, "best followed up now" if days == peak_day else "rising"
+    if days <= cold_day:
+        share = (days - peak_day) / (cold_day - peak_day)
+        return FOLLOW_UP_PEAK - (FOLLOW_UP_PEAK - FOLLOW_UP_COLD) * share, "cooling off"
+    value = max(FOLLOW_UP_FLOOR, FOLLOW_UP_COLD * math.exp(-(days - cold_day) / 10))
+    return value, "the thread has gone cold"
 
 
 # How far apart the moments are at which a climbing urgency is worth scoring again. Between

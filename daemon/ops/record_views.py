@@ -40,6 +40,11 @@ class ContactOut(BaseModel):
     last_inbound_at: datetime | None = Field(description="Their last email to you.")
     last_outbound_at: datetime | None = Field(description="Your last email to them.")
     last_meeting_at: datetime | None
+    do_not_contact: bool = Field(
+        False, description="They asked not to be contacted: never followed up."
+    )
+    do_not_contact_at: datetime | None = Field(None, description="When they asked.")
+    do_not_contact_reason: str | None = Field(None, description="What they said.")
 
 
 class CompanyOut(BaseModel):
@@ -168,6 +173,9 @@ def contact_out(c: Contact, companies: dict[int, Company]) -> ContactOut:
         last_inbound_at=c.last_inbound_at,
         last_outbound_at=c.last_outbound_at,
         last_meeting_at=c.last_meeting_at,
+        do_not_contact=c.do_not_contact_at is not None,
+        do_not_contact_at=c.do_not_contact_at,
+        do_not_contact_reason=c.do_not_contact_reason,
     )
 
 

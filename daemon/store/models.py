@@ -157,6 +157,9 @@ class Contact(Base):
     last_meeting_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Added by migration 0014: when and why the contact asked not to be contacted.
+    do_not_contact_at: Mapped[datetime | None]
+    do_not_contact_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ExternalId(Base):

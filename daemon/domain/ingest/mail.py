@@ -1,4 +1,5 @@
-"""Mail: messages (their threads: `threads`), contacts' last inbound/outbound, `email.replied`."""
+"""Mail: messages (their threads: `threads`), contacts' last inbound/outbound, `email.replied`,
+and `contact.opted_out` for a contact asking not to be contacted."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import MessageRecord, SignalRecord
 from daemon.domain.ingest import threads
-from daemon.domain.ingest.writer import Ingest, is_automated, later
+from daemon.domain.ingest.writer import CONTACTS, Ingest, is_automated, later
+from daemon.domain.mail_intent import opt_out_reason
 from daemon.store.models import Message, Signal
 
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
@@ -96,13 +98,55 @@ async def messages(
         )
         ids.update(zip((r["message_id"] for r in rows), inserted.scalars().all(), strict=True))
     job.report.counts["messages"] += len(rows)
+    await opted_out(job, s, msgs)
     job.saw("message", ids.values())
     await threads.summarize(s, placed.grown)
     return placed.touched, ids
 
 
+async def opted_out(job: Ingest, s: AsyncSession, msgs: Sequence[MessageRecord]) -> None:
+    """A contact's own mail asking not to be contacted (unsubscribe, "remove me", "not
+    interested") marks the contact from the first such message on, and makes a
+    `contact.opted_out` signal, which closes what was open with them. The signals are
+    written before the chunk's mail signals, so for the same message the request is what
+    closes a follow-up ("they asked not to be contacted", not "they answered")."""
+    first: dict[int, tuple[datetime, str]] = {}
+    records: list[SignalRecord] = []
+    for msg in msgs:
+        if msg.direction != "inbound" or msg.is_draft or is_automated(msg.labels):
+            continue
+        ref = job.contacts.get(msg.from_addr.lower())
+        reason = opt_out_reason(msg.subject, msg.body) if ref else None
+        if ref is None or reason is None:
+            continue
+        records.append(
+            SignalRecord(
+                kind="contact.opted_out",
+                occurred_at=msg.sent_at,
+                dedup_key=f"contact.opted_out:{msg.message_id}",
+                payload={"reason": reason, "message_id": msg.message_id},
+                contact_email=msg.from_addr.lower(),
+                thread_key=msg.thread_key,
+            )
+        )
+        if ref.id not in first or msg.sent_at < first[ref.id][0]:
+            first[ref.id] = (msg.sent_at, reason)
+    await job.signals(s, records)
+    if first:
+        await s.execute(
+            update(CONTACTS)
+            .where(CONTACTS.c.id == bindparam("b_id"), CONTACTS.c.do_not_contact_at.is_(None))
+            .values(
+                do_not_contact_at=bindparam("b_at", type_=CONTACTS.c.do_not_contact_at.type),
+                do_not_contact_reason=bindparam("b_reason"),
+            ),
+            [{"b_id": cid, "b_at": at, "b_reason": why} for cid, (at, why) in first.items()],
+        )
+
+
 async def derive_replied(job: Ingest, s: AsyncSession, thread_ids: set[int]) -> None:
-    """A contact answering a thread we wrote in is `email.replied`, not just received.
+    """A contact answering a thread we wrote in is `email.replied`, not just received (an
+    out-of-office reply is neither: it stays `email.received`, marked automated).
 
     Worked out per thread after the chunk's messages are stored, so the answer is found
     whichever of the two messages an import or sync brought in first.
@@ -138,7 +182,8 @@ async def derive_replied(job: Ingest, s: AsyncSession, thread_ids: set[int]) -> 
     records = []
     refs: dict[str, dict[str, int | None]] = {}
     for thread_id, occurred_at, payload, contact_id, company_id in received:
-        if first_out[thread_id] >= occurred_at:
+        # An automatic answer (out of office, a mailing) is no one answering.
+        if first_out[thread_id] >= occurred_at or payload.get("automated"):
             continue
         key = f"email.replied:{payload.get('message_id')}"
         records.append(
