@@ -5,13 +5,14 @@ back toward 0 once the behaviour stops (half-life three weeks)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from daemon.domain import learning
-from tests.conftest import PINNED_NOW, DaemonProcess
+from tests.conftest import PINNED_NOW, DaemonProcess, run_cli_tty
 from tests.mailfixtures import OPERATOR, Mail, write_contacts_csv, write_mbox
 
 T0 = datetime.fromisoformat(PINNED_NOW)  # a Wednesday, 10:00 in New York
@@ -189,6 +190,15 @@ def test_four_weeks_of_answered_and_dismissed_moves_diverge_and_fade(
     assert groups["reply_needed"]["acceptance_rate"] == 0.0
     assert stats["by_kind"] == {"replied": WEEKS * PER_WEEK[0]}
     assert stats["by_source"] == {"detected": WEEKS * PER_WEEK[0]}
+    by_type = {
+        g["move_type"]: g for g in world.d.call("outcomes.stats", {"by": "move_type"})["groups"]
+    }
+    assert by_type["follow_up"]["executed"] == WEEKS * PER_WEEK[0]
+    assert by_type["reply"]["executed"] == 0 and by_type["reply"]["success_rate"] is None
+    code, text = run_cli_tty("outcomes", "stats", "--by", "move_type", env=world.d.env)
+    assert code == 0 and "move type" in text and "follow_up" in text
+    lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).splitlines()
+    assert max(len(line) for line in lines) <= 80, text
 
     # Then nothing more happens: three and six weeks on.
     for weeks_on in (0, 3, 6):
