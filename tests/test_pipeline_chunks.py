@@ -77,6 +77,7 @@ async def test_process_takes_the_oldest_signals_and_reports_what_is_left(store: 
             "proposed": 0,
             "updated": 0,
             "resolved": 0,
+            "outcomes": 0,
             "remaining": 0,
         }
         moves = (await s.scalars(select(Move))).all()

@@ -51,13 +51,31 @@ def record(
     print(f"Recorded {kind} for move #{move_id}.")
 
 
+BY = ("agent", "move_type")
+
+
 @app.command(
-    examples=["caseyos outcomes stats", "caseyos outcomes stats --json"],
+    examples=[
+        "caseyos outcomes stats",
+        "caseyos outcomes stats --by move_type",
+        "caseyos outcomes stats --json",
+    ],
     op="outcomes.stats",
 )
-def stats(as_json: bool = JSON) -> None:
-    """Per agent and move type: acceptance, success and time to outcome."""
-    result = output.call("outcomes.stats", {})
+def stats(
+    by: str = typer.Option(
+        "agent",
+        "--by",
+        metavar="GROUP",
+        help="Group by agent or move_type.",
+        autocompletion=complete.choices(*BY),
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Per agent (or move type): acceptance, success and time to outcome."""
+    if by not in BY:
+        output.fail(f"unknown grouping {by!r}; use agent or move_type", output.USAGE)
+    result = output.call("outcomes.stats", {"by": by}, flags={"by": "--by"})
     if as_json:
         output.print_json(result)
         return
@@ -69,18 +87,18 @@ def stats(as_json: bool = JSON) -> None:
         return "-" if x is None else f"{x:.0%}"
 
     table = output.table()
-    # Short headers keep all nine columns inside 80 characters; `--json` has the full names.
-    for col in ("agent", "type", "prop", "acc", "done", "won", "acc%", "won%", "hrs"):
-        table.add_column(col, justify="left" if col in ("agent", "type") else "right", no_wrap=True)
+    # Short headers keep every column inside 80 characters; `--json` has the full names.
+    name = "agent" if by == "agent" else "move type"
+    for col in (name, "proposed", "accepted", "done", "won", "acc%", "won%", "hrs"):
+        table.add_column(col, justify="left" if col == name else "right", no_wrap=True)
     for g in result["groups"]:
         hours = g["median_hours_to_outcome"]
         table.add_row(
-            g["agent"],
-            g["move_type"],
-            str(g["proposed"]),
-            str(g["accepted"]),
-            str(g["executed"]),
-            str(g["positive"]),
+            g[by],
+            f"{g['proposed']:,}",
+            f"{g['accepted']:,}",
+            f"{g['executed']:,}",
+            f"{g['positive']:,}",
             pct(g["acceptance_rate"]),
             pct(g["success_rate"]),
             "-" if hours is None else f"{hours:.0f}",
@@ -88,10 +106,12 @@ def stats(as_json: bool = JSON) -> None:
     output.console().print(table)
     print(
         output.wrap(
-            "prop proposed, acc accepted, won = moves with a positive outcome, "
-            "hrs = median hours from done to outcome"
+            "won = done moves with a positive outcome (replied, meeting booked, deal advanced "
+            "or won); hrs = median hours from done to it"
         )
     )
     if result["by_kind"]:
         kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(result["by_kind"].items()))
         print(output.wrap(f"outcomes: {kinds}", indent="  "))
+        sources = ", ".join(f"{k} {v:,}" for k, v in sorted(result["by_source"].items()))
+        print(output.wrap(f"recorded: {sources}", indent="  "))

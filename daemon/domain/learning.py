@@ -1,7 +1,8 @@
 """The learned part of APS: what worked before, per contact and per agent/move type.
 
 Outcomes and the operator's decisions nudge future scores by at most ±20 points, and the
-nudge decays with a three-week half-life so old history fades.
+nudge decays with a three-week half-life so old history fades. A dismissal also counts
+against that agent for that contact: more when the operator gave a reason.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ OUTCOME_POINTS = {
 }
 POSITIVE_OUTCOMES = frozenset(k for k, v in OUTCOME_POINTS.items() if v > 0)
 DECISION_POINTS = {"done": 1.0, "dismissed": -2.0, "expired": -0.5}
+# Against the agent for that contact, per dismissal; the CLI's dismissal without a reason
+# stores the reason "dismissed".
+DISMISSED_WITH_REASON = -3.0
+DISMISSED_PLAINLY = -1.0
+PLAIN_DISMISSAL = "dismissed"
 
 
 def _decay(at: datetime, now: datetime) -> float:
@@ -38,15 +44,24 @@ def _decay(at: datetime, now: datetime) -> float:
     return float(0.5 ** (age_days / HALF_LIFE_DAYS))
 
 
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
 @dataclass
 class Learned:
     by_contact: dict[int, float] = field(default_factory=dict)
     by_kind: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (agent, contact): the dismissals of that agent's moves for that contact, and how many.
+    by_agent_contact: dict[tuple[str, int], float] = field(default_factory=dict)
+    dismissals: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def for_move(self, agent: str, move_type: str, contact_id: int | None) -> tuple[float, str]:
         kind = self.by_kind.get((agent, move_type), 0.0)
         person = self.by_contact.get(contact_id, 0.0) if contact_id is not None else 0.0
-        total = max(-CAP, min(CAP, kind + person))
+        pair = (agent, contact_id) if contact_id is not None else None
+        dismissed = self.by_agent_contact.get(pair, 0.0) if pair else 0.0
+        total = max(-CAP, min(CAP, kind + person + dismissed))
         if abs(total) < 0.05:
             return 0.0, "no history yet"
         notes = []
@@ -54,6 +69,9 @@ class Learned:
             notes.append(f"{move_type.replace('_', ' ')} moves {kind:+.1f}")
         if abs(person) >= 0.05:
             notes.append(f"this contact {person:+.1f}")
+        if pair and abs(dismissed) >= 0.05:
+            times = _times(self.dismissals.get(pair, 0))
+            notes.append(f"dismissed {times} for this contact {dismissed:+.1f}")
         return total, "from past outcomes: " + ", ".join(notes)
 
 
@@ -72,7 +90,7 @@ async def load(session: AsyncSession, now: datetime) -> Learned:
     ).all()
     decisions = (
         await session.execute(
-            select(MoveEvent.to_status, MoveEvent.at, MoveEvent.move_id).where(
+            select(MoveEvent.to_status, MoveEvent.at, MoveEvent.move_id, MoveEvent.reason).where(
                 MoveEvent.at >= since, MoveEvent.to_status.in_(list(DECISION_POINTS))
             )
         )
@@ -86,11 +104,18 @@ async def load(session: AsyncSession, now: datetime) -> Learned:
         if contact_id is not None:
             by_contact[contact_id] += points
         by_kind[(agent, move_type)] += points / 2
-    for status, at, move_id in decisions:
+    by_pair: dict[tuple[str, int], float] = defaultdict(float)
+    dismissals: dict[tuple[str, int], int] = defaultdict(int)
+    for status, at, move_id, reason in decisions:
         if move_id in moves:
-            _, agent, move_type = moves[move_id]
+            contact_id, agent, move_type = moves[move_id]
             by_kind[(agent, move_type)] += DECISION_POINTS[status] * _decay(at, now)
-    return Learned(dict(by_contact), dict(by_kind))
+            if status == "dismissed" and contact_id is not None:
+                plain = (reason or PLAIN_DISMISSAL).strip() == PLAIN_DISMISSAL
+                points = DISMISSED_PLAINLY if plain else DISMISSED_WITH_REASON
+                by_pair[(agent, contact_id)] += points * _decay(at, now)
+                dismissals[(agent, contact_id)] += 1
+    return Learned(dict(by_contact), dict(by_kind), dict(by_pair), dict(dismissals))
 
 
 async def _moves(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int | None, str, str]]:
@@ -154,6 +179,17 @@ def drift(applied: dict[str, Any] | None, learned: Learned) -> Drift:
     current_contacts = {
         str(k): max(-contact_reach, min(contact_reach, v)) for k, v in learned.by_contact.items()
     }
+    # A contact's dismissals of one agent move only that contact's moves: rescore them.
+    old_pairs: dict[str, float] = dict((applied or {}).get("dismissals", {}))
+    current_pairs = {
+        f"{agent}\t{contact}": max(-CAP, min(CAP, v))
+        for (agent, contact), v in learned.by_agent_contact.items()
+    }
+    for key in set(old_pairs) | set(current_pairs):
+        now_value = current_pairs.get(key, 0.0)
+        if abs(now_value - old_pairs.get(key, 0.0)) > DRIFT_POINTS:
+            contacts.add(int(key.rsplit("\t", 1)[1]))
+            old_pairs[key] = now_value
     for key in set(old_contacts) | set(current_contacts):
         now_value = current_contacts.get(key, 0.0)
         if abs(now_value - old_contacts.get(key, 0.0)) > DRIFT_POINTS:
@@ -165,5 +201,6 @@ def drift(applied: dict[str, Any] | None, learned: Learned) -> Drift:
         {
             "kinds": {k: round(v, 4) for k, v in sorted(old_kinds.items()) if round(v, 4)},
             "contacts": {k: round(v, 4) for k, v in sorted(old_contacts.items()) if round(v, 4)},
+            "dismissals": {k: round(v, 4) for k, v in sorted(old_pairs.items()) if round(v, 4)},
         },
     )

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agents import enabled_agents
 from agents.base import Agent, SignalView
 from connectors.base import OperatorIdentity
-from daemon.domain import detectors, learning, queue, settings
+from daemon.domain import detectors, learning, outcomes, queue, settings
 from daemon.domain.facts import StoreFacts
 from daemon.domain.pacing import next_chunk_size
 from daemon.domain.scoring import ScoringConfig, ScoringError
@@ -149,14 +149,16 @@ async def _housekeeping(
 ) -> tuple[dict[str, Any], Context]:
     await settings.preload(session)
     detected = await _detect(session, now) if detect else 0
+    silent = await outcomes.no_response(session, now, await settings.timezone(session))
     woken = await queue.wake(session, now)
     expired = await queue.expire(session, now)
-    # Read after expiry, which is one of the decisions the learned nudge counts.
+    # Read after expiry and outcomes, which the learned nudge counts.
     ctx = await context(session, now)
     await mark_changed_scores(session, now, ctx.cfg, ctx.learned)
     step = await queue.rescore(session, now, ctx.cfg, ctx.learned, RESCORE_CHUNK)
     report = {
         "detected": detected,
+        "outcomes": silent,
         "woken": woken,
         "expired": expired,
         "rescored": step.rescored,
@@ -201,7 +203,14 @@ async def _process(
             or_(Signal.occurred_at > at, and_(Signal.occurred_at == at, Signal.id > sid))
         )
     rows = (await session.scalars(query.order_by(Signal.occurred_at, Signal.id).limit(limit))).all()
-    report = {"failed_agents": 0, "signals": len(rows), "proposed": 0, "updated": 0, "resolved": 0}
+    report = {
+        "failed_agents": 0,
+        "signals": len(rows),
+        "proposed": 0,
+        "updated": 0,
+        "resolved": 0,
+        "outcomes": 0,
+    }
     if rows:
         report.update(await _apply(session, now, rows, ctx))
     # Nothing found from the start: nothing is left either (an idle pass ends here).
@@ -224,6 +233,8 @@ async def _apply(
 ) -> dict[str, int]:
     signals = [view(s) for s in rows]
     agents, cfg, learned = ctx.agents, ctx.cfg, ctx.learned
+    # What came of the moves acted on before; the learned nudge reads them next pass.
+    found = await outcomes.detect(session, signals, now)
     items = [(a.name, res, sig) for sig in signals for a in agents for res in a.resolutions(sig)]
     resolved = len(await queue.resolve(session, items, now))
 
@@ -262,10 +273,11 @@ async def _apply(
         "proposed": created,
         "updated": updated,
         "resolved": resolved,
+        "outcomes": found,
     }
 
 
-COUNTS = ("failed_agents", "signals", "proposed", "updated", "resolved")
+COUNTS = ("failed_agents", "signals", "proposed", "updated", "resolved", "outcomes")
 
 
 class Step(Protocol):

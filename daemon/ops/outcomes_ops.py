@@ -5,6 +5,8 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -60,25 +62,34 @@ async def record(ctx: OpContext, p: RecordParams) -> RecordResult:
     )
 
 
+StatsBy = Literal["agent", "move_type"]
+
+
 class GroupStats(BaseModel):
-    agent: str
-    move_type: str
+    agent: str | None = Field(description="The agent (when grouped by agent).")
+    move_type: str | None = Field(description="The move type (when grouped by move type).")
     proposed: int
-    accepted: int
-    executed: int
-    positive: int
-    acceptance_rate: float | None
-    success_rate: float | None
-    median_hours_to_outcome: float | None
+    accepted: int = Field(description="Moves accepted at some point (done passes through).")
+    executed: int = Field(description="Moves marked done.")
+    positive: int = Field(description="Done moves with a positive outcome.")
+    acceptance_rate: float | None = Field(description="accepted / proposed.")
+    success_rate: float | None = Field(description="positive / executed.")
+    median_hours_to_outcome: float | None = Field(
+        description="Median hours from done to the first positive outcome."
+    )
 
 
 class StatsResult(BaseModel):
+    by: StatsBy
     groups: list[GroupStats]
-    by_kind: dict[str, int]
+    by_kind: dict[str, int] = Field(description="Outcomes by kind.")
+    by_source: dict[str, int] = Field(
+        description="Outcomes by source: 'detected' from later signals, 'manual' by hand."
+    )
 
 
-class NoParams(Params):
-    pass
+class StatsParams(Params):
+    by: StatsBy = Field("agent", description="Group by agent or by move type.")
 
 
 @dataclass
@@ -92,20 +103,18 @@ class _Tally:
 
 @operation(
     "outcomes.stats",
-    params=NoParams,
+    params=StatsParams,
     result=StatsResult,
     effect="read",
-    description="Per agent and move type: acceptance, success and time to outcome.",
+    description="Per agent (or move type): acceptance, success and time to outcome.",
     expose=EVERYWHERE,
 )
-async def stats(ctx: OpContext, p: NoParams) -> StatsResult:
+async def stats(ctx: OpContext, p: StatsParams) -> StatsResult:
     s = ctx.session
-    moves = (await s.execute(select(Move.id, Move.agent, Move.move_type))).all()
+    group_col = Move.agent if p.by == "agent" else Move.move_type
+    moves = (await s.execute(select(Move.id, group_col))).tuples().all()
     accepted_ids = set(
         (await s.scalars(select(MoveEvent.move_id).where(MoveEvent.to_status == "accepted"))).all()
-    )
-    done_ids = set(
-        (await s.scalars(select(MoveEvent.move_id).where(MoveEvent.to_status == "done"))).all()
     )
     done_at = dict(
         (
@@ -116,29 +125,34 @@ async def stats(ctx: OpContext, p: NoParams) -> StatsResult:
         .tuples()
         .all()
     )
-    outcomes = (await s.scalars(select(Outcome))).all()
-    by_move = defaultdict(list)
+    outcomes = (
+        await s.execute(select(Outcome.move_id, Outcome.kind, Outcome.source, Outcome.occurred_at))
+    ).all()
+    first_positive: dict[int, datetime] = {}
     by_kind: dict[str, int] = defaultdict(int)
-    for o in outcomes:
-        by_move[o.move_id].append(o)
-        by_kind[o.kind] += 1
-    groups: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
-    for move_id, agent, move_type in moves:
-        g = groups[(agent, move_type)]
+    by_source: dict[str, int] = defaultdict(int)
+    for move_id, kind, source, at in outcomes:
+        by_kind[kind] += 1
+        by_source[source] += 1
+        if kind in POSITIVE_OUTCOMES:
+            first_positive[move_id] = min(at, first_positive.get(move_id, at))
+    groups: dict[str, _Tally] = defaultdict(_Tally)
+    for move_id, key in moves:
+        g = groups[key]
         g.proposed += 1
         g.accepted += move_id in accepted_ids
-        g.executed += move_id in done_ids
-        positives = [o for o in by_move.get(move_id, []) if o.kind in POSITIVE_OUTCOMES]
-        if positives:
+        start = done_at.get(move_id)
+        if start is None:
+            continue
+        g.executed += 1
+        if move_id in first_positive:
             g.positive += 1
-            start = done_at.get(move_id)
-            if start is not None:
-                first = min(o.occurred_at for o in positives)
-                g.hours.append(max(0.0, (first - start).total_seconds() / 3600))
+            hours = (first_positive[move_id] - start).total_seconds() / 3600
+            g.hours.append(max(0.0, hours))
     out = [
         GroupStats(
-            agent=agent,
-            move_type=move_type,
+            agent=key if p.by == "agent" else None,
+            move_type=key if p.by == "move_type" else None,
             proposed=g.proposed,
             accepted=g.accepted,
             executed=g.executed,
@@ -147,6 +161,6 @@ async def stats(ctx: OpContext, p: NoParams) -> StatsResult:
             success_rate=round(g.positive / g.executed, 3) if g.executed else None,
             median_hours_to_outcome=round(statistics.median(g.hours), 1) if g.hours else None,
         )
-        for (agent, move_type), g in sorted(groups.items())
+        for key, g in sorted(groups.items())
     ]
-    return StatsResult(groups=out, by_kind=dict(by_kind))
+    return StatsResult(by=p.by, groups=out, by_kind=dict(by_kind), by_source=dict(by_source))

@@ -380,6 +380,16 @@ class MoveEvent(Base):
 
 class Outcome(Base):
     __tablename__ = "outcomes"
+    __table_args__ = (
+        # Added by migration 0015: a detected outcome is recorded once per move and kind.
+        Index(
+            "uq_outcomes_detected",
+            "move_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("source = 'detected'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     move_id: Mapped[int] = mapped_column(ForeignKey("moves.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
