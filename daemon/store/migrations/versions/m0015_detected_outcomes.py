@@ -5,14 +5,14 @@ Outcomes recorded by hand (`source` 'manual') may repeat; detected ones (`source
 partial unique index holds them to one row per (move, kind).
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
