@@ -9,6 +9,7 @@ pass costs the same few queries however many candidates there are.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,16 +19,20 @@ from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from connectors.files._common import FREE_MAIL_DOMAINS, is_free_mail
 from daemon.domain import settings
 from daemon.domain.facts import CLOSED_STAGES, snippet
 from daemon.domain.ingest import TASK_CLOSED
 from daemon.domain.queue import chunks
 from daemon.store.models import (
+    Contact,
     CrmTask,
     Deal,
+    DealContact,
     Meeting,
     MeetingAttendee,
     Message,
+    Move,
     Signal,
     Thread,
 )
@@ -123,6 +128,13 @@ async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
             # Only a bound here; the exact due time is worked out below in the local zone.
             Message.sent_at <= now - timedelta(days=days) + DST_SLACK,
             ~exists().where(Signal.dedup_key == key),
+            # Never chase an address that bounced since (the bounce often threads apart).
+            ~exists().where(
+                Signal.contact_id == Message.contact_id,
+                Signal.kind == "email.bounced",
+                Signal.occurred_at >= Message.sent_at,
+                ~func.coalesce(Signal.payload["status"].as_string(), "").like("4.%"),
+            ),
         )
         .order_by(Thread.id)
     )
@@ -344,13 +356,16 @@ async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[
     found += await tasks(session, now, tz)
     found += await meetings(session, now, tz)
     found += await deals(session, now, tz)
+    found += await data_checks(session, now, tz)
     return found
 
 
 async def add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
     """Write the candidates no signal stands for yet (another writer may have added some
     since `find`); returns how many were new."""
-    total = await _add_new(session, candidates)
+    for mark in [c for c in candidates if c["kind"] == CHECKED]:
+        await settings.put(session, CHECKED_SETTING, mark["day"])
+    total = await _add_new(session, [c for c in candidates if c["kind"] != CHECKED])
     await session.flush()
     return total
 
@@ -358,3 +373,139 @@ async def add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
 async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     """`find` and `add` in one session."""
     return await add(session, await find(session, now, tz))
+
+
+# -- data checks: once a day, over indexed columns --------------------------------------------
+
+# Contacts who wrote or met within this window, or are on an open deal, are the active ones
+# whose records are worth keeping right.
+ACTIVE_WINDOW = timedelta(days=90)
+# The agents whose data_fix moves the daily check closes when their cause is gone.
+DATA_AGENTS = ("contact_validation", "duplicate_watcher", "data_decay")
+# Not a signal: the mark `data_checks` leaves among the candidates for `add` to remember.
+CHECKED = "data.checked"
+CHECKED_SETTING = "data_checks.day"
+# An address these patterns match cannot be delivered: no dot in the domain, two dots in a
+# row, a dot at either end of a part, a one-letter top-level domain, a space.
+_BAD_EMAIL_PATTERNS = ("%..%", ".%", "%.", "%._", "%.@%", "%@.%", "% %")
+_DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+_LOCAL_RE = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+
+
+def valid_email(address: str) -> bool:
+    """Whether an address is deliverable by its spelling alone (a TLD of two letters or more)."""
+    local, at, domain = address.lower().rpartition("@")
+    return (
+        bool(at and local and _LOCAL_RE.match(local) and _DOMAIN_RE.match(domain))
+        and len(domain.rsplit(".", 1)[-1]) >= 2
+        and not domain.rsplit(".", 1)[-1].isdigit()
+    )
+
+
+async def _knob(session: AsyncSession, agent: str, name: str, default: Any) -> Any:
+    """An agent's knob as the operator set it (workspace setting agents.NAME), else `default`."""
+    stored = await settings.get(session, f"agents.{agent}")
+    return stored[name] if isinstance(stored, dict) and name in stored else default
+
+
+def _open_deal_of(contact_id: Any) -> Any:
+    return exists().where(
+        DealContact.contact_id == contact_id,
+        Deal.id == DealContact.deal_id,
+        func.lower(Deal.stage).not_in(sorted(CLOSED_STAGES)),
+    )
+
+
+def _active(now: datetime) -> Any:
+    since = now - ACTIVE_WINDOW
+    # Mail we sent alone does not count: a first cold email makes no one a working contact.
+    return or_(
+        Contact.last_inbound_at >= since,
+        Contact.last_meeting_at >= since,
+        _open_deal_of(Contact.id),
+    )
+
+
+async def contact_checks(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """Addresses that cannot be right (`contact.invalid_email`, any contact) and active
+    contacts without a name or a company (`contact.incomplete`)."""
+    found = []
+    suspect = or_(
+        ~Contact.email.like("%@%.%"), *(Contact.email.like(p) for p in _BAD_EMAIL_PATTERNS)
+    )
+    for cid, email, company_id in await session.execute(
+        select(Contact.id, Contact.email, Contact.company_id).where(suspect).order_by(Contact.id)
+    ):
+        if not valid_email(email):
+            found.append(
+                _signal(
+                    now,
+                    "contact.invalid_email",
+                    f"contact.invalid_email:{cid}:{email}",
+                    now,
+                    {"email": email, "issue": f"data_fix:contact:{cid}:invalid_email"},
+                    contact_id=cid,
+                    company_id=company_id,
+                )
+            )
+    nameless = or_(Contact.name.is_(None), func.trim(Contact.name) == "")
+    # A company address names its company by its domain; only free mail leaves it unknown.
+    domain = func.lower(func.substr(Contact.email, func.instr(Contact.email, "@") + 1))
+    placeless = and_(Contact.company_id.is_(None), domain.in_(sorted(FREE_MAIL_DOMAINS)))
+    rows = await session.execute(
+        select(Contact.id, Contact.email, Contact.name, Contact.company_id)
+        .where(or_(nameless, placeless), _active(now))
+        .order_by(Contact.id)
+    )
+    for cid, email, name, company_id in rows:
+        free = is_free_mail(email)
+        gaps = (("name", not (name or "").strip()), ("company", not company_id and free))
+        missing = [field for field, gap in gaps if gap]
+        found.append(
+            _signal(
+                now,
+                "contact.incomplete",
+                f"contact.incomplete:{cid}:{','.join(missing)}",
+                now,
+                {
+                    "email": email,
+                    "missing": missing,
+                    "issue": f"data_fix:contact:{cid}:incomplete",
+                },
+                contact_id=cid,
+                company_id=company_id,
+            )
+        )
+    return found
+
+
+async def _fixed(session: AsyncSession, now: datetime, day: str, issues: set[str]) -> list[Any]:
+    """`data.fixed` for each pending data_fix move of the data agents whose issue the check
+    no longer finds (bounces are not re-checked: a later message from the contact settles
+    those)."""
+    keys = await session.scalars(
+        select(Move.dedup_key).where(
+            Move.status == "pending",
+            Move.agent.in_(DATA_AGENTS),
+            Move.move_type == "data_fix",
+        )
+    )
+    return [
+        _signal(now, "data.fixed", f"data.fixed:{key}:{day}", now, {"issue": key})
+        for key in keys
+        if key not in issues and not key.endswith(":bounced")
+    ]
+
+
+async def data_checks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The checks of the records themselves, at most once a local day: `add` remembers the
+    day in the workspace setting `data_checks.day` (read from the preloaded settings, so the
+    other passes of the day cost no query)."""
+    day = now.astimezone(tz).date().isoformat()
+    if await settings.get(session, CHECKED_SETTING) == day:
+        return []
+    found = await contact_checks(session, now)
+    issues = {str(s["payload"]["issue"]) for s in found}
+    found += await _fixed(session, now, day, issues)
+    found.append({"kind": CHECKED, "day": day})
+    return found
