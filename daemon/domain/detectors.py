@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from daemon.domain.facts import CLOSED_STAGES, snippet
 from daemon.domain.ingest import TASK_CLOSED
 from daemon.domain.queue import chunks
 from daemon.store.models import (
+    Company,
     Contact,
     CrmTask,
     Deal,
@@ -479,6 +481,114 @@ async def contact_checks(session: AsyncSession, now: datetime) -> list[dict[str,
     return found
 
 
+def _duplicate(now: datetime, kind: str, entity: str, ids: list[int], **payload: Any) -> Any:
+    """A `contact.duplicate` / `company.duplicate` signal about records to merge, the first
+    of `ids` the one to keep."""
+    key = ",".join(str(i) for i in sorted(ids))
+    refs = {"contact_id": ids[0]} if entity == "contacts" else {"company_id": ids[0]}
+    return _signal(
+        now,
+        kind,
+        f"{kind}:{key}",
+        now,
+        {"ids": ids, "issue": f"data_fix:{entity}:{key}:duplicate", **payload},
+        **refs,
+    )
+
+
+async def duplicates(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """Contacts one person has twice (an address in two letter cases; one name at one
+    company, or at a company and on free mail) and companies with one name under two
+    domains. Each kind of duplicate is one GROUP BY over an indexed key; only the members of
+    the groups found are read."""
+    found = []
+    lower_email = func.lower(Contact.email)
+    twice = select(lower_email).group_by(lower_email).having(func.count() > 1)
+    cased: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for cid, email in await session.execute(
+        select(Contact.id, Contact.email).where(lower_email.in_(twice)).order_by(Contact.id)
+    ):
+        cased[email.lower()].append((cid, email))
+    for members in cased.values():
+        found.append(
+            _duplicate(
+                now,
+                "contact.duplicate",
+                "contacts",
+                [cid for cid, _ in members],
+                basis="the same address in different letter case",
+                emails=[e for _, e in members],
+            )
+        )
+    named = and_(Contact.name.is_not(None), func.trim(Contact.name) != "")
+    shared = (
+        select(Contact.name_key).where(named).group_by(Contact.name_key).having(func.count() > 1)
+    )
+    people: dict[str, list[Any]] = defaultdict(list)
+    for row in await session.execute(
+        select(Contact.id, Contact.email, Contact.name, Contact.company_id, Contact.name_key)
+        .where(named, Contact.name_key.in_(shared))
+        .order_by(Contact.id)
+    ):
+        people[row.name_key].append(row)
+    for rows in people.values():
+        at: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            if row.company_id is not None:
+                at[row.company_id].append(row)
+        free = [r for r in rows if r.company_id is None and is_free_mail(r.email)]
+        for company_rows in at.values():
+            # One company among the namesakes: their free-mail twins are the same person.
+            group = company_rows + (free if len(at) == 1 else [])
+            if len(group) < 2 or len({r.email.lower() for r in group}) < 2:
+                continue
+            basis = (
+                "the same name at the same company"
+                if len(company_rows) > 1
+                else "the same name at the company and on free mail"
+            )
+            found.append(
+                _duplicate(
+                    now,
+                    "contact.duplicate",
+                    "contacts",
+                    [r.id for r in company_rows] + [r.id for r in group[len(company_rows) :]],
+                    basis=basis,
+                    emails=[r.email for r in group],
+                    name=group[0].name,
+                )
+            )
+    firms = select(Company.name_key).group_by(Company.name_key).having(func.count() > 1)
+    people_at = (
+        select(func.count())
+        .where(Contact.company_id == Company.id)
+        .correlate(Company)
+        .scalar_subquery()
+    )
+    companies: dict[str, list[Any]] = defaultdict(list)
+    for row in await session.execute(
+        select(Company.id, Company.name, Company.domain, Company.name_key, people_at.label("n"))
+        .where(Company.name_key.in_(firms))
+        .order_by(Company.id)
+    ):
+        companies[row.name_key].append(row)
+    for rows in companies.values():
+        # The one with the most people is kept.
+        rows.sort(key=lambda r: (-r.n, r.id))
+        found.append(
+            _duplicate(
+                now,
+                "company.duplicate",
+                "companies",
+                [r.id for r in rows],
+                basis="the same name under different domains",
+                name=rows[0].name,
+                domains=[r.domain for r in rows],
+            )
+        )
+    return found
+
+
 async def _fixed(session: AsyncSession, now: datetime, day: str, issues: set[str]) -> list[Any]:
     """`data.fixed` for each pending data_fix move of the data agents whose issue the check
     no longer finds (bounces are not re-checked: a later message from the contact settles
@@ -505,6 +615,7 @@ async def data_checks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> lis
     if await settings.get(session, CHECKED_SETTING) == day:
         return []
     found = await contact_checks(session, now)
+    found += await duplicates(session, now)
     issues = {str(s["payload"]["issue"]) for s in found}
     found += await _fixed(session, now, day, issues)
     found.append({"kind": CHECKED, "day": day})
