@@ -39,6 +39,11 @@ def data_fix(
     )
 
 
+def issue_of(sig: SignalView) -> str:
+    """The issue a data check's signal names: the dedup key of its move."""
+    return str(sig.payload["issue"])
+
+
 def fixed(signal: SignalView) -> list[Resolution]:
     """The daily check found the issue of a pending data_fix move gone."""
     issue = signal.payload.get("issue")

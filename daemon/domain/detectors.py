@@ -20,6 +20,7 @@ from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from agents.data_decay import DataDecay
 from connectors.files._common import FREE_MAIL_DOMAINS, is_free_mail
 from daemon.domain import settings
 from daemon.domain.facts import CLOSED_STAGES, snippet
@@ -481,6 +482,54 @@ async def contact_checks(session: AsyncSession, now: datetime) -> list[dict[str,
     return found
 
 
+# Lifecycle stages of people nobody is working with; anyone else, or anyone on an open deal,
+# is worth keeping current.
+IDLE_STAGES = ("other", "unqualified")
+
+
+async def decay(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """`contact.stale`: a contact someone should be working with (a lifecycle stage other
+    than other/unqualified, or on an open deal) whose record and mail, meetings have not
+    moved for the data_decay agent's `days` knob."""
+    days = int(await _knob(session, "data_decay", "days", DataDecay.knobs["days"].default))
+    cutoff = now - timedelta(days=days)
+    touches = (
+        Contact.updated_at,
+        Contact.last_inbound_at,
+        Contact.last_outbound_at,
+        Contact.last_meeting_at,
+    )
+    working = or_(
+        func.lower(func.coalesce(Contact.lifecycle_stage, "other")).not_in(IDLE_STAGES),
+        _open_deal_of(Contact.id),
+    )
+    rows = await session.execute(
+        select(Contact.id, Contact.email, Contact.company_id, *touches)
+        .where(*(or_(t.is_(None), t < cutoff) for t in touches), working)
+        .order_by(Contact.id)
+    )
+    found = []
+    for cid, email, company_id, *seen in rows:
+        last = max(t for t in seen if t is not None)
+        found.append(
+            _signal(
+                now,
+                "contact.stale",
+                f"contact.stale:{cid}:{last.date().isoformat()}",
+                now,
+                {
+                    "email": email,
+                    "last_touch": last.isoformat(),
+                    "days": days,
+                    "issue": f"data_fix:contact:{cid}:stale",
+                },
+                contact_id=cid,
+                company_id=company_id,
+            )
+        )
+    return found
+
+
 def _duplicate(now: datetime, kind: str, entity: str, ids: list[int], **payload: Any) -> Any:
     """A `contact.duplicate` / `company.duplicate` signal about records to merge, the first
     of `ids` the one to keep."""
@@ -616,6 +665,7 @@ async def data_checks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> lis
         return []
     found = await contact_checks(session, now)
     found += await duplicates(session, now)
+    found += await decay(session, now)
     issues = {str(s["payload"]["issue"]) for s in found}
     found += await _fixed(session, now, day, issues)
     found.append({"kind": CHECKED, "day": day})
