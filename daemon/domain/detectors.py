@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from agents.data_decay import DataDecay
 from connectors.files._common import FREE_MAIL_DOMAINS, is_free_mail
-from daemon.domain import settings
+from daemon.domain import reports, settings
 from daemon.domain.facts import CLOSED_STAGES, snippet
 from daemon.domain.ingest import TASK_CLOSED
 from daemon.domain.queue import chunks
@@ -360,15 +360,16 @@ async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[
     found += await meetings(session, now, tz)
     found += await deals(session, now, tz)
     found += await data_checks(session, now, tz)
+    found += await weekly_report(session, now, tz)
     return found
 
 
 async def add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
     """Write the candidates no signal stands for yet (another writer may have added some
     since `find`); returns how many were new."""
-    for mark in [c for c in candidates if c["kind"] == CHECKED]:
-        await settings.put(session, CHECKED_SETTING, mark["day"])
-    total = await _add_new(session, [c for c in candidates if c["kind"] != CHECKED])
+    for mark in [c for c in candidates if c["kind"] == MARK]:
+        await settings.put(session, mark["key"], mark["value"])
+    total = await _add_new(session, [c for c in candidates if c["kind"] != MARK])
     await session.flush()
     return total
 
@@ -378,6 +379,32 @@ async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     return await add(session, await find(session, now, tz))
 
 
+# The weekly pipeline review is due from this local hour on Monday (and all week after).
+REVIEW_HOUR = 7
+WEEK_SETTING = "reports.week"
+
+
+async def weekly_report(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[Any]:
+    """`report.weekly`, once per ISO week from Monday morning, keeping the pipeline's totals
+    then (next week's report compares against them); none while no deal is open. The
+    setting `reports.week` remembers the week, so the other passes cost no query."""
+    local = now.astimezone(tz)
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=REVIEW_HOUR, minute=0, second=0, microsecond=0
+    )
+    if local < monday:
+        return []
+    week = reports.week_of(now, tz)
+    if await settings.get(session, WEEK_SETTING) == week:
+        return []
+    done = _mark(WEEK_SETTING, week)
+    totals = await reports.snapshot(session, now)
+    if not totals["open_count"]:
+        return [done]  # no pipeline to review
+    key = f"report.weekly:{week}"
+    return [_signal(now, "report.weekly", key, monday, {"week": week, **totals}), done]
+
+
 # -- data checks: once a day, over indexed columns --------------------------------------------
 
 # Contacts who wrote or met within this window, or are on an open deal, are the active ones
@@ -385,9 +412,16 @@ async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
 ACTIVE_WINDOW = timedelta(days=90)
 # The agents whose data_fix moves the daily check closes when their cause is gone.
 DATA_AGENTS = ("contact_validation", "duplicate_watcher", "data_decay")
-# Not a signal: the mark `data_checks` leaves among the candidates for `add` to remember.
-CHECKED = "data.checked"
 CHECKED_SETTING = "data_checks.day"
+# Not a signal: a mark a detector leaves among the candidates for `add` to keep in a
+# setting (the day or week a once-a-day or once-a-week check ran).
+MARK = "setting"
+
+
+def _mark(key: str, value: str) -> dict[str, Any]:
+    return {"kind": MARK, "key": key, "value": value}
+
+
 # An address these patterns match cannot be delivered: no dot in the domain, two dots in a
 # row, a dot at either end of a part, a one-letter top-level domain, a space.
 _BAD_EMAIL_PATTERNS = ("%..%", ".%", "%.", "%._", "%.@%", "%@.%", "% %")
@@ -668,5 +702,5 @@ async def data_checks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> lis
     found += await decay(session, now)
     issues = {str(s["payload"]["issue"]) for s in found}
     found += await _fixed(session, now, day, issues)
-    found.append({"kind": CHECKED, "day": day})
+    found.append(_mark(CHECKED_SETTING, day))
     return found
