@@ -77,6 +77,9 @@ async def test_stale_working_contacts_get_one_low_priority_check(store: Store) -
     assert "no account tier" in strategic["reason"]
     await agent_pass(store, NOW + DAY)  # the next day's check: the same moves, no more
     assert sorted(m.contact_id for m in await moves(store, AGENT)) == [1, 3]
+    # A record stays wrong until fixed: the moves do not expire after a few weeks.
+    await agent_pass(store, NOW + 40 * DAY)
+    assert sorted(m.contact_id for m in await moves(store, AGENT)) == [1, 3]
 
 
 async def test_the_days_knob(store: Store) -> None:

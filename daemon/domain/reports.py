@@ -112,8 +112,8 @@ async def _movement(session: AsyncSession, now: datetime) -> dict[str, Any]:
             {
                 "deal_id": deal_id,
                 "deal": payload.get("deal"),
-                "from": stage_label(str(payload.get("from") or "")),
-                "to": stage_label(to),
+                "from_stage": stage_label(str(payload.get("from") or "")),
+                "to_stage": stage_label(to),
                 "amount": amount,
                 "at": at,
             }
