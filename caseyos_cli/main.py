@@ -19,6 +19,7 @@ from caseyos_cli import cli
 NOUNS = {
     "queue": "queue_cmd",
     "signals": "signals_cmd",
+    "report": "report_cmd",
     "outcomes": "outcomes_cmd",
     "daemon": "daemon_cmd",
     "workspace": "workspace_cmd",

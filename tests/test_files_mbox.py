@@ -308,6 +308,7 @@ def test_mbox_bounce_with_delivery_status(tmp_path: Path) -> None:
     bounce = batch.signals[0]
     assert bounce.contact_email == "gone@acme.example"
     assert bounce.payload["recipient"] == "gone@acme.example"
+    assert bounce.payload["status"] == "5.1.1"
     assert bounce.dedup_key == "email.bounced:m1@acme.example"
 
 

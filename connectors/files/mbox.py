@@ -57,6 +57,8 @@ _AUTO_REPLY_SUBJECT_RE = re.compile(
     re.IGNORECASE,
 )
 _BOUNCE_LOCALS = frozenset({"mailer-daemon", "postmaster"})
+# An enhanced mail status code (RFC 3463): class 2, 4 (transient) or 5 (permanent).
+_STATUS_RE = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
 _REPLY_PREFIX_RE = re.compile(r"^\s*((re|fwd?|aw|wg|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
 _SPACE_RE = re.compile(r"\s+")
 _ANGLE_ID_RE = re.compile(r"<([^<>\s]+)>")
@@ -317,7 +319,11 @@ def parse_message(
                 kind="email.bounced",
                 occurred_at=sent_at,
                 dedup_key=f"email.bounced:{message_id}",
-                payload={**mail_payload(record), "recipient": recipient},
+                payload={
+                    **mail_payload(record),
+                    "recipient": recipient,
+                    "status": _delivery_status(msg, plain),
+                },
                 contact_email=recipient,
                 thread_key=thread_key,
             )
@@ -471,6 +477,22 @@ def _is_automated(headers: Headers, local_part: str) -> bool:
     if auto and auto != "no":
         return True
     return bool(_AUTOMATED_LOCAL_RE.match(local_part))
+
+
+def _delivery_status(msg: Message, text: str) -> str | None:
+    """The report's status code ('5.1.1': permanent, '4.x.x': only delayed), from its
+    delivery-status part, else the first one the notice's text names; None when neither."""
+    for part in msg.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks if isinstance(blocks, list) else []:
+            if isinstance(block, Message) and block.get("Status"):
+                found = _STATUS_RE.search(str(block.get("Status")))
+                if found:
+                    return found.group(0)
+    found = _STATUS_RE.search(text)
+    return found.group(0) if found else None
 
 
 def _failed_recipient(

@@ -84,6 +84,7 @@ MOVE_TYPES = (
     "renewal",
     "check_in",
     "data_fix",
+    "review_pipeline",
     "task",
 )
 # How long a pending move of each type stays worth doing; None keeps it until decided.
@@ -93,6 +94,8 @@ SHELF_LIFE: dict[str, timedelta | None] = {
     "meeting_prep": timedelta(days=2),
     "meeting_follow_up": timedelta(days=7),
     "deal_review": timedelta(days=21),
+    # A record stays wrong until someone fixes it; the daily data check resolves the fixed.
+    "data_fix": None,
     "task": None,
 }
 

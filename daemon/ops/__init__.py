@@ -10,6 +10,7 @@ from daemon.ops import (  # noqa: F401
     jobs_ops,
     outcomes_ops,
     queue_ops,
+    reports_ops,
     signals_ops,
     system_ops,
     workspace_ops,

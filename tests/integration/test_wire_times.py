@@ -89,6 +89,7 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
         "outcomes.stats",
         "queue.list",
         "queue.stats",
+        "reports.pipeline",
         "signals.list",
         "signals.stats",
         "system.status",
