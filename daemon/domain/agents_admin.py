@@ -77,26 +77,19 @@ def _plain(value: Any) -> Any:
 async def summaries(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
     """Every agent with its last run, moves proposed lately and acceptance rate."""
     off = await disabled(session)
-    last = dict(
-        (
-            await session.execute(
-                select(AgentRun.agent, func.max(AgentRun.finished_at)).group_by(AgentRun.agent)
-            )
+    last: dict[str, datetime] = {
+        agent: at
+        for agent, at in await session.execute(
+            select(AgentRun.agent, func.max(AgentRun.finished_at)).group_by(AgentRun.agent)
         )
-        .tuples()
-        .all()
-    )
-    proposed = dict(
-        (
-            await session.execute(
-                select(Move.agent, func.count())
-                .where(Move.created_at >= now - timedelta(days=PROPOSED_DAYS))
-                .group_by(Move.agent)
-            )
+    }
+    since = now - timedelta(days=PROPOSED_DAYS)
+    proposed: dict[str, int] = {
+        agent: n
+        for agent, n in await session.execute(
+            select(Move.agent, func.count()).where(Move.created_at >= since).group_by(Move.agent)
         )
-        .tuples()
-        .all()
-    )
+    }
     decided: dict[str, tuple[int, int]] = {
         agent: (int(taken or 0), int(total))
         for agent, taken, total in await session.execute(
@@ -275,19 +268,14 @@ async def dry_run(session: AsyncSession, now: datetime, name: str) -> dict[str, 
             )
     scored, tally = await _propose(session, now, agent, views + clock)
     keys = [s.proposal.dedup_key for s in scored]
-    existing = (
-        dict(
-            (
-                await session.execute(
-                    select(Move.dedup_key, Move.status).where(Move.dedup_key.in_(keys))
-                )
+    existing: dict[str, str] = {}
+    for part in queue.chunks(keys):
+        existing.update(
+            (key, status)
+            for key, status in await session.execute(
+                select(Move.dedup_key, Move.status).where(Move.dedup_key.in_(part))
             )
-            .tuples()
-            .all()
         )
-        if keys
-        else {}
-    )
     proposals = [
         {
             "title": s.proposal.title,

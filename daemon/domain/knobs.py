@@ -47,9 +47,9 @@ def parse_value(knob: str, default: Any, text: str, *, positive: bool = False) -
 async def agent_value(session: AsyncSession, agent: str, knob: str) -> Any:
     """An agent's knob as the operator set it (`agents set`), else its declared default:
     for the parts of an agent's work done outside it (a detector's threshold)."""
-    from agents import agent_named
+    from agents.base import REGISTRY
 
-    found = agent_named(agent)
+    found = REGISTRY.get(agent)
     if found is None or knob not in found.knobs:
         raise KeyError(f"{agent} has no knob {knob!r}")
     stored = await settings.get(session, f"agents.{agent}")
