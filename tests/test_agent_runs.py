@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import func, select
 
 from daemon.domain import agent_runs, agents_admin, detectors, knobs, pipeline, settings
-from daemon.store.models import AgentRun, Deal, Meeting, MeetingAttendee, Move, Signal
+from daemon.store.models import (
+    AgentRun,
+    Deal,
+    Meeting,
+    MeetingAttendee,
+    Move,
+    MoveEvent,
+    Signal,
+)
 from tests.store_fixtures import Store, add_contact, add_thread, hours
 
 NOW = datetime(2026, 11, 25, 15, tzinfo=UTC)  # Wednesday 10:00 in New York
@@ -218,43 +226,46 @@ async def test_meeting_preps_horizon_is_how_far_ahead_meetings_are_signalled(
         assert await upcoming() == expected, days
 
 
-async def test_acceptance_rate_counts_the_agents_decided_moves_of_the_last_90_days(
+async def test_acceptance_rate_is_accepted_over_proposed_once_the_operator_decided(
     store: Store,
 ) -> None:
     async with store.transaction() as s:
-        for i, (agent, status, days_ago) in enumerate(
+        for i, (agent, status, accepted, days_ago) in enumerate(
             (
-                ("follow_up_due", "done", 2),
-                ("follow_up_due", "accepted", 5),
-                ("follow_up_due", "dismissed", 10),
-                ("follow_up_due", "dismissed", 120),  # too old to count
-                ("follow_up_due", "pending", 1),  # not decided
-                ("deal_health", "expired", 3),  # not the operator's decision
+                ("follow_up_due", "done", True, 2),
+                ("follow_up_due", "accepted", True, 5),
+                ("follow_up_due", "dismissed", False, 10),
+                ("follow_up_due", "pending", False, 1),  # not decided, still proposed
+                ("follow_up_due", "done", True, 120),  # too old to count
+                ("deal_health", "expired", False, 3),  # not the operator's decision
             )
         ):
             at = NOW - timedelta(days=days_ago)
-            s.add(
-                Move(
-                    title=f"m{i}",
-                    why_now="w",
-                    move_type="follow_up",
-                    agent=agent,
-                    aps=50,
-                    aps_breakdown={},
-                    score_inputs={},
-                    due_at=at,
-                    status=status,
-                    dedup_key=f"k{i}",
-                    created_at=at,
-                    updated_at=at,
-                )
+            move = Move(
+                title=f"m{i}",
+                why_now="w",
+                move_type="follow_up",
+                agent=agent,
+                aps=50,
+                aps_breakdown={},
+                score_inputs={},
+                due_at=at,
+                status=status,
+                dedup_key=f"k{i}",
+                created_at=at,
+                updated_at=at,
             )
+            s.add(move)
+            await s.flush()
+            if accepted:
+                s.add(
+                    MoveEvent(move_id=move.id, from_status="pending", to_status="accepted", at=at)
+                )
         await s.flush()
-        await agents_admin.set_knob(s, "deal_health", "stalled_days", "30")
         rows = {r["name"]: r for r in await agents_admin.summaries(s, NOW)}
     follow = rows["follow_up_due"]
-    assert (follow["decided"], follow["acceptance_rate"]) == (3, 0.667)
+    assert (follow["accepted"], follow["decided"], follow["acceptance_rate"]) == (2, 3, 0.5)
     assert follow["proposed"] == 4, "created in the last 30 days"
-    assert rows["deal_health"]["acceptance_rate"] is None
-    assert rows["deal_health"]["proposed"] == 1
+    health = rows["deal_health"]
+    assert (health["proposed"], health["decided"], health["acceptance_rate"]) == (1, 0, None)
     assert rows["reply_needed"]["last_run_at"] is None

@@ -23,7 +23,7 @@ FLAGS = {"name": "NAME", "knob": "KNOB", "value": "VALUE"}
 
 def _rate(a: dict[str, Any]) -> str:
     rate = a["acceptance_rate"]
-    return "-" if rate is None else f"{rate * 100:.0f}% of {a['decided']:,}"
+    return "-" if rate is None else f"{rate * 100:.0f}%"
 
 
 def _last(a: dict[str, Any], result: dict[str, Any]) -> str:
@@ -46,7 +46,7 @@ def _value(value: Any) -> str:
     op="agents.list",
 )
 def list_(as_json: bool = JSON) -> None:
-    """Each agent: on or off, its last run, moves proposed in 30 days, share taken."""
+    """Each agent: on or off, its last run, moves proposed in 30 days, acceptance rate."""
     result = output.call("agents.list", {})
     if as_json:
         output.print_json(result)
@@ -56,8 +56,8 @@ def list_(as_json: bool = JSON) -> None:
     from caseyos_cli import style
 
     table = output.table()
-    for name in ("Agent", "State", "Last run", "Proposed", "Taken (90d)"):
-        right = name in ("Proposed", "Taken (90d)")
+    for name in ("Agent", "State", "Last run", "Proposed (30d)", "Accepted (90d)"):
+        right = name.startswith(("Proposed", "Accepted"))
         table.add_column(name, no_wrap=True, justify="right" if right else "left")
     for a in result["agents"]:
         on = a["enabled"]
@@ -84,12 +84,14 @@ def show(name: str = AGENT, as_json: bool = JSON) -> None:
     for para in a["doc"].split("\n\n"):
         print(output.wrap(" ".join(para.split()), indent="  ", first="  "))
     print(output.wrap(f"reads: {', '.join(a['consumes'])}", indent="  ", first="  "))
-    taken = _rate(a)
-    print(
-        f"  proposed {a['proposed']:,} in 30 days; taken {taken}; last run {_last(a, a)}"
-        if taken != "-"
-        else f"  proposed {a['proposed']:,} in 30 days; none decided in 90; last run {_last(a, a)}"
+    rate = _rate(a)
+    decided = (
+        f"acceptance rate {rate} ({a['accepted']:,} accepted, 90 days)"
+        if rate != "-"
+        else "none of its moves decided in 90 days"
     )
+    line = f"proposed {a['proposed']:,} in 30 days; {decided}; last run {_last(a, a)}"
+    print(output.wrap(line, indent="  ", first="  "))
     print()
     if a["knobs"]:
         print(style.paint("Knobs", "header") + " (caseyos agents set NAME KNOB VALUE)")

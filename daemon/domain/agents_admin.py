@@ -29,7 +29,7 @@ from daemon.domain import (
 )
 from daemon.domain.facts import StoreFacts
 from daemon.domain.scoring import ScoringError
-from daemon.store.models import AgentRun, Move, Signal
+from daemon.store.models import AgentRun, Move, MoveEvent, Signal
 
 if TYPE_CHECKING:
     from daemon.jobs import JobRun
@@ -39,9 +39,6 @@ ACCEPTANCE_DAYS = 90
 RECENT_RUNS = 10
 # A dry run reads at most this many waiting signals (the oldest), besides the clock's.
 DRY_RUN_SIGNALS = 2000
-# The statuses of moves the operator took on, and of those they decided on at all.
-TAKEN = (queue.ACCEPTED, queue.DONE, queue.FAILED)
-DECIDED = (*TAKEN, queue.DISMISSED)
 
 
 class AgentError(ValueError):
@@ -77,10 +74,12 @@ def _plain(value: Any) -> Any:
 async def summaries(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
     """Every agent with its last run, moves proposed lately and acceptance rate."""
     off = await disabled(session)
+    # The newest run by id: under a pinned clock (tests, replays) times do not order runs.
+    newest = select(func.max(AgentRun.id)).group_by(AgentRun.agent)
     last: dict[str, datetime] = {
         agent: at
         for agent, at in await session.execute(
-            select(AgentRun.agent, func.max(AgentRun.finished_at)).group_by(AgentRun.agent)
+            select(AgentRun.agent, AgentRun.finished_at).where(AgentRun.id.in_(newest))
         )
     }
     since = now - timedelta(days=PROPOSED_DAYS)
@@ -90,24 +89,30 @@ async def summaries(session: AsyncSession, now: datetime) -> list[dict[str, Any]
             select(Move.agent, func.count()).where(Move.created_at >= since).group_by(Move.agent)
         )
     }
-    decided: dict[str, tuple[int, int]] = {
-        agent: (int(taken or 0), int(total))
-        for agent, taken, total in await session.execute(
+    # Acceptance rate as docs/DOMAIN.md defines it (moves ever accepted over moves
+    # proposed), over the moves proposed in the last ACCEPTANCE_DAYS; none until the
+    # operator decided on at least one of them (accepted it at some point, or dismissed it).
+    window = Move.created_at >= now - timedelta(days=ACCEPTANCE_DAYS)
+    ever_accepted = (
+        select(MoveEvent.move_id).where(MoveEvent.to_status == queue.ACCEPTED).scalar_subquery()
+    )
+    figures: dict[str, tuple[int, int, int]] = {
+        agent: (int(total), int(accepted or 0), int(dismissed or 0))
+        for agent, total, accepted, dismissed in await session.execute(
             select(
                 Move.agent,
-                func.sum(case((Move.status.in_(TAKEN), 1), else_=0)),
                 func.count(),
+                func.sum(case((Move.id.in_(ever_accepted), 1), else_=0)),
+                func.sum(case((Move.status == queue.DISMISSED, 1), else_=0)),
             )
-            .where(
-                Move.status.in_(DECIDED),
-                Move.updated_at >= now - timedelta(days=ACCEPTANCE_DAYS),
-            )
+            .where(window)
             .group_by(Move.agent)
         )
     }
     out = []
     for a in ALL_AGENTS:
-        taken, total = decided.get(a.name, (0, 0))
+        total, accepted, dismissed = figures.get(a.name, (0, 0, 0))
+        decided = accepted + dismissed
         out.append(
             {
                 "name": a.name,
@@ -117,8 +122,9 @@ async def summaries(session: AsyncSession, now: datetime) -> list[dict[str, Any]
                 "enabled": a.name not in off,
                 "last_run_at": last.get(a.name),
                 "proposed": int(proposed.get(a.name, 0)),
-                "decided": total,
-                "acceptance_rate": round(taken / total, 3) if total else None,
+                "accepted": accepted,
+                "decided": decided,
+                "acceptance_rate": round(accepted / total, 3) if decided else None,
             }
         )
     return out

@@ -29,9 +29,13 @@ class AgentInfo(BaseModel):
     enabled: bool
     last_run_at: datetime | None = Field(description="When its last recorded run ended.")
     proposed: int = Field(description="Moves it proposed in the last 30 days.")
-    decided: int = Field(description="Its moves the operator decided on in the last 90 days.")
+    accepted: int = Field(
+        description="Of its moves proposed in the last 90 days, those you ever accepted."
+    )
+    decided: int = Field(description="Of those moves, the ones you accepted or dismissed.")
     acceptance_rate: float | None = Field(
-        description="Of those, the share accepted or done (0-1); null when none was decided."
+        description="Acceptance rate as docs/DOMAIN.md defines it (accepted over proposed), "
+        "over its moves of the last 90 days; null until you decided on one of them."
     )
 
 
