@@ -94,7 +94,7 @@ def show(name: str = AGENT, as_json: bool = JSON) -> None:
     print(output.wrap(line, indent="  ", first="  "))
     print()
     if a["knobs"]:
-        print(style.paint("Knobs", "header") + " (caseyos agents set NAME KNOB VALUE)")
+        print(style.paint("Knobs", "header") + f" (caseyos agents set {a['name']} KNOB VALUE)")
         for k in a["knobs"]:
             value = _value(k["value"])
             if k["value"] != k["default"]:
