@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
-from agents.base import Agent, Facts, Proposal, Resolution, SignalView, when
+from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, when
 
 PRIORITY_STRATEGIC = {"HIGH": "high priority", "MEDIUM": "medium priority", "LOW": "low priority"}
 
 
 class CrmTasks(Agent):
+    """Puts a CRM task on Today's Moves when it is due later today or already overdue: the
+    operator wrote it down as a commitment, and one left past its date is a promise slipping.
+    Tasks owned by a colleague (in a team's export) are theirs, unless `colleagues_tasks`."""
+
     name = "crm_tasks"
     domain = "ops"
     description = "Puts CRM tasks that are due today or overdue on Today's Moves."
     consumes = frozenset({"task.due", "task.overdue"})
+    knobs = {  # noqa: RUF012
+        "colleagues_tasks": Knob(False, "whether tasks a colleague owns get moves too"),
+    }
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         proposals = []
+        everyone = await self.knob(facts, "colleagues_tasks")
         for sig in signals:
             task_id = sig.payload.get("task_id")
             task = await facts.task(int(task_id)) if task_id is not None else None
             if task is None or not task.open or task.due_at is None:
                 continue
-            if not facts.is_mine(task.owner):  # a colleague's task in a team export
+            if not everyone and not facts.is_mine(
+                task.owner
+            ):  # a colleague's task in a team export
                 continue
             contact = await facts.contact(task.contact_id) if task.contact_id else None
             deal = await facts.deal(task.deal_id) if task.deal_id else None

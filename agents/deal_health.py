@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money, stage_label, when
+from agents.base import (
+    Agent,
+    Facts,
+    Knob,
+    Proposal,
+    Resolution,
+    SignalView,
+    money,
+    stage_label,
+    when,
+)
 
 
 class DealHealth(Agent):
+    """Proposes a deal review for an open deal that has sat in one stage longer than
+    `stalled_days` (time in a stage is the plainest sign a deal lost momentum: emails alone
+    do not move it on), and an update when a deal's close date passed while it is still
+    open, because a forecast built on past dates is wrong. Closed deals get nothing."""
+
     name = "deal_health"
     domain = "sales"
     description = "Proposes a deal review when a deal stalls in its stage or misses its close date."
     consumes = frozenset({"deal.stalled", "deal.close_date_passed"})
+    knobs = {  # noqa: RUF012
+        "stalled_days": Knob(14, "days in one stage before an open deal counts as stalled"),
+        "close_dates": Knob(True, "whether a passed close date on an open deal gets a move"),
+    }
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         proposals = []
+        stalled_days = await self.knob(facts, "stalled_days")
+        close_dates = await self.knob(facts, "close_dates")
         for sig in signals:
             if sig.deal_id is None:
+                continue
+            if sig.kind == "deal.close_date_passed" and not close_dates:
                 continue
             deal = await facts.deal(sig.deal_id)
             if deal is None or deal.stage.lower() in ("closedwon", "closedlost"):
@@ -57,7 +80,7 @@ class DealHealth(Agent):
                             "basis": "stage",
                             "days_in_stage": days,
                             "since": entered.isoformat(),
-                            "normal_days": sig.payload.get("stalled_days", 14),
+                            "normal_days": sig.payload.get("stalled_days", stalled_days),
                         },
                         "contact": contact.scoring() if contact else None,
                         "deal": deal.scoring(),

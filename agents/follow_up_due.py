@@ -31,6 +31,11 @@ BACK_AT = time(9, 0)
 
 
 class FollowUpDue(Agent):
+    """Proposes a follow-up, with a bump draft, when the operator's email is still the last
+    word in an external thread after the workspace's business days of silence: unanswered
+    mail is usually lost in an inbox, not refused. A reply, a new email from the operator or
+    a bounce resolves the move."""
+
     name = "follow_up_due"
     domain = "sales"
     description = "Proposes a follow-up when an outbound email got no answer in time."

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from agents.base import Agent, Facts, Proposal, SignalView, when
+from agents.base import Agent, Facts, Knob, Proposal, SignalView, when
 
 
 class MeetingPrep(Agent):
+    """Proposes preparing for a confirmed meeting with people outside the company that
+    starts within `horizon_working_days` (by default before the end of the next working
+    day), with who is coming, their company, the open deal and the last email: walking in
+    unprepared to an external meeting is the costliest miss of a day. Meetings every
+    outsider declined, cancelled ones and ones already started get nothing."""
+
     name = "meeting_prep"
     domain = "sales"
     description = "Proposes preparing for external meetings due by the next working day."
     consumes = frozenset({"meeting.upcoming"})
+    knobs = {  # noqa: RUF012
+        "horizon_working_days": Knob(
+            1, "working days ahead a meeting gets a prep move (0: only today's meetings)"
+        ),
+        "attendees_named": Knob(3, "outside attendees named in the why-now before 'and N more'"),
+    }
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         proposals = []
+        named = max(1, int(await self.knob(facts, "attendees_named")))
         for sig in signals:
             if sig.meeting_id is None:
                 continue
@@ -26,7 +39,7 @@ class MeetingPrep(Agent):
             contact = await facts.contact(lead.contact_id) if lead and lead.contact_id else None
             deal = await facts.open_deal(contact.id, contact.company_id) if contact else None
             names = []
-            for a in external[:3]:
+            for a in external[:named]:
                 known = await facts.contact(a.contact_id) if a.contact_id else None
                 # Calendars often put the address in CN; the CRM's name reads better.
                 names.append(
@@ -34,8 +47,8 @@ class MeetingPrep(Agent):
                     or (a.name if a.name and "@" not in a.name else a.email)
                 )
             people = ", ".join(names)
-            if len(external) > 3:
-                people += f" and {len(external) - 3} more"
+            if len(external) > named:
+                people += f" and {len(external) - named} more"
             why = f"Starts {when(meeting.start_at, facts)} with {people}"
             if contact is not None:
                 last = max(

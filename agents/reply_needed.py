@@ -19,6 +19,11 @@ MAX_AGE = timedelta(days=14)
 
 
 class ReplyNeeded(Agent):
+    """Proposes a reply, with a draft, when a contact wrote in an external thread and the
+    operator has not answered: a question waiting on us is the move most likely to cost a
+    deal when it slips. Internal threads, automated mail and messages older than two weeks
+    get nothing."""
+
     name = "reply_needed"
     domain = "sales"
     description = "Proposes a reply when a contact's message in an external thread is unanswered."

@@ -169,3 +169,15 @@ def _legacy(request: str, build: Callable[[], typer.Typer]) -> None:
     completion_init()
     command = typer.main.get_command(build())
     sys.exit(shell_complete(command, {}, "caseyos", "_CASEYOS_COMPLETE", request))
+
+
+def agent_names(incomplete: str) -> Candidates:
+    """The agents, each with whether it is on."""
+    result = ask("agents.list", {})
+    if not isinstance(result, dict):
+        return []
+    return [
+        (a["name"], "on" if a["enabled"] else "off")
+        for a in result.get("agents", [])
+        if a["name"].startswith(incomplete)
+    ]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daemon.domain import pipeline
+from daemon.domain import agent_runs, pipeline
 from daemon.unit_of_work import UnitOfWork, publish, unit_of_work
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ async def _pass(
     progress: Callable[[int, int], None] | None = None,
     *,
     stop_with_daemon: bool = False,
+    trigger: str = agent_runs.PASS,
 ) -> dict[str, int]:
     async def step(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         # A job stops through its own chunks (cancel, shutdown); a scheduled pass here.
@@ -83,20 +84,20 @@ async def _pass(
         async with ws.session() as session:
             return await work(session)
 
-    report = counts(await pipeline.drive(step, state.clock.now(), progress, read))
+    report = counts(await pipeline.drive(step, state.clock.now(), progress, read, trigger))
     if changed(report):
         publish(state.bus, [("queue.changed", {"workspace": ws.name, **report})])
     return report
 
 
-async def run_all(run: JobRun) -> dict[str, int]:
+async def run_all(run: JobRun, trigger: str = agent_runs.PASS) -> dict[str, int]:
     """A pass as a job's phase; its progress counts signals."""
     run.progress(phase="agents", done=0)
 
     def progress(done: int, total: int) -> None:
         run.progress(done=done, total=total)
 
-    return await _pass(run.state, run.workspace, run.chunk, progress)
+    return await _pass(run.state, run.workspace, run.chunk, progress, trigger=trigger)
 
 
 async def tick(state: DaemonState, ws: Workspace) -> dict[str, int]:

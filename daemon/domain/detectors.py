@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from agents.data_decay import DataDecay
 from connectors.base import AUTO_REPLY
 from connectors.files._common import FREE_MAIL_DOMAINS, is_free_mail
-from daemon.domain import reports, settings
+from daemon.domain import knobs, reports, settings
 from daemon.domain.facts import CLOSED_STAGES, snippet
 from daemon.domain.ingest import TASK_CLOSED
 from daemon.domain.queue import chunks
@@ -72,7 +72,7 @@ def _signal(
     return row
 
 
-async def _unseen(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+async def unseen(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     """The dedup keys no signal has yet: one query per IN_CHUNK keys."""
     wanted = set(keys)
     for chunk in chunks(sorted(wanted)):
@@ -85,11 +85,11 @@ async def _unseen(session: AsyncSession, keys: Iterable[str]) -> set[str]:
 async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) -> int:
     """Add the candidates whose dedup key no signal has yet, in order; returns how many."""
     rows = list(candidates)
-    unseen = await _unseen(session, (s["dedup_key"] for s in rows))
+    fresh = await unseen(session, (s["dedup_key"] for s in rows))
     new = []
     for sig in rows:
-        if sig["dedup_key"] in unseen:
-            unseen.discard(sig["dedup_key"])
+        if sig["dedup_key"] in fresh:
+            fresh.discard(sig["dedup_key"])
             new.append(sig)
     # After a long time away there can be thousands: insert them in slices and let the
     # event loop serve clients in between.
@@ -199,7 +199,10 @@ async def _external_meetings(
 
 
 async def meetings(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
-    horizon = end_of_next_working_day(now, tz)
+    # meeting_prep's horizon: the end of today, then of each working day after it.
+    horizon = end_of_day(now, tz)
+    for _ in range(int(await knobs.agent_value(session, "meeting_prep", "horizon_working_days"))):
+        horizon = end_of_next_working_day(horizon - timedelta(seconds=1), tz)
     found = [
         _signal(
             now,
@@ -228,7 +231,7 @@ async def meetings(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
 
 
 async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
-    stalled_days = int(await settings.get(session, "stalled_days"))
+    stalled_days = int(await knobs.agent_value(session, "deal_health", "stalled_days"))
     stalled = timedelta(days=stalled_days)
     today = now.astimezone(tz).date()
     entered_col = func.coalesce(Deal.stage_entered_at, Deal.created_at)
@@ -316,7 +319,7 @@ async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict
         for task_id, at in due
         if at is not None
     }
-    wanted = await _unseen(session, keys.values())
+    wanted = await unseen(session, keys.values())
     ids = [task_id for task_id, key in keys.items() if key in wanted]
     found = []
     for chunk in chunks(ids):

@@ -23,6 +23,7 @@ from connectors.base import Connector, ConnectorError, OperatorIdentity
 from connectors.http import CircuitOpen, NeedsReauth
 from connectors.live import LiveSpec
 from daemon.domain import agent_pass, settings
+from daemon.domain import knobs as knobs_
 from daemon.domain.sync import write_stream
 from daemon.store.models import SyncState
 
@@ -64,26 +65,7 @@ def parse_knob(spec: LiveSpec, knob: str, text: str) -> Any:
         raise ValueError(
             f"{spec.name} has no setting {knob!r}; it has {', '.join(knob_names(spec))}"
         )
-    default = spec.defaults.get(knob, 1.0)
-    text = text.strip()
-    if isinstance(default, bool):
-        if text.lower() not in ("yes", "no", "true", "false", "on", "off"):
-            raise ValueError(f"{knob} is yes or no, not {text!r}")
-        return text.lower() in ("yes", "true", "on")
-    if isinstance(default, int | float):
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{knob} is a number, not {text!r}") from None
-        if number < 0 or (knob == EVERY and number <= 0):
-            raise ValueError(f"{knob} must be {'more than' if knob == EVERY else 'at least'} 0")
-        return int(number) if isinstance(default, int) and number.is_integer() else number
-    if isinstance(default, list):
-        items = [part.strip() for part in text.split(",") if part.strip()]
-        if not items:
-            raise ValueError(f"{knob} is a comma-separated list with at least one item")
-        return items
-    return text
+    return knobs_.parse_value(knob, spec.defaults.get(knob, 1.0), text, positive=knob == EVERY)
 
 
 async def set_knob(session: AsyncSession, spec: LiveSpec, knob: str, value: Any) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agents import enabled_agents
 from agents.base import Agent, SignalView
 from connectors.base import OperatorIdentity
-from daemon.domain import detectors, learning, outcomes, queue, settings
+from daemon.domain import agent_runs, detectors, learning, outcomes, queue, settings
 from daemon.domain.facts import StoreFacts
 from daemon.domain.pacing import next_chunk_size
 from daemon.domain.scoring import ScoringConfig, ScoringError
@@ -101,12 +101,14 @@ async def mark_changed_scores(
 
 @dataclass(frozen=True)
 class Context:
-    """What every step of a pass reads before it starts; loaded once per pass."""
+    """What every step of a pass reads before it starts; loaded once per pass. `tally`
+    gathers each agent's part in the pass as it goes, for its run record."""
 
     cfg: ScoringConfig
     learned: learning.Learned
     operator: OperatorIdentity | None
     agents: list[Agent]
+    tally: dict[str, agent_runs.Tally] = field(default_factory=dict)
 
 
 async def context(session: AsyncSession, now: datetime) -> Context:
@@ -246,23 +248,29 @@ async def _apply(
         mine = [s for s in signals if s.kind in agent.consumes]
         if not mine:
             continue
+        tally = ctx.tally.setdefault(agent.name, agent_runs.Tally())
+        tally.signals += len(mine)
         # One broken agent must not stop the others, nor the queue's housekeeping.
         try:
             proposals = await agent.propose(mine, facts)
-        except Exception:
+        except Exception as e:
             log.exception("agent %s failed; its signals are retried on the next run", agent.name)
             failed.add(agent.name)
+            tally.failed(e)
             continue
         scored = []
         for proposal in proposals:
             try:
                 scored.append(queue.score_proposal(agent.name, proposal, now, cfg, learned))
-            except ScoringError:
+            except ScoringError as e:
                 log.exception("agent %s proposed a move that cannot be scored", agent.name)
                 failed.add(agent.name)
+                tally.failed(e)
         for _, is_new in await queue.upsert_many(session, agent.name, scored, now):
             created += is_new
             updated += not is_new
+            tally.proposed += is_new
+            tally.updated += not is_new
         await asyncio.sleep(0)  # long chunks of agent work must not starve the clients
     if not failed:
         for row in rows:
@@ -291,13 +299,16 @@ async def drive(
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
     read: Step | None = None,
+    trigger: str = agent_runs.PASS,
 ) -> dict[str, Any]:
-    """A whole pass: housekeeping, every unprocessed signal, every due rescore.
+    """A whole pass: housekeeping, every unprocessed signal, every due rescore, and the run
+    records of the agents that had something to read (`trigger` says who started it).
 
     `step` runs each step in a transaction of its choosing (one for all, or one each);
     `read`, when given, runs the steps that only read (outside any write transaction);
     `progress` hears (signals done, signals in all) after each chunk of signals.
     """
+    began = time.perf_counter()
     # Detection reads the whole recent history (after a large import, the longest single
     # piece of a pass), so it looks outside the writer's turn and only writes what it found.
     candidates = await (read or step)(partial(_find, now=now))
@@ -330,6 +341,17 @@ async def drive(
         if more["rescore_due"] >= report["rescore_due"]:
             break  # nothing more can be done now; never spin
         report["rescore_due"] = more["rescore_due"]
+    if ctx.tally:
+        finished = now + timedelta(seconds=time.perf_counter() - began)
+        await step(
+            partial(
+                agent_runs.record,
+                tallies=ctx.tally,
+                trigger=trigger,
+                started_at=now,
+                finished_at=finished,
+            )
+        )
     return report
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.base import HUBSPOT_STAGES, stage_label
-from daemon.domain import settings
+from daemon.domain import knobs
 from daemon.domain.facts import CLOSED_STAGES
 from daemon.store.models import Deal, Signal
 
@@ -47,7 +47,7 @@ def _order(stage: str) -> tuple[int, str]:
 
 async def _open_by_stage(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
     """Open deals grouped by stage, each with its stalled part: one GROUP BY."""
-    stalled_days = int(await settings.get(session, "stalled_days"))
+    stalled_days = int(await knobs.agent_value(session, "deal_health", "stalled_days"))
     entered = func.coalesce(Deal.stage_entered_at, Deal.created_at)
     stalled = entered <= now - timedelta(days=stalled_days)
     amount = func.coalesce(Deal.amount, 0.0)
@@ -159,5 +159,5 @@ async def pipeline(session: AsyncSession, now: datetime, tz: ZoneInfo) -> dict[s
         "totals": totals,
         "movement": await _movement(session, now),
         "last_week": before,
-        "stalled_days": int(await settings.get(session, "stalled_days")),
+        "stalled_days": int(await knobs.agent_value(session, "deal_health", "stalled_days")),
     }

@@ -17,7 +17,6 @@ DEFAULTS: dict[str, Any] = {
     "typical_deal_size": 25000,
     "icp": {"titles": [], "industries": [], "min_employees": None, "max_employees": None},
     "no_reply_business_days": 3,
-    "stalled_days": 14,
 }
 
 

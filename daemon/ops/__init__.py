@@ -2,6 +2,7 @@
 
 from daemon.ops import (  # noqa: F401
     activity_ops,
+    agents_ops,
     auth_ops,
     backup_ops,
     connectors_ops,

@@ -1,4 +1,4 @@
-"""system.*, api.* and agents.*: the daemon describing and steering itself."""
+"""system.* and api.*: the daemon describing and steering itself."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from agents import ALL_AGENTS
 from daemon import paths
 from daemon.context import OpContext
-from daemon.domain import agent_pass, queue, settings
-from daemon.errors import InvalidParams
+from daemon.domain import queue, settings
 from daemon.event_types import EVENTS
-from daemon.jobs import JobRun
 from daemon.ops.views import JobOut
 from daemon.protocol import PROTOCOL_VERSION
 from daemon.registry import (
@@ -24,7 +21,6 @@ from daemon.registry import (
     REGISTRY,
     SURFACES,
     NoParams,
-    Params,
     Surface,
     operation,
 )
@@ -207,97 +203,3 @@ def events_description() -> EventsResult:
 )
 async def api_events(ctx: OpContext, p: NoParams) -> EventsResult:
     return events_description()
-
-
-class AgentInfo(BaseModel):
-    name: str
-    domain: str
-    description: str
-    consumes: list[str]
-    enabled: bool
-
-
-class AgentsResult(BaseModel):
-    agents: list[AgentInfo]
-
-
-@operation(
-    "agents.list",
-    params=NoParams,
-    result=AgentsResult,
-    effect="read",
-    description="The agents, what they consume and whether they are enabled.",
-    expose=EVERYWHERE,
-)
-async def agents_list(ctx: OpContext, p: NoParams) -> AgentsResult:
-    return await _agents(ctx)
-
-
-async def _agents(ctx: OpContext) -> AgentsResult:
-    disabled = set(await settings.get(ctx.session, "agents.disabled") or [])
-    return AgentsResult(
-        agents=[
-            AgentInfo(
-                name=a.name,
-                domain=a.domain,
-                description=a.description,
-                consumes=sorted(a.consumes),
-                enabled=a.name not in disabled,
-            )
-            for a in ALL_AGENTS
-        ]
-    )
-
-
-class ToggleParams(Params):
-    name: str = Field(description="The agent, as `agents list` names it.")
-    enabled: bool = Field(description="True to turn it on, false to turn it off.")
-
-
-@operation(
-    "agents.configure",
-    params=ToggleParams,
-    result=AgentsResult,
-    effect="local",
-    description="Turn an agent on or off in this workspace.",
-    expose=CLI_ONLY,
-    destructive=False,
-    idempotent=True,
-)
-async def agents_configure(ctx: OpContext, p: ToggleParams) -> AgentsResult:
-    names = [a.name for a in ALL_AGENTS]
-    if p.name not in names:
-        raise InvalidParams(f"no agent {p.name!r}; agents: {', '.join(names)}", field="name")
-    disabled = set(await settings.get(ctx.session, "agents.disabled") or [])
-    if p.enabled:
-        disabled.discard(p.name)
-    else:
-        disabled.add(p.name)
-    await settings.put(ctx.session, "agents.disabled", sorted(disabled))
-    return await _agents(ctx)
-
-
-class RunResult(BaseModel):
-    job: JobOut = Field(description="The agent pass; wait for it with jobs.wait.")
-
-
-@operation(
-    "agents.run",
-    params=NoParams,
-    result=RunResult,
-    effect="local",
-    needs_session=False,
-    description="Start a full agent pass now: time-based signals, agents, wake-ups, expiry.",
-    # The scheduler runs a pass every minute: a client would gain at most that minute, and
-    # one starting passes in a loop would keep the writer busy against the operator.
-    expose=CLI_ONLY,
-    destructive=False,
-)
-async def agents_run(ctx: OpContext, p: NoParams) -> RunResult:
-    async def work(run: JobRun) -> dict[str, Any]:
-        report = await agent_pass.run_all(run)
-        ctx.state.last_tick = {"at": ctx.state.clock.now().isoformat(), **report}
-        return {"report": report}
-
-    job = await ctx.state.jobs.start("agents", "agent pass", ctx.workspace, {}, work)
-    return RunResult(job=JobOut(**job))

@@ -522,3 +522,25 @@ class RecordSource(Base):
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+# Added by migration 0013: what each agent did on each pass that gave it something to read.
+
+
+class AgentRun(Base):
+    """One agent's part in one pass (`trigger` "pass", the scheduler's, or "manual", an
+    operator's `agents run`): the signals it was shown, the moves it proposed (new) and
+    refreshed (updated), and its errors. Only the latest few hundred per agent are kept."""
+
+    __tablename__ = "agent_runs"
+    __table_args__ = (Index("ix_agent_runs_agent_id", "agent", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    signals: Mapped[int]
+    proposed: Mapped[int]
+    updated: Mapped[int]
+    errors: Mapped[int]
+    last_error: Mapped[str | None] = mapped_column(Text)

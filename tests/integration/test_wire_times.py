@@ -107,6 +107,11 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
     call("agents.configure", {"name": "deal_health", "enabled": False})
     job = call("agents.run")["job"]
     call("jobs.wait", {"id": job["id"], "timeout": 30})
+    call("agents.show", {"name": "follow_up_due"})
+    call("agents.set", {"name": "meeting_prep", "knob": "horizon_working_days", "value": "2"})
+    call("agents.dry_run", {"name": "meeting_prep"})
+    one = call("agents.run", {"name": "follow_up_due"})["job"]
+    call("jobs.wait", {"id": one["id"], "timeout": 30})
     call("jobs.show", {"id": job["id"]})
     call("demo.load", {"reset": False})
     call("workspace.use", {"name": "demo"})

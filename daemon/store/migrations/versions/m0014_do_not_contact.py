@@ -3,14 +3,14 @@ UTC) and `do_not_contact_reason` (what they said, in a few words). Both stay emp
 everyone until such a message is read; nothing here guesses from old mail.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,58 @@
+"""Knobs: settings a connector or an agent declares with a default, set by the operator as
+text. One parser for both, so `connectors set` and `agents set` read values alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daemon.domain import settings
+
+YES = ("yes", "true", "on")
+NO = ("no", "false", "off")
+
+
+def parse_value(knob: str, default: Any, text: str, *, positive: bool = False) -> Any:
+    """A knob's value from what the operator typed, in the type of its default: a number
+    (never below 0; above 0 when `positive`), yes/no, or a comma-separated list. Anything
+    else is kept as text. Raises ValueError saying what was expected."""
+    text = text.strip()
+    if isinstance(default, bool):
+        if text.lower() not in YES + NO:
+            raise ValueError(f"{knob} is yes or no, not {text!r}")
+        return text.lower() in YES
+    if isinstance(default, int | float):
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{knob} is a number, not {text!r}") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"{knob} is a number, not {text!r}")
+        if number < 0 or (positive and number <= 0):
+            raise ValueError(f"{knob} must be {'more than' if positive else 'at least'} 0")
+        if isinstance(default, int):
+            if not number.is_integer():
+                raise ValueError(f"{knob} is a whole number, not {text!r}")
+            return int(number)
+        return number
+    if isinstance(default, list | tuple):
+        items = [part.strip() for part in text.split(",") if part.strip()]
+        if not items:
+            raise ValueError(f"{knob} is a comma-separated list with at least one item")
+        return items
+    return text
+
+
+async def agent_value(session: AsyncSession, agent: str, knob: str) -> Any:
+    """An agent's knob as the operator set it (`agents set`), else its declared default:
+    for the parts of an agent's work done outside it (a detector's threshold)."""
+    from agents.base import REGISTRY
+
+    found = REGISTRY.get(agent)
+    if found is None or knob not in found.knobs:
+        raise KeyError(f"{agent} has no knob {knob!r}")
+    stored = await settings.get(session, f"agents.{agent}")
+    if isinstance(stored, dict) and knob in stored:
+        return stored[knob]
+    return found.knobs[knob].default
