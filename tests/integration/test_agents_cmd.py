@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from agents.base import REGISTRY
 from tests.conftest import DaemonProcess, run_cli
 
 
@@ -115,7 +116,7 @@ def test_acceptance_rate_follows_the_operators_decisions(daemon: DaemonProcess) 
     [
         (
             ["show", "nobody"],
-            "no agent 'nobody'; agents: crm_tasks, deal_health, follow_up_due,",
+            "no agent 'nobody'; agents: " + ", ".join(sorted(REGISTRY)),
         ),
         (["run", "nobody", "--dry-run"], "no agent 'nobody'"),
         (["run", "nobody"], "no agent 'nobody'"),
