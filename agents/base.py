@@ -42,6 +42,14 @@ def clip(text: str, width: int) -> str:
     return cut + "…"
 
 
+def words(value: object) -> tuple[str, ...]:
+    """A list-of-words knob as set (a list, or one word), lower-cased, blanks dropped."""
+    if isinstance(value, str):
+        value = [value]
+    items = list(value) if isinstance(value, list | tuple) else []
+    return tuple(str(w).strip().lower() for w in items if str(w).strip())
+
+
 def when(instant: datetime, facts: Facts) -> str:
     """A short absolute local time for why-now sentences: 'Mon 23 Nov, 14:05'."""
     local = facts.local(instant)

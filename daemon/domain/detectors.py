@@ -18,6 +18,7 @@ from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from agents.base import REGISTRY, words
 from daemon.domain import settings
 from daemon.domain.facts import CLOSED_STAGES, snippet
 from daemon.domain.ingest import TASK_CLOSED
@@ -88,6 +89,15 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
         await session.execute(insert(Signal), list(part))
         await asyncio.sleep(0)
     return len(new)
+
+
+async def _knob(session: AsyncSession, agent: str, name: str) -> Any:
+    """An agent's knob as the operator set it, else its default: the detectors that exist
+    for one agent find what that agent's knobs ask for."""
+    stored = await settings.get(session, f"agents.{agent}")
+    if isinstance(stored, dict) and name in stored:
+        return stored[name]
+    return REGISTRY[agent].knobs[name].default
 
 
 async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -275,6 +285,36 @@ async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict
     return found
 
 
+async def proposal_stage(
+    session: AsyncSession, now: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """An open deal is in a stage the `proposal` agent counts as the proposal stage: one
+    `deal.proposal_stage` per deal and stage (a set query over deals; a pass with nothing
+    new finds nothing)."""
+    stages = words(await _knob(session, "proposal", "stages"))
+    if not stages:
+        return []
+    key = literal("deal.proposal_stage:") + cast(Deal.id, String) + ":" + Deal.stage
+    entered_col = func.coalesce(Deal.stage_entered_at, Deal.created_at)
+    rows = await session.execute(
+        select(Deal.id, Deal.name, Deal.stage, Deal.company_id, entered_col.label("entered"))
+        .where(func.lower(Deal.stage).in_(stages), ~exists().where(Signal.dedup_key == key))
+        .order_by(Deal.id)
+    )
+    return [
+        _signal(
+            now,
+            "deal.proposal_stage",
+            f"deal.proposal_stage:{deal.id}:{deal.stage}",
+            min(deal.entered, now),
+            {"deal": deal.name, "stage": deal.stage, "stage_entered_at": deal.entered.isoformat()},
+            deal_id=deal.id,
+            company_id=deal.company_id,
+        )
+        for deal in rows
+    ]
+
+
 async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
@@ -344,6 +384,7 @@ async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[
     found += await tasks(session, now, tz)
     found += await meetings(session, now, tz)
     found += await deals(session, now, tz)
+    found += await proposal_stage(session, now, tz)
     return found
 
 

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daemon.domain import pipeline
-from daemon.store.models import Company, Contact, Meeting, MeetingAttendee, Move, Signal
-from tests.store_fixtures import Store
+from daemon.store.models import (
+    Company,
+    Contact,
+    Deal,
+    DealContact,
+    Meeting,
+    MeetingAttendee,
+    Message,
+    Move,
+    Signal,
+    Thread,
+)
+from tests.store_fixtures import OPERATOR, Store
 
 NOW = datetime(2026, 11, 25, 15, tzinfo=UTC)  # Wednesday 10:00 in New York
 
@@ -122,3 +134,70 @@ async def add_person(
     s.add(contact)
     await s.flush()
     return contact
+
+
+async def add_mail(
+    s: AsyncSession,
+    contact: Contact,
+    direction: str,
+    at: datetime,
+    subject: str,
+    body: str = "",
+    *,
+    labels: list[str] | None = None,
+) -> Message:
+    """One message in a thread of its own between the operator and `contact`."""
+    key = f"{contact.email}:{subject}:{at.isoformat()}"
+    thread = Thread(thread_key=key, subject=subject, is_internal=False, last_message_at=at)
+    s.add(thread)
+    await s.flush()
+    outbound = direction == "outbound"
+    me = OPERATOR["emails"][0]
+    message = Message(
+        thread_id=thread.id,
+        message_id=f"<{hashlib.sha1(key.encode()).hexdigest()[:16]}@mail.example>",
+        from_addr=me if outbound else contact.email,
+        to_addrs=[contact.email] if outbound else [me],
+        cc_addrs=[],
+        subject=subject,
+        body=body or subject,
+        sent_at=at,
+        direction=direction,
+        labels=labels or [],
+        is_draft=False,
+        contact_id=contact.id,
+    )
+    s.add(message)
+    await s.flush()
+    return message
+
+
+async def add_deal(
+    s: AsyncSession,
+    name: str,
+    stage: str,
+    contacts: list[Contact],
+    *,
+    entered: datetime,
+    amount: float | None = 40000,
+    pipeline: str = "default",
+    close_date: date | None = None,
+) -> Deal:
+    deal = Deal(
+        name=name,
+        pipeline=pipeline,
+        stage=stage,
+        amount=amount,
+        currency="USD",
+        close_date=close_date,
+        company_id=contacts[0].company_id if contacts else None,
+        stage_entered_at=entered,
+        created_at=entered,
+        updated_at=entered,
+    )
+    s.add(deal)
+    await s.flush()
+    for c in contacts:
+        s.add(DealContact(deal_id=deal.id, contact_id=c.id))
+    await s.flush()
+    return deal
