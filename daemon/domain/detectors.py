@@ -315,6 +315,52 @@ async def proposal_stage(
     ]
 
 
+async def renewals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """An open renewal deal (its pipeline or name holds one of the `renewal_watch` agent's
+    `markers`) closes within its `window_days`: one `deal.renewal_due` per deal and close
+    date. The CRM import brings no renewal date on companies; a renewal is a deal."""
+    window = int(await _knob(session, "renewal_watch", "window_days"))
+    markers = words(await _knob(session, "renewal_watch", "markers"))
+    if not markers:
+        return []
+    today = now.astimezone(tz).date()
+    key = literal("deal.renewal_due:") + cast(Deal.id, String) + ":" + cast(Deal.close_date, String)
+    named = [
+        col.contains(m, autoescape=True)
+        for m in markers
+        for col in (func.lower(Deal.pipeline), func.lower(Deal.name))
+    ]
+    rows = await session.execute(
+        select(Deal.id, Deal.name, Deal.stage, Deal.amount, Deal.company_id, Deal.close_date)
+        .where(
+            Deal.close_date >= today,
+            Deal.close_date <= today + timedelta(days=window),
+            func.lower(Deal.stage).not_in(sorted(CLOSED_STAGES)),
+            or_(*named),
+            ~exists().where(Signal.dedup_key == key),
+        )
+        .order_by(Deal.id)
+    )
+    return [
+        _signal(
+            now,
+            "deal.renewal_due",
+            f"deal.renewal_due:{deal.id}:{deal.close_date.isoformat()}",
+            now,
+            {
+                "deal": deal.name,
+                "stage": deal.stage,
+                "amount": deal.amount,
+                "close_date": deal.close_date.isoformat(),
+                "window_days": window,
+            },
+            deal_id=deal.id,
+            company_id=deal.company_id,
+        )
+        for deal in rows
+    ]
+
+
 async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
@@ -385,6 +431,7 @@ async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[
     found += await meetings(session, now, tz)
     found += await deals(session, now, tz)
     found += await proposal_stage(session, now, tz)
+    found += await renewals(session, now, tz)
     return found
 
 
