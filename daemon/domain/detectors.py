@@ -91,13 +91,14 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
     return len(new)
 
 
-async def _knob(session: AsyncSession, agent: str, name: str) -> Any:
-    """An agent's knob as the operator set it, else its default: the detectors that exist
-    for one agent find what that agent's knobs ask for."""
+async def _knobs(session: AsyncSession, agent: str) -> dict[str, Any]:
+    """An agent's knobs as the operator set them, else their defaults: the detectors that
+    exist for one agent find what that agent's knobs ask for."""
     stored = await settings.get(session, f"agents.{agent}")
-    if isinstance(stored, dict) and name in stored:
-        return stored[name]
-    return REGISTRY[agent].knobs[name].default
+    values = {name: knob.default for name, knob in REGISTRY[agent].knobs.items()}
+    if isinstance(stored, dict):
+        values.update((k, v) for k, v in stored.items() if k in values)
+    return values
 
 
 async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -291,7 +292,7 @@ async def proposal_stage(
     """An open deal is in a stage the `proposal` agent counts as the proposal stage: one
     `deal.proposal_stage` per deal and stage (a set query over deals; a pass with nothing
     new finds nothing)."""
-    stages = words(await _knob(session, "proposal", "stages"))
+    stages = words((await _knobs(session, "proposal"))["stages"])
     if not stages:
         return []
     key = literal("deal.proposal_stage:") + cast(Deal.id, String) + ":" + Deal.stage
@@ -319,8 +320,9 @@ async def renewals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
     """An open renewal deal (its pipeline or name holds one of the `renewal_watch` agent's
     `markers`) closes within its `window_days`: one `deal.renewal_due` per deal and close
     date. The CRM import brings no renewal date on companies; a renewal is a deal."""
-    window = int(await _knob(session, "renewal_watch", "window_days"))
-    markers = words(await _knob(session, "renewal_watch", "markers"))
+    knobs = await _knobs(session, "renewal_watch")
+    window = int(knobs["window_days"])
+    markers = words(knobs["markers"])
     if not markers:
         return []
     today = now.astimezone(tz).date()
