@@ -24,6 +24,7 @@ from daemon.domain.facts import CLOSED_STAGES, snippet
 from daemon.domain.ingest import TASK_CLOSED
 from daemon.domain.queue import chunks
 from daemon.store.models import (
+    Contact,
     CrmTask,
     Deal,
     Meeting,
@@ -35,6 +36,8 @@ from daemon.store.models import (
 from daemon.timeparse import add_business_days, end_of_day, end_of_next_working_day
 
 NO_REPLY_WINDOW = timedelta(days=30)
+SWEEP = "clock.sweep"
+SWEPT = "detectors.swept"
 ENDED_WINDOW = timedelta(days=3)
 # A business day is at least a calendar day; DST can move a local clock time by an hour.
 DST_SLACK = timedelta(hours=2)
@@ -363,6 +366,65 @@ async def renewals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
     ]
 
 
+def _sweep(now: datetime, tz: ZoneInfo, name: str) -> dict[str, Any]:
+    """The mark a once-a-day sweep leaves (`add` keeps it in the setting `SWEPT`, not as a
+    signal): a sweep over contacts reads them only when today's mark is missing, so the
+    contacts table is read once a day, not on every pass. Its thresholds are counted in
+    days, so a day's delay is within them."""
+    return {"kind": SWEEP, "sweep": name, "day": now.astimezone(tz).date().isoformat()}
+
+
+async def _swept(session: AsyncSession, marker: dict[str, Any]) -> bool:
+    done = await settings.get(session, SWEPT) or {}
+    return bool(done.get(marker["sweep"]) == marker["day"])
+
+
+async def customer_health(
+    session: AsyncSession, now: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """Customers (lifecycle stage customer) who went quiet (no inbound mail for the
+    `client_health` agent's `quiet_days`) or whose last mail waits for an answer longer than
+    its `unanswered_days`: `customer.quiet` / `customer.unanswered`, one per customer and
+    last inbound mail. A once-a-day sweep."""
+    marker = _sweep(now, tz, "customer_health")
+    if await _swept(session, marker):
+        return []
+    knobs = await _knobs(session, "client_health")
+    quiet = timedelta(days=int(knobs["quiet_days"]))
+    unanswered = timedelta(days=int(knobs["unanswered_days"]))
+    rows = await session.execute(
+        select(Contact.id, Contact.company_id, Contact.last_inbound_at, Contact.last_outbound_at)
+        .where(
+            func.lower(Contact.lifecycle_stage) == "customer",
+            Contact.last_inbound_at <= now - min(quiet, unanswered),
+        )
+        .order_by(Contact.id)
+    )
+    found = [marker]
+    for cid, company_id, inbound, outbound in rows:
+        if inbound is None:
+            continue
+        waiting = outbound is None or outbound < inbound
+        if waiting and now - inbound >= unanswered:
+            kind, at = "customer.unanswered", inbound + unanswered
+        elif now - inbound >= quiet:
+            kind, at = "customer.quiet", inbound + quiet
+        else:
+            continue
+        found.append(
+            _signal(
+                now,
+                kind,
+                f"{kind}:{cid}:{inbound.isoformat()}",
+                at,
+                {"last_inbound_at": inbound.isoformat()},
+                contact_id=cid,
+                company_id=company_id,
+            )
+        )
+    return found
+
+
 async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
@@ -434,13 +496,18 @@ async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[
     found += await deals(session, now, tz)
     found += await proposal_stage(session, now, tz)
     found += await renewals(session, now, tz)
+    found += await customer_health(session, now, tz)
     return found
 
 
 async def add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
     """Write the candidates no signal stands for yet (another writer may have added some
     since `find`); returns how many were new."""
-    total = await _add_new(session, candidates)
+    sweeps = {c["sweep"]: c["day"] for c in candidates if c["kind"] == SWEEP}
+    total = await _add_new(session, (c for c in candidates if c["kind"] != SWEEP))
+    if sweeps:
+        done = dict(await settings.get(session, SWEPT) or {})
+        await settings.put(session, SWEPT, {**done, **sweeps})
     await session.flush()
     return total
 
