@@ -425,6 +425,48 @@ async def customer_health(
     return found
 
 
+async def warm_untouched(
+    session: AsyncSession, now: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """Warm contacts (they wrote to us or met us) that nobody touched (no mail either way,
+    no meeting) for the `nurture` agent's `untouched_days`, and not so long that they went
+    cold (`max_days`); customers are `customer_health`'s. One `contact.untouched` per contact
+    and last touch. A once-a-day sweep."""
+    marker = _sweep(now, tz, "warm_untouched")
+    if await _swept(session, marker):
+        return []
+    knobs = await _knobs(session, "nurture")
+    cutoff = now - timedelta(days=int(knobs["untouched_days"]))
+    oldest = now - timedelta(days=int(knobs["max_days"]))
+    touches = (Contact.last_inbound_at, Contact.last_outbound_at, Contact.last_meeting_at)
+    rows = await session.execute(
+        select(Contact.id, Contact.company_id, *touches)
+        .where(
+            func.coalesce(func.lower(Contact.lifecycle_stage), "") != "customer",
+            or_(Contact.last_inbound_at.is_not(None), Contact.last_meeting_at.is_not(None)),
+            *(or_(col.is_(None), col <= cutoff) for col in touches),
+        )
+        .order_by(Contact.id)
+    )
+    found = [marker]
+    for cid, company_id, *seen in rows:
+        last = max(t for t in seen if t is not None)
+        if last < oldest:
+            continue
+        found.append(
+            _signal(
+                now,
+                "contact.untouched",
+                f"contact.untouched:{cid}:{last.isoformat()}",
+                last + (now - cutoff),
+                {"last_touch_at": last.isoformat()},
+                contact_id=cid,
+                company_id=company_id,
+            )
+        )
+    return found
+
+
 async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
@@ -497,6 +539,7 @@ async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[
     found += await proposal_stage(session, now, tz)
     found += await renewals(session, now, tz)
     found += await customer_health(session, now, tz)
+    found += await warm_untouched(session, now, tz)
     return found
 
 
