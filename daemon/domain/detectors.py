@@ -94,9 +94,12 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
     return len(new)
 
 
-async def _knobs(session: AsyncSession, agent: str) -> dict[str, Any]:
-    """An agent's knobs as the operator set them, else their defaults: the detectors that
-    exist for one agent find what that agent's knobs ask for."""
+async def _knobs(session: AsyncSession, agent: str) -> dict[str, Any] | None:
+    """An agent's knobs as the operator set them, else their defaults, or None when the
+    agent is disabled: the detectors that exist for one agent find what its knobs ask for,
+    and nothing while it is off."""
+    if agent in (await settings.get(session, "agents.disabled") or []):
+        return None
     stored = await settings.get(session, f"agents.{agent}")
     values = {name: knob.default for name, knob in REGISTRY[agent].knobs.items()}
     if isinstance(stored, dict):
@@ -295,7 +298,8 @@ async def proposal_stage(
     """An open deal is in a stage the `proposal` agent counts as the proposal stage: one
     `deal.proposal_stage` per deal and stage (a set query over deals; a pass with nothing
     new finds nothing)."""
-    stages = words((await _knobs(session, "proposal"))["stages"])
+    knobs = await _knobs(session, "proposal")
+    stages = words(knobs["stages"]) if knobs else []
     if not stages:
         return []
     key = literal("deal.proposal_stage:") + cast(Deal.id, String) + ":" + Deal.stage
@@ -324,6 +328,8 @@ async def renewals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
     `markers`) closes within its `window_days`: one `deal.renewal_due` per deal and close
     date. The CRM import brings no renewal date on companies; a renewal is a deal."""
     knobs = await _knobs(session, "renewal_watch")
+    if knobs is None:
+        return []
     window = int(knobs["window_days"])
     markers = words(knobs["markers"])
     if not markers:
@@ -387,9 +393,9 @@ async def customer_health(
     its `unanswered_days`: `customer.quiet` / `customer.unanswered`, one per customer and
     last inbound mail. A once-a-day sweep."""
     marker = _sweep(now, tz, "customer_health")
-    if await _swept(session, marker):
-        return []
     knobs = await _knobs(session, "client_health")
+    if knobs is None or await _swept(session, marker):
+        return []
     quiet = timedelta(days=int(knobs["quiet_days"]))
     unanswered = timedelta(days=int(knobs["unanswered_days"]))
     rows = await session.execute(
@@ -433,9 +439,9 @@ async def warm_untouched(
     cold (`max_days`); customers are `customer_health`'s. One `contact.untouched` per contact
     and last touch. A once-a-day sweep."""
     marker = _sweep(now, tz, "warm_untouched")
-    if await _swept(session, marker):
-        return []
     knobs = await _knobs(session, "nurture")
+    if knobs is None or await _swept(session, marker):
+        return []
     cutoff = now - timedelta(days=int(knobs["untouched_days"]))
     oldest = now - timedelta(days=int(knobs["max_days"]))
     touches = (Contact.last_inbound_at, Contact.last_outbound_at, Contact.last_meeting_at)

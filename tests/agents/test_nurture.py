@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from daemon.domain import settings
+from daemon.store.models import Signal
 from tests.agents.conftest import NOW, add_person, add_signal, moves, run_pass
 from tests.store_fixtures import Store, hours
 
@@ -54,3 +58,13 @@ async def test_warm_contacts_untouched_for_too_long(store: Store) -> None:
     # The next day's sweep: Dana was touched, nothing new for her.
     await run_pass(store, NOW + DAY)
     assert len(await moves(store, "nurture", status=None)) == 2
+
+
+async def test_a_disabled_agent_has_no_sweep(store: Store) -> None:
+    async with store.transaction() as s:
+        await add_person(s, "Dana Reyes", "Acme", last_inbound_at=NOW - 60 * DAY)
+        await settings.put(s, "agents.disabled", ["nurture"])
+    await run_pass(store)
+    async with store.transaction() as s:
+        kinds = set(await s.scalars(select(Signal.kind)))
+    assert "contact.untouched" not in kinds
