@@ -7,7 +7,7 @@ is a pure function of what it is shown (and is tested on a real store through `F
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
@@ -40,6 +40,14 @@ def clip(text: str, width: int) -> str:
         return text
     cut = text[:width].rsplit(" ", 1)[0].rstrip(",.;:")
     return cut + "…"
+
+
+def words(value: object) -> tuple[str, ...]:
+    """A list-of-words knob as set (a list, or one word), lower-cased, blanks dropped."""
+    if isinstance(value, str):
+        value = [value]
+    items = list(value) if isinstance(value, list | tuple) else []
+    return tuple(str(w).strip().lower() for w in items if str(w).strip())
 
 
 def when(instant: datetime, facts: Facts) -> str:
@@ -204,6 +212,15 @@ class TaskFacts:
         return self.status not in ("COMPLETED", "DEFERRED")
 
 
+@dataclass(frozen=True)
+class DocumentFacts:
+    id: int
+    name: str
+    link: str | None
+    owners: tuple[str, ...]
+    modified_at: datetime | None
+
+
 class Facts(Protocol):
     """Read-only questions agents may ask about the workspace."""
 
@@ -218,6 +235,15 @@ class Facts(Protocol):
     async def deal(self, deal_id: int) -> DealFacts | None: ...
     async def task(self, task_id: int) -> TaskFacts | None: ...
     async def setting(self, key: str) -> Any: ...
+    async def sent_to(self, contact_ids: Sequence[int], since: datetime) -> list[MessageFacts]:
+        """Our mail to any of these contacts sent at or after `since`, oldest first."""
+        ...
+
+    async def documents(self, company_id: int | None, names: Sequence[str]) -> list[DocumentFacts]:
+        """Drive files not in the trash of this company, or whose name holds one of `names`
+        (case-insensitive), most recently modified first."""
+        ...
+
     def business_days_between(self, start: datetime, end: datetime) -> int: ...
     def is_mine(self, owner: str | None) -> bool: ...
     def local(self, instant: datetime) -> datetime: ...

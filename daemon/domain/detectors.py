@@ -20,6 +20,7 @@ from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from agents.base import REGISTRY, words
 from agents.data_decay import DataDecay
 from connectors.base import AUTO_REPLY
 from connectors.files._common import FREE_MAIL_DOMAINS, is_free_mail
@@ -43,6 +44,8 @@ from daemon.store.models import (
 from daemon.timeparse import add_business_days, end_of_day, end_of_next_working_day
 
 NO_REPLY_WINDOW = timedelta(days=30)
+SWEEP = "clock.sweep"
+SWEPT = "detectors.swept"
 ENDED_WINDOW = timedelta(days=3)
 # A business day is at least a calendar day; DST can move a local clock time by an hour.
 DST_SLACK = timedelta(hours=2)
@@ -97,6 +100,19 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
         await session.execute(insert(Signal), list(part))
         await asyncio.sleep(0)
     return len(new)
+
+
+async def _knobs(session: AsyncSession, agent: str) -> dict[str, Any] | None:
+    """An agent's knobs as the operator set them, else their defaults, or None when the
+    agent is disabled: the detectors that exist for one agent find what its knobs ask for,
+    and nothing while it is off."""
+    if agent in (await settings.get(session, "agents.disabled") or []):
+        return None
+    stored = await settings.get(session, f"agents.{agent}")
+    values = {name: knob.default for name, knob in REGISTRY[agent].knobs.items()}
+    if isinstance(stored, dict):
+        values.update((k, v) for k, v in stored.items() if k in values)
+    return values
 
 
 async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -300,6 +316,187 @@ async def deals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict
     return found
 
 
+async def proposal_stage(
+    session: AsyncSession, now: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """An open deal is in a stage the `proposal` agent counts as the proposal stage: one
+    `deal.proposal_stage` per deal and stage (a set query over deals; a pass with nothing
+    new finds nothing)."""
+    knobs = await _knobs(session, "proposal")
+    stages = words(knobs["stages"]) if knobs else []
+    if not stages:
+        return []
+    key = literal("deal.proposal_stage:") + cast(Deal.id, String) + ":" + Deal.stage
+    entered_col = func.coalesce(Deal.stage_entered_at, Deal.created_at)
+    rows = await session.execute(
+        select(Deal.id, Deal.name, Deal.stage, Deal.company_id, entered_col.label("entered"))
+        .where(func.lower(Deal.stage).in_(stages), ~exists().where(Signal.dedup_key == key))
+        .order_by(Deal.id)
+    )
+    return [
+        _signal(
+            now,
+            "deal.proposal_stage",
+            f"deal.proposal_stage:{deal.id}:{deal.stage}",
+            min(deal.entered, now),
+            {"deal": deal.name, "stage": deal.stage, "stage_entered_at": deal.entered.isoformat()},
+            deal_id=deal.id,
+            company_id=deal.company_id,
+        )
+        for deal in rows
+    ]
+
+
+async def renewals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """An open renewal deal (its pipeline or name holds one of the `renewal_watch` agent's
+    `markers`) closes within its `window_days`: one `deal.renewal_due` per deal and close
+    date. The CRM import brings no renewal date on companies; a renewal is a deal."""
+    knobs = await _knobs(session, "renewal_watch")
+    if knobs is None:
+        return []
+    window = int(knobs["window_days"])
+    markers = words(knobs["markers"])
+    if not markers:
+        return []
+    today = now.astimezone(tz).date()
+    key = literal("deal.renewal_due:") + cast(Deal.id, String) + ":" + cast(Deal.close_date, String)
+    named = [
+        col.contains(m, autoescape=True)
+        for m in markers
+        for col in (func.lower(Deal.pipeline), func.lower(Deal.name))
+    ]
+    rows = await session.execute(
+        select(Deal.id, Deal.name, Deal.stage, Deal.amount, Deal.company_id, Deal.close_date)
+        .where(
+            Deal.close_date >= today,
+            Deal.close_date <= today + timedelta(days=window),
+            func.lower(Deal.stage).not_in(sorted(CLOSED_STAGES)),
+            or_(*named),
+            ~exists().where(Signal.dedup_key == key),
+        )
+        .order_by(Deal.id)
+    )
+    return [
+        _signal(
+            now,
+            "deal.renewal_due",
+            f"deal.renewal_due:{deal.id}:{deal.close_date.isoformat()}",
+            now,
+            {
+                "deal": deal.name,
+                "stage": deal.stage,
+                "amount": deal.amount,
+                "close_date": deal.close_date.isoformat(),
+                "window_days": window,
+            },
+            deal_id=deal.id,
+            company_id=deal.company_id,
+        )
+        for deal in rows
+    ]
+
+
+def _sweep(now: datetime, tz: ZoneInfo, name: str) -> dict[str, Any]:
+    """The mark a once-a-day sweep leaves (`add` keeps it in the setting `SWEPT`, not as a
+    signal): a sweep over contacts reads them only when today's mark is missing, so the
+    contacts table is read once a day, not on every pass. Its thresholds are counted in
+    days, so a day's delay is within them."""
+    return {"kind": SWEEP, "sweep": name, "day": now.astimezone(tz).date().isoformat()}
+
+
+async def _swept(session: AsyncSession, marker: dict[str, Any]) -> bool:
+    done = await settings.get(session, SWEPT) or {}
+    return bool(done.get(marker["sweep"]) == marker["day"])
+
+
+async def customer_health(
+    session: AsyncSession, now: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """Customers (lifecycle stage customer) who went quiet (no inbound mail for the
+    `client_health` agent's `quiet_days`) or whose last mail waits for an answer longer than
+    its `unanswered_days`: `customer.quiet` / `customer.unanswered`, one per customer and
+    last inbound mail. A once-a-day sweep."""
+    marker = _sweep(now, tz, "customer_health")
+    knobs = await _knobs(session, "client_health")
+    if knobs is None or await _swept(session, marker):
+        return []
+    quiet = timedelta(days=int(knobs["quiet_days"]))
+    unanswered = timedelta(days=int(knobs["unanswered_days"]))
+    rows = await session.execute(
+        select(Contact.id, Contact.company_id, Contact.last_inbound_at, Contact.last_outbound_at)
+        .where(
+            func.lower(Contact.lifecycle_stage) == "customer",
+            Contact.last_inbound_at <= now - min(quiet, unanswered),
+        )
+        .order_by(Contact.id)
+    )
+    found = [marker]
+    for cid, company_id, inbound, outbound in rows:
+        if inbound is None:
+            continue
+        waiting = outbound is None or outbound < inbound
+        if waiting and now - inbound >= unanswered:
+            kind, at = "customer.unanswered", inbound + unanswered
+        elif now - inbound >= quiet:
+            kind, at = "customer.quiet", inbound + quiet
+        else:
+            continue
+        found.append(
+            _signal(
+                now,
+                kind,
+                f"{kind}:{cid}:{inbound.isoformat()}",
+                at,
+                {"last_inbound_at": inbound.isoformat()},
+                contact_id=cid,
+                company_id=company_id,
+            )
+        )
+    return found
+
+
+async def warm_untouched(
+    session: AsyncSession, now: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """Warm contacts (they wrote to us or met us) that nobody touched (no mail either way,
+    no meeting) for the `nurture` agent's `untouched_days`, and not so long that they went
+    cold (`max_days`); customers are `customer_health`'s. One `contact.untouched` per contact
+    and last touch. A once-a-day sweep."""
+    marker = _sweep(now, tz, "warm_untouched")
+    knobs = await _knobs(session, "nurture")
+    if knobs is None or await _swept(session, marker):
+        return []
+    cutoff = now - timedelta(days=int(knobs["untouched_days"]))
+    oldest = now - timedelta(days=int(knobs["max_days"]))
+    touches = (Contact.last_inbound_at, Contact.last_outbound_at, Contact.last_meeting_at)
+    rows = await session.execute(
+        select(Contact.id, Contact.company_id, *touches)
+        .where(
+            func.coalesce(func.lower(Contact.lifecycle_stage), "") != "customer",
+            or_(Contact.last_inbound_at.is_not(None), Contact.last_meeting_at.is_not(None)),
+            *(or_(col.is_(None), col <= cutoff) for col in touches),
+        )
+        .order_by(Contact.id)
+    )
+    found = [marker]
+    for cid, company_id, *seen in rows:
+        last = max(t for t in seen if t is not None)
+        if last < oldest:
+            continue
+        found.append(
+            _signal(
+                now,
+                "contact.untouched",
+                f"contact.untouched:{cid}:{last.isoformat()}",
+                last + (now - cutoff),
+                {"last_touch_at": last.isoformat()},
+                contact_id=cid,
+                company_id=company_id,
+            )
+        )
+    return found
+
+
 async def tasks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Open CRM tasks due later today (`task.due`) or already past due (`task.overdue`)."""
     horizon = end_of_day(now, tz)
@@ -371,6 +568,10 @@ async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[
     found += await deals(session, now, tz)
     found += await data_checks(session, now, tz)
     found += await weekly_report(session, now, tz)
+    found += await proposal_stage(session, now, tz)
+    found += await renewals(session, now, tz)
+    found += await customer_health(session, now, tz)
+    found += await warm_untouched(session, now, tz)
     return found
 
 
@@ -379,7 +580,11 @@ async def add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
     since `find`); returns how many were new."""
     for mark in [c for c in candidates if c["kind"] == MARK]:
         await settings.put(session, mark["key"], mark["value"])
-    total = await _add_new(session, [c for c in candidates if c["kind"] != MARK])
+    sweeps = {c["sweep"]: c["day"] for c in candidates if c["kind"] == SWEEP}
+    total = await _add_new(session, (c for c in candidates if c["kind"] not in (MARK, SWEEP)))
+    if sweeps:
+        done = dict(await settings.get(session, SWEPT) or {})
+        await settings.put(session, SWEPT, {**done, **sweeps})
     await session.flush()
     return total
 

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.base import (
     AttendeeFacts,
     ContactFacts,
     DealFacts,
+    DocumentFacts,
     MeetingFacts,
     MessageFacts,
     SignalView,
@@ -32,6 +33,7 @@ from daemon.store.models import (
     CrmTask,
     Deal,
     DealContact,
+    Document,
     Meeting,
     MeetingAttendee,
     Message,
@@ -401,6 +403,46 @@ class StoreFacts:
 
     async def setting(self, key: str) -> Any:
         return await settings.get(self.s, key)
+
+    async def sent_to(self, contact_ids: Sequence[int], since: datetime) -> list[MessageFacts]:
+        """Our mail to these contacts since `since` (through the messages' contact index)."""
+        found: list[MessageFacts] = []
+        for chunk in chunks(sorted(set(contact_ids))):
+            rows = await self.s.execute(
+                select(
+                    Message.id,
+                    Message.message_id,
+                    Message.from_addr,
+                    Message.direction,
+                    Message.sent_at,
+                    Message.subject,
+                    Message.body,
+                    Message.labels,
+                    Message.contact_id,
+                ).where(
+                    Message.contact_id.in_(chunk),
+                    Message.direction == "outbound",
+                    Message.is_draft.is_(False),
+                    Message.sent_at >= since,
+                )
+            )
+            found += [_message(row, self.tz) for row in rows]
+        return sorted(found, key=lambda m: (m.sent_at, m.id))
+
+    async def documents(self, company_id: int | None, names: Sequence[str]) -> list[DocumentFacts]:
+        words = [n.strip().lower() for n in names if n and n.strip()]
+        where = [Document.company_id == company_id] if company_id is not None else []
+        where += [func.lower(Document.name).contains(w, autoescape=True) for w in words]
+        rows = await self.s.execute(
+            select(Document.id, Document.name, Document.link, Document.owners, Document.modified_at)
+            .where(Document.trashed.is_(False), or_(false(), *where))
+            .order_by(Document.modified_at.desc(), Document.id.desc())
+            .limit(50)
+        )
+        return [
+            DocumentFacts(row.id, row.name, row.link, tuple(row.owners or ()), row.modified_at)
+            for row in rows
+        ]
 
     def is_mine(self, owner: str | None) -> bool:
         """Whether a CRM owner is the operator; unknown or numeric (id-only export) counts."""
