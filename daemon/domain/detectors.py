@@ -20,8 +20,7 @@ from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from agents.base import REGISTRY, words
-from agents.data_decay import DataDecay
+from agents.base import words
 from connectors.base import AUTO_REPLY
 from connectors.files._common import FREE_MAIL_DOMAINS, is_free_mail
 from daemon.domain import knobs, reports, settings
@@ -100,19 +99,6 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
         await session.execute(insert(Signal), list(part))
         await asyncio.sleep(0)
     return len(new)
-
-
-async def _knobs(session: AsyncSession, agent: str) -> dict[str, Any] | None:
-    """An agent's knobs as the operator set them, else their defaults, or None when the
-    agent is disabled: the detectors that exist for one agent find what its knobs ask for,
-    and nothing while it is off."""
-    if agent in (await settings.get(session, "agents.disabled") or []):
-        return None
-    stored = await settings.get(session, f"agents.{agent}")
-    values = {name: knob.default for name, knob in REGISTRY[agent].knobs.items()}
-    if isinstance(stored, dict):
-        values.update((k, v) for k, v in stored.items() if k in values)
-    return values
 
 
 async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -322,8 +308,8 @@ async def proposal_stage(
     """An open deal is in a stage the `proposal` agent counts as the proposal stage: one
     `deal.proposal_stage` per deal and stage (a set query over deals; a pass with nothing
     new finds nothing)."""
-    knobs = await _knobs(session, "proposal")
-    stages = words(knobs["stages"]) if knobs else []
+    tuned = await knobs.agent_values(session, "proposal")
+    stages = words(tuned["stages"]) if tuned else []
     if not stages:
         return []
     key = literal("deal.proposal_stage:") + cast(Deal.id, String) + ":" + Deal.stage
@@ -351,11 +337,11 @@ async def renewals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
     """An open renewal deal (its pipeline or name holds one of the `renewal_watch` agent's
     `markers`) closes within its `window_days`: one `deal.renewal_due` per deal and close
     date. The CRM import brings no renewal date on companies; a renewal is a deal."""
-    knobs = await _knobs(session, "renewal_watch")
-    if knobs is None:
+    tuned = await knobs.agent_values(session, "renewal_watch")
+    if tuned is None:
         return []
-    window = int(knobs["window_days"])
-    markers = words(knobs["markers"])
+    window = int(tuned["window_days"])
+    markers = words(tuned["markers"])
     if not markers:
         return []
     today = now.astimezone(tz).date()
@@ -417,11 +403,11 @@ async def customer_health(
     its `unanswered_days`: `customer.quiet` / `customer.unanswered`, one per customer and
     last inbound mail. A once-a-day sweep."""
     marker = _sweep(now, tz, "customer_health")
-    knobs = await _knobs(session, "client_health")
-    if knobs is None or await _swept(session, marker):
+    tuned = await knobs.agent_values(session, "client_health")
+    if tuned is None or await _swept(session, marker):
         return []
-    quiet = timedelta(days=int(knobs["quiet_days"]))
-    unanswered = timedelta(days=int(knobs["unanswered_days"]))
+    quiet = timedelta(days=int(tuned["quiet_days"]))
+    unanswered = timedelta(days=int(tuned["unanswered_days"]))
     rows = await session.execute(
         select(Contact.id, Contact.company_id, Contact.last_inbound_at, Contact.last_outbound_at)
         .where(
@@ -463,11 +449,11 @@ async def warm_untouched(
     cold (`max_days`); customers are `customer_health`'s. One `contact.untouched` per contact
     and last touch. A once-a-day sweep."""
     marker = _sweep(now, tz, "warm_untouched")
-    knobs = await _knobs(session, "nurture")
-    if knobs is None or await _swept(session, marker):
+    tuned = await knobs.agent_values(session, "nurture")
+    if tuned is None or await _swept(session, marker):
         return []
-    cutoff = now - timedelta(days=int(knobs["untouched_days"]))
-    oldest = now - timedelta(days=int(knobs["max_days"]))
+    cutoff = now - timedelta(days=int(tuned["untouched_days"]))
+    oldest = now - timedelta(days=int(tuned["max_days"]))
     touches = (Contact.last_inbound_at, Contact.last_outbound_at, Contact.last_meeting_at)
     rows = await session.execute(
         select(Contact.id, Contact.company_id, *touches)
@@ -654,12 +640,6 @@ def valid_email(address: str) -> bool:
     )
 
 
-async def _knob(session: AsyncSession, agent: str, name: str, default: Any) -> Any:
-    """An agent's knob as the operator set it (workspace setting agents.NAME), else `default`."""
-    stored = await settings.get(session, f"agents.{agent}")
-    return stored[name] if isinstance(stored, dict) and name in stored else default
-
-
 def _open_deal_of(contact_id: Any) -> Any:
     return exists().where(
         DealContact.contact_id == contact_id,
@@ -740,7 +720,7 @@ async def decay(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
     """`contact.stale`: a contact someone should be working with (a lifecycle stage other
     than other/unqualified, or on an open deal) whose record and mail, meetings have not
     moved for the data_decay agent's `days` knob."""
-    days = int(await _knob(session, "data_decay", "days", DataDecay.knobs["days"].default))
+    days = int(await knobs.agent_value(session, "data_decay", "days"))
     cutoff = now - timedelta(days=days)
     touches = (
         Contact.updated_at,

@@ -44,6 +44,20 @@ def parse_value(knob: str, default: Any, text: str, *, positive: bool = False) -
     return text
 
 
+async def agent_values(session: AsyncSession, agent: str) -> dict[str, Any] | None:
+    """All an agent's knobs as the operator set them, else their defaults; None while the
+    agent is disabled (the detectors that exist for one agent find nothing then)."""
+    from agents.base import REGISTRY
+
+    if agent in (await settings.get(session, "agents.disabled") or []):
+        return None
+    stored = await settings.get(session, f"agents.{agent}")
+    values = {name: knob.default for name, knob in REGISTRY[agent].knobs.items()}
+    if isinstance(stored, dict):
+        values.update((k, v) for k, v in stored.items() if k in values)
+    return values
+
+
 async def agent_value(session: AsyncSession, agent: str, knob: str) -> Any:
     """An agent's knob as the operator set it (`agents set`), else its declared default:
     for the parts of an agent's work done outside it (a detector's threshold)."""

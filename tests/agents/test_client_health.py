@@ -109,5 +109,6 @@ async def test_the_contact_sweeps_read_contacts_once_a_day(store: Store) -> None
             with store.counting() as statements:
                 await detectors.detect(s, now, ny)
         reads.append(sum("FROM contacts" in q for q in statements))
-    # One read per sweep (client_health's, nurture's) on a day's first pass, none after.
-    assert reads == [2, 0, 2]
+    # The daily sweeps (client_health's, nurture's, the data checks') read contacts on a
+    # day's first pass and not again that day.
+    assert reads[0] >= 2 and reads[1:] == [0, reads[0]], reads
