@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
-
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from daemon.context import OpContext
-from daemon.domain import queue
-from daemon.domain.learning import POSITIVE_OUTCOMES
+from daemon.domain import outcome_stats, queue
+from daemon.domain.outcome_stats import StatsBy
 from daemon.ops.queue_ops import OutcomeOut
 from daemon.registry import EVERYWHERE, Params, operation
-from daemon.store.models import Move, MoveEvent, Outcome
+from daemon.store.models import Outcome
 from daemon.vocabulary import OutcomeKind
 
 
@@ -62,9 +55,6 @@ async def record(ctx: OpContext, p: RecordParams) -> RecordResult:
     )
 
 
-StatsBy = Literal["agent", "move_type"]
-
-
 class GroupStats(BaseModel):
     agent: str | None = Field(description="The agent (when grouped by agent).")
     move_type: str | None = Field(description="The move type (when grouped by move type).")
@@ -92,15 +82,6 @@ class StatsParams(Params):
     by: StatsBy = Field("agent", description="Group by agent or by move type.")
 
 
-@dataclass
-class _Tally:
-    proposed: int = 0
-    accepted: int = 0
-    executed: int = 0
-    positive: int = 0
-    hours: list[float] = field(default_factory=list)
-
-
 @operation(
     "outcomes.stats",
     params=StatsParams,
@@ -110,57 +91,19 @@ class _Tally:
     expose=EVERYWHERE,
 )
 async def stats(ctx: OpContext, p: StatsParams) -> StatsResult:
-    s = ctx.session
-    group_col = Move.agent if p.by == "agent" else Move.move_type
-    moves = (await s.execute(select(Move.id, group_col))).tuples().all()
-    accepted_ids = set(
-        (await s.scalars(select(MoveEvent.move_id).where(MoveEvent.to_status == "accepted"))).all()
-    )
-    done_at = dict(
-        (
-            await s.execute(
-                select(MoveEvent.move_id, MoveEvent.at).where(MoveEvent.to_status == "done")
-            )
-        )
-        .tuples()
-        .all()
-    )
-    outcomes = (
-        await s.execute(select(Outcome.move_id, Outcome.kind, Outcome.source, Outcome.occurred_at))
-    ).all()
-    first_positive: dict[int, datetime] = {}
-    by_kind: dict[str, int] = defaultdict(int)
-    by_source: dict[str, int] = defaultdict(int)
-    for move_id, kind, source, at in outcomes:
-        by_kind[kind] += 1
-        by_source[source] += 1
-        if kind in POSITIVE_OUTCOMES:
-            first_positive[move_id] = min(at, first_positive.get(move_id, at))
-    groups: dict[str, _Tally] = defaultdict(_Tally)
-    for move_id, key in moves:
-        g = groups[key]
-        g.proposed += 1
-        g.accepted += move_id in accepted_ids
-        start = done_at.get(move_id)
-        if start is None:
-            continue
-        g.executed += 1
-        if move_id in first_positive:
-            g.positive += 1
-            hours = (first_positive[move_id] - start).total_seconds() / 3600
-            g.hours.append(max(0.0, hours))
-    out = [
+    figures = await outcome_stats.stats(ctx.session, p.by)
+    groups = [
         GroupStats(
-            agent=key if p.by == "agent" else None,
-            move_type=key if p.by == "move_type" else None,
+            agent=g.key if p.by == "agent" else None,
+            move_type=g.key if p.by == "move_type" else None,
             proposed=g.proposed,
             accepted=g.accepted,
             executed=g.executed,
             positive=g.positive,
-            acceptance_rate=round(g.accepted / g.proposed, 3) if g.proposed else None,
-            success_rate=round(g.positive / g.executed, 3) if g.executed else None,
-            median_hours_to_outcome=round(statistics.median(g.hours), 1) if g.hours else None,
+            acceptance_rate=g.acceptance_rate,
+            success_rate=g.success_rate,
+            median_hours_to_outcome=g.median_hours_to_outcome,
         )
-        for key, g in sorted(groups.items())
+        for g in figures.groups
     ]
-    return StatsResult(by=p.by, groups=out, by_kind=dict(by_kind), by_source=dict(by_source))
+    return StatsResult(by=p.by, groups=groups, by_kind=figures.by_kind, by_source=figures.by_source)
