@@ -49,7 +49,7 @@ async def stats(s: AsyncSession, by: StatsBy) -> Stats:
     """Every move grouped by agent or move type; a move succeeded when it was done and a
     positive outcome followed."""
     group_col = Move.agent if by == "agent" else Move.move_type
-    moves = (await s.execute(select(Move.id, group_col))).tuples().all()
+    moves = (await s.execute(select(Move.id, group_col))).all()
     accepted_ids = set(
         (await s.scalars(select(MoveEvent.move_id).where(MoveEvent.to_status == "accepted"))).all()
     )
@@ -58,9 +58,7 @@ async def stats(s: AsyncSession, by: StatsBy) -> Stats:
             await s.execute(
                 select(MoveEvent.move_id, MoveEvent.at).where(MoveEvent.to_status == "done")
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     outcomes = (
         await s.execute(select(Outcome.move_id, Outcome.kind, Outcome.source, Outcome.occurred_at))
