@@ -28,7 +28,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -167,15 +167,7 @@ async def messages(
         return list(batch)
 
     # HubSpot emails synced before: the row their id is linked to.
-    by_ext: dict[str, MessageRecord] = {}
-    for m in stand:
-        system, ext = next(iter(m.external_ids.items()))
-        by_ext[f"{system}:{ext}"] = m
-    linked: dict[str, int] = {}
-    for system in STAND_IN_SYSTEMS:
-        exts = [k.split(":", 1)[1] for k in by_ext if k.startswith(f"{system}:")]
-        found = await job.linked_ids(s, "message", exts, connector=system)
-        linked.update({f"{system}:{e}": rid for e, rid in found.items()})
+    by_ext, linked = await _linked(job, s, "message", stand)
     rows: dict[int, _Row] = {}
     for part in chunks(sorted(set(linked.values()))):
         for rid, mid, who, subject, at, tid in await s.execute(
@@ -327,15 +319,7 @@ async def meetings(
     if not stand and not (real and await _any_stand_ins(job, s, "meeting")):
         return list(batch)
 
-    by_ext: dict[str, MeetingRecord] = {}
-    for m in stand:
-        system, ext = next(iter(m.external_ids.items()))
-        by_ext[f"{system}:{ext}"] = m
-    linked: dict[str, int] = {}
-    for system in STAND_IN_SYSTEMS:
-        exts = [k.split(":", 1)[1] for k in by_ext if k.startswith(f"{system}:")]
-        found = await job.linked_ids(s, "meeting", exts, connector=system)
-        linked.update({f"{system}:{e}": rid for e, rid in found.items()})
+    by_ext, linked = await _linked(job, s, "meeting", stand)
     rows: dict[int, _Row] = {}
     unlinked = [m for k, m in by_ext.items() if k not in linked]
     starts = sorted({m.start_at for m in [*unlinked, *real]})
@@ -394,3 +378,23 @@ async def meetings(
         )
         await _rekey_stored(s, MEETING_KINDS, renamed, uid=True)
     return out
+
+
+R = TypeVar("R", MessageRecord, MeetingRecord)
+
+
+async def _linked(
+    job: Ingest, s: AsyncSession, entity: str, stand: Sequence[R]
+) -> tuple[dict[str, R], dict[str, int]]:
+    """Stand-ins by "system:external id", and the stored row each of those ids is already
+    linked to (records synced before)."""
+    by_ext: dict[str, R] = {}
+    for m in stand:
+        system, ext = next(iter(m.external_ids.items()))
+        by_ext[f"{system}:{ext}"] = m
+    linked: dict[str, int] = {}
+    for system in STAND_IN_SYSTEMS:
+        exts = [k.split(":", 1)[1] for k in by_ext if k.startswith(f"{system}:")]
+        found = await job.linked_ids(s, entity, exts, connector=system)
+        linked.update({f"{system}:{e}": rid for e, rid in found.items()})
+    return by_ext, linked
