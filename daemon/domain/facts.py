@@ -52,6 +52,20 @@ def snippet(body: str, width: int = 160) -> str:
 THREAD_DEPTH = 10
 
 
+# What `_message` reads from a message row.
+MESSAGE_COLUMNS = (
+    Message.id,
+    Message.message_id,
+    Message.from_addr,
+    Message.direction,
+    Message.sent_at,
+    Message.subject,
+    Message.body,
+    Message.labels,
+    Message.contact_id,
+)
+
+
 def _message(row: Any, tz: ZoneInfo) -> MessageFacts:
     labels = row.labels or []
     auto_reply = AUTO_REPLY in labels
@@ -203,15 +217,7 @@ class StoreFacts:
             latest = (
                 select(
                     Message.thread_id,
-                    Message.id,
-                    Message.message_id,
-                    Message.from_addr,
-                    Message.direction,
-                    Message.sent_at,
-                    Message.subject,
-                    Message.body,
-                    Message.labels,
-                    Message.contact_id,
+                    *MESSAGE_COLUMNS,
                     func.row_number()
                     .over(
                         partition_by=Message.thread_id,
@@ -410,15 +416,7 @@ class StoreFacts:
         for chunk in chunks(sorted(set(contact_ids))):
             rows = await self.s.execute(
                 select(
-                    Message.id,
-                    Message.message_id,
-                    Message.from_addr,
-                    Message.direction,
-                    Message.sent_at,
-                    Message.subject,
-                    Message.body,
-                    Message.labels,
-                    Message.contact_id,
+                    *MESSAGE_COLUMNS,
                 ).where(
                     Message.contact_id.in_(chunk),
                     Message.direction == "outbound",
