@@ -286,9 +286,10 @@ class Resolution:
 @dataclass(frozen=True)
 class Knob:
     """A setting an agent declares: its default (whose type the operator's value takes:
-    a number, yes/no, or a list of words) and what it changes, in one sentence."""
+    a number, yes/no, a list of words, or numbers by name) and what it changes, in one
+    sentence."""
 
-    default: int | float | bool | str | tuple[str, ...]
+    default: int | float | bool | str | tuple[str, ...] | Mapping[str, int]
     help: str
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from agents.base import (
     Agent,
@@ -41,11 +41,19 @@ class FollowUpDue(Agent):
     description = "Proposes a follow-up when an outbound email got no answer in time."
     consumes = frozenset({"email.no_reply"})
     knobs: ClassVar[Mapping[str, Knob]] = {
+        "business_days": Knob(
+            3, "business days of silence after the operator's email before a follow-up is due"
+        ),
+        "business_days_by_stage": Knob(
+            {},
+            "the same wait for contacts in particular lifecycle stages, as stage=days pairs "
+            "(e.g. opportunity=2,customer=5); other stages wait business_days",
+        ),
         "max_bumps": Knob(
             3,
             "unanswered follow-ups on a thread before it gets one close-the-loop email "
             "instead of another bump (and then nothing)",
-        )
+        ),
     }
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
@@ -153,6 +161,20 @@ class FollowUpDue(Agent):
 
     def thread_prefix(self, thread_id: int) -> str | None:
         return thread_key(thread_id)
+
+
+def wait_days(values: Mapping[str, Any], lifecycle_stage: str | None) -> int:
+    """Business days of silence before a contact in `lifecycle_stage` is due a follow-up,
+    from the agent's knob values: their stage's own wait if set, else `business_days`."""
+    by_stage = values.get("business_days_by_stage") or {}
+    stage = (lifecycle_stage or "").lower()
+    return int(by_stage.get(stage, values["business_days"]))
+
+
+def shortest_wait(values: Mapping[str, Any]) -> int:
+    """The fewest business days any contact waits (a bound for reading candidates)."""
+    by_stage = values.get("business_days_by_stage") or {}
+    return min([int(values["business_days"]), *(int(d) for d in by_stage.values())])
 
 
 def unanswered_bumps(thread: ThreadFacts) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import ClassVar
 
 from agents.base import (
     Agent,
     Facts,
+    Knob,
     Proposal,
     Resolution,
     SignalView,
@@ -15,22 +18,26 @@ from agents.base import (
 )
 from agents.follow_up_due import opted_out_reason
 
-MAX_AGE = timedelta(days=14)
-
 
 class ReplyNeeded(Agent):
     """Proposes a reply, with a draft, when a contact wrote in an external thread and the
     operator has not answered: a question waiting on us is the move most likely to cost a
-    deal when it slips. Internal threads, automated mail and messages older than two weeks
-    get nothing."""
+    deal when it slips. Internal threads, automated mail and messages older than
+    `max_age_days` (two weeks) get nothing: by then a reply is a new conversation."""
 
     name = "reply_needed"
     domain = "sales"
     description = "Proposes a reply when a contact's message in an external thread is unanswered."
     consumes = frozenset({"email.received", "email.replied"})
+    knobs: ClassVar[Mapping[str, Knob]] = {
+        "max_age_days": Knob(
+            14, "days after which an unanswered message no longer gets a reply move"
+        ),
+    }
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         proposals = []
+        max_age = timedelta(days=float(await self.knob(facts, "max_age_days")))
         by_thread: dict[int, list[int]] = {}
         for sig in signals:
             if sig.thread_id is not None:
@@ -42,7 +49,7 @@ class ReplyNeeded(Agent):
                 continue
             if last.direction != "inbound" or last.automated or last.contact_id is None:
                 continue
-            if facts.now - last.sent_at > MAX_AGE:
+            if facts.now - last.sent_at > max_age:
                 continue
             contact = await facts.contact(last.contact_id)
             if contact is None:

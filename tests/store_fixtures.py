@@ -77,16 +77,15 @@ async def add_contact(s: AsyncSession, n: int, now: datetime, **extra: Any) -> C
     )
     s.add(company)
     await s.flush()
+    fields: dict[str, Any] = {"lifecycle_stage": "opportunity", "starred": False, **extra}
     contact = Contact(
         email=f"person{n}@company{n}.example",
         name=f"Person {n}",
         title="VP Finance",
         company_id=company.id,
-        lifecycle_stage="opportunity",
-        starred=False,
         created_at=now,
         updated_at=now,
-        **extra,
+        **fields,
     )
     s.add(contact)
     await s.flush()

@@ -125,6 +125,14 @@ def test_knob_values_are_read_in_the_type_of_their_default() -> None:
     assert knobs.parse_value("flag", False, "Yes") is True
     assert knobs.parse_value("flag", True, "off") is False
     assert knobs.parse_value("words", ("a",), "x, y ,,z") == ["x", "y", "z"]
+    assert knobs.parse_value("wait", {}, "Opportunity=2, customer = 5") == {
+        "opportunity": 2,
+        "customer": 5,
+    }
+    assert knobs.parse_value("wait", {"lead": 3}, "none") == {}
+    for bad in ("opportunity", "=2", "lead=", "lead=two", "lead=1.5", ","):
+        with pytest.raises(ValueError, match="wait"):
+            knobs.parse_value("wait", {}, bad)
     for default, text, said in (
         (14, "soon", "n is a number, not 'soon'"),
         (14, "2.5", "n is a whole number, not '2.5'"),

@@ -76,6 +76,29 @@ async def test_no_reply_counts_business_days_across_a_weekend(store: Store) -> N
             assert len(await detectors.no_reply(s, now, NY)) == expected
 
 
+async def test_no_reply_waits_per_lifecycle_stage_and_not_while_disabled(store: Store) -> None:
+    """follow_up_due's knobs set the wait: one stage's own days, the rest `business_days`."""
+    sent = NOW - timedelta(days=2)  # Monday 23 Nov: two business days ago
+    async with store.transaction() as s:
+        champion = await add_contact(s, 1, NOW)  # an opportunity
+        lead = await add_contact(s, 2, NOW, lifecycle_stage="lead")
+        await add_thread(s, "champion", champion, [("outbound", sent)])
+        await add_thread(s, "lead", lead, [("outbound", sent)])
+        await settings.put(
+            s, "agents.follow_up_due", {"business_days_by_stage": {"opportunity": 2}}
+        )
+        found = await detectors.no_reply(s, NOW, NY)
+    assert [sig["contact_id"] for sig in found] == [champion.id]
+    assert found[0]["payload"]["business_days"] == 2
+    assert found[0]["occurred_at"] == add_business_days(sent, 2, NY)
+
+    async with store.transaction() as s:
+        await settings.put(s, "agents.follow_up_due", {"business_days": 1})
+        assert len(await detectors.no_reply(s, NOW, NY)) == 2
+        await settings.put(s, "agents.disabled", ["follow_up_due"])
+        assert await detectors.no_reply(s, NOW, NY) == [], "nothing for a disabled agent"
+
+
 async def test_meetings_tasks_and_deals(store: Store) -> None:
     async with store.transaction() as s:
         dana = await add_contact(s, 1, NOW)

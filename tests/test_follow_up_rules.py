@@ -327,3 +327,28 @@ async def test_a_request_not_to_be_contacted_marks_the_contact_and_ends_the_chas
         )
         events = await s.scalars(select(MoveEvent.reason).where(MoveEvent.to_status == "resolved"))
         assert len(events.all()) == 2
+
+
+async def test_how_old_a_message_may_be_to_want_a_reply_is_the_operators_knob(
+    store: Store, tmp_path: Path
+) -> None:
+    """reply_needed answers mail up to `max_age_days` old: 14 by default, here 7."""
+    mails = [
+        Mail(f"ask{days}@lumen", ZOE, OPERATOR, f"Question {days}", NOW - timedelta(days=days))
+        for days in (3, 10, 20)
+    ]
+    await import_mail(store, tmp_path, "a.mbox", mails)
+    await agent_pass(store)
+    assert sorted(m.why_now.split("“")[1].split("”")[0] for m in await moves(store)) == [
+        "Question 10",
+        "Question 3",
+    ]
+
+    async with store.transaction() as s:
+        for m in await s.scalars(select(Move)):
+            await s.delete(m)
+        await settings.put(s, "agents.reply_needed", {"max_age_days": 7})
+        for sig in await s.scalars(select(Signal)):
+            sig.processed_at = None
+    await agent_pass(store)
+    assert [m.title for m in await moves(store, "reply_needed")] == ["Reply to Zoe Park (Lumen)"]

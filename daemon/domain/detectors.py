@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from agents.base import words
+from agents.follow_up_due import wait_days
 from connectors.base import AUTO_REPLY
 from connectors.files._common import FREE_MAIL_DOMAINS, is_free_mail
 from daemon.domain import knobs, reports, settings
@@ -104,8 +105,14 @@ async def _add_new(session: AsyncSession, candidates: Iterable[dict[str, Any]]) 
 async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Our message is the last word in an external thread and N business days went by.
 
-    An automatic answer (out of office) is no word: the clock runs on through it."""
-    days = int(await settings.get(session, "no_reply_business_days"))
+    An automatic answer (out of office) is no word: the clock runs on through it. N is
+    follow_up_due's wait for the contact's lifecycle stage; nothing while it is disabled."""
+    tuned = await knobs.agent_values(session, "follow_up_due")
+    if tuned is None:
+        return []
+    shortest = min(
+        [wait_days(tuned, None), *(int(d) for d in tuned["business_days_by_stage"].values())]
+    )
     last = aliased(Message)
     latest = (
         select(last.id)
@@ -130,15 +137,17 @@ async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
             Message.body,
             Message.labels,
             Message.contact_id,
+            Contact.lifecycle_stage,
         )
         .select_from(Thread)
         .join(Message, Message.id == latest)
+        .outerjoin(Contact, Contact.id == Message.contact_id)
         .where(
             Thread.is_internal.is_(False),
             Thread.last_message_at >= now - NO_REPLY_WINDOW,
             Message.direction == "outbound",
             # Only a bound here; the exact due time is worked out below in the local zone.
-            Message.sent_at <= now - timedelta(days=days) + DST_SLACK,
+            Message.sent_at <= now - timedelta(days=shortest) + DST_SLACK,
             ~exists().where(Signal.dedup_key == key),
             # Never chase an address that bounced since (the bounce often threads apart).
             ~exists().where(
@@ -151,9 +160,10 @@ async def no_reply(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
         .order_by(Thread.id)
     )
     found = []
-    for thread_id, message_id, subject, sent_at, to_addrs, body, labels, contact_id in rows:
+    for thread_id, message_id, subject, sent_at, to_addrs, body, labels, contact_id, stage in rows:
         if "automated" in (labels or []):
             continue
+        days = wait_days(tuned, stage)
         due = add_business_days(sent_at, days, tz)
         if due > now:
             continue

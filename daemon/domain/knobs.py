@@ -15,9 +15,13 @@ NO = ("no", "false", "off")
 
 def parse_value(knob: str, default: Any, text: str, *, positive: bool = False) -> Any:
     """A knob's value from what the operator typed, in the type of its default: a number
-    (never below 0; above 0 when `positive`), yes/no, or a comma-separated list. Anything
-    else is kept as text. Raises ValueError saying what was expected."""
+    (never below 0; above 0 when `positive`), yes/no, a comma-separated list, or
+    comma-separated `name=value` pairs ("none" for no pairs) whose values are of the type
+    of the default's values. Anything else is kept as text. Raises ValueError saying what
+    was expected."""
     text = text.strip()
+    if isinstance(default, dict):
+        return _parse_pairs(knob, default, text, positive=positive)
     if isinstance(default, bool):
         if text.lower() not in YES + NO:
             raise ValueError(f"{knob} is yes or no, not {text!r}")
@@ -44,12 +48,37 @@ def parse_value(knob: str, default: Any, text: str, *, positive: bool = False) -
     return text
 
 
-async def agent_values(session: AsyncSession, agent: str) -> dict[str, Any] | None:
+def _parse_pairs(
+    knob: str, default: dict[str, Any], text: str, *, positive: bool
+) -> dict[str, Any]:
+    if text.lower() == "none":
+        return {}
+    sample = next(iter(default.values()), 0)
+    pairs: dict[str, Any] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ValueError(
+                f"{knob} is name=value pairs separated by commas (or none), not {text!r}"
+            )
+        key = name.strip().lower()
+        pairs[key] = parse_value(f"{knob} {key}", sample, value, positive=positive)
+    if not pairs:
+        raise ValueError(f"{knob} is name=value pairs separated by commas (or none)")
+    return pairs
+
+
+async def agent_values(
+    session: AsyncSession, agent: str, *, while_disabled: bool = False
+) -> dict[str, Any] | None:
     """All an agent's knobs as the operator set them, else their defaults; None while the
-    agent is disabled (the detectors that exist for one agent find nothing then)."""
+    agent is disabled (the detectors that exist for one agent find nothing then) unless
+    `while_disabled` (for judging the moves it made before)."""
     from agents.base import REGISTRY
 
-    if agent in (await settings.get(session, "agents.disabled") or []):
+    if not while_disabled and agent in (await settings.get(session, "agents.disabled") or []):
         return None
     stored = await settings.get(session, f"agents.{agent}")
     values = {name: knob.default for name, knob in REGISTRY[agent].knobs.items()}

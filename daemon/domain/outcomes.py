@@ -8,8 +8,8 @@ A move the operator marked done is credited with what happened after it:
 * its deal moving a stage forward, or closing: `deal_advanced`, `deal_won`, `deal_lost`;
 * a bounce from its contact's address: `bounced`; its contact asking not to be contacted:
   `unsubscribed`;
-* no real reply `no_reply_business_days` business days after a done `follow_up`:
-  `no_response` (found by the clock, in housekeeping).
+* no real reply within follow_up_due's wait (business days, per lifecycle stage) after a
+  done `follow_up`: `no_response` (found by the clock, in housekeeping).
 
 Each signal credits the latest done move it can belong to (done before the signal, at most
 OUTCOME_WINDOW earlier), so an old move is not credited with today's news. Detected outcomes
@@ -30,9 +30,10 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.base import SignalView
-from daemon.domain import settings
+from agents.follow_up_due import shortest_wait, wait_days
+from daemon.domain import knobs
 from daemon.domain.queue import chunks
-from daemon.store.models import MeetingAttendee, Message, Move, MoveEvent, Outcome, Signal
+from daemon.store.models import Contact, MeetingAttendee, Message, Move, MoveEvent, Outcome, Signal
 from daemon.timeparse import add_business_days
 
 DETECTED = "detected"
@@ -280,29 +281,34 @@ async def _store(
 async def no_response(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
     """`no_response` for done follow-ups that got no real reply in time; returns how many.
 
-    Follow-ups done between OUTCOME_WINDOW and `no_reply_business_days` ago without an
-    outcome yet; one query for them and one for the answers in their threads.
+    Follow-ups done between OUTCOME_WINDOW and follow_up_due's wait (for the contact's
+    lifecycle stage) ago without an outcome yet; one query for them and one for the answers
+    in their threads.
     """
-    days = int(await settings.get(session, "no_reply_business_days"))
+    tuned = await knobs.agent_values(session, "follow_up_due", while_disabled=True)
+    assert tuned is not None
+    shortest = shortest_wait(tuned)
     # A business day is at least a calendar day: a bound here, the exact time below.
     rows = await session.execute(
-        select(Move.id, Move.thread_id, Move.created_at, MoveEvent.at)
+        select(Move.id, Move.thread_id, Move.created_at, MoveEvent.at, Contact.lifecycle_stage)
         .join(MoveEvent, MoveEvent.move_id == Move.id)
+        .outerjoin(Contact, Contact.id == Move.contact_id)
         .outerjoin(Outcome, and_(Outcome.move_id == Move.id, Outcome.source == DETECTED))
         .where(
             Move.move_type == "follow_up",
             Move.status == "done",
             MoveEvent.to_status == "done",
             MoveEvent.at >= now - OUTCOME_WINDOW,
-            MoveEvent.at <= now - timedelta(days=days),
+            MoveEvent.at <= now - timedelta(days=shortest),
             Outcome.id.is_(None),
         )
     )
-    moves = [
-        _Done(mid, "follow_up", None, None, thread, _utc(created), _utc(at))
-        for mid, thread, created, at in rows
-        if add_business_days(_utc(at), days, tz) <= now
-    ]
+    moves = []
+    wait: dict[int, int] = {}
+    for mid, thread, created, at, stage in rows:
+        wait[mid] = wait_days(tuned, stage)
+        if add_business_days(_utc(at), wait[mid], tz) <= now:
+            moves.append(_Done(mid, "follow_up", None, None, thread, _utc(created), _utc(at)))
     if not moves:
         return 0
     start = await _sends(session, moves)
@@ -321,7 +327,7 @@ async def no_response(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int
                 m.id for m in moves if m.thread_id == thread_id and start[m.id] < _utc(at)
             )
     silent = [
-        (m.id, "no_response", None, add_business_days(start[m.id], days, tz))
+        (m.id, "no_response", None, add_business_days(start[m.id], wait[m.id], tz))
         for m in moves
         if m.id not in answered
     ]

@@ -16,7 +16,6 @@ DEFAULTS: dict[str, Any] = {
     "aps.weights": DEFAULT_WEIGHTS,
     "typical_deal_size": 25000,
     "icp": {"titles": [], "industries": [], "min_employees": None, "max_employees": None},
-    "no_reply_business_days": 3,
 }
 
 
