@@ -171,7 +171,7 @@ def set_(
     if as_json:
         output.print_json(result)
         return
-    knobs = ", ".join(f"{k}={_value(v)}" for k, v in result["knobs"].items())
+    knobs = "; ".join(f"{k} = {_value(v)}" for k, v in result["knobs"].items())
     print(output.wrap(f"{result['name']}: {knobs}"))
 
 
