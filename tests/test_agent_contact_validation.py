@@ -180,7 +180,7 @@ async def test_checks_run_once_a_day_and_a_fix_closes_the_move(workspace: Store)
     async with workspace.transaction() as s:
         move = await s.scalar(select(Move).where(Move.agent == AGENT, Move.contact_id == pat))
         assert move is not None and move.status == queue.RESOLVED
-        assert await settings.get(s, detectors.CHECKED_SETTING) == "2026-11-26"
+        assert (await settings.get(s, detectors.DONE))["data_checks"] == "2026-11-26"
     # Bob's address is still malformed: his move stays open.
     assert ids["bob..stone@globex.example"] in {m.contact_id for m in await moves(workspace, AGENT)}
 

@@ -218,8 +218,7 @@ async def test_an_idle_pass_costs_the_same_few_queries_for_any_number_of_candida
             # As a pass does: the settings read once. The day's data checks and the week's
             # report ran in the first round: both rounds count them.
             await settings.preload(s)
-            await settings.put(s, detectors.CHECKED_SETTING, None)
-            await settings.put(s, detectors.WEEK_SETTING, None)
+            await settings.put(s, detectors.DONE, {})
             with store.counting() as statements:
                 added = await detectors.detect(s, NOW, NY)
             assert added == 2 * n

@@ -44,8 +44,12 @@ from daemon.store.models import (
 from daemon.timeparse import add_business_days, end_of_day, end_of_next_working_day
 
 NO_REPLY_WINDOW = timedelta(days=30)
-SWEEP = "clock.sweep"
-SWEPT = "detectors.swept"
+# Checks that run once per local day or ISO week leave a mark among their candidates, not a
+# signal: `add` keeps the period each check last ran in the workspace setting DONE (a dict,
+# check -> period), so a check reads its tables only while its mark for now is missing, and
+# finding that out costs no query (a pass preloads the settings).
+DONE = "detectors.done"
+MARK = "detectors.mark"
 ENDED_WINDOW = timedelta(days=3)
 # A business day is at least a calendar day; DST can move a local clock time by an hour.
 DST_SLACK = timedelta(hours=2)
@@ -392,17 +396,19 @@ async def renewals(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[d
     ]
 
 
-def _sweep(now: datetime, tz: ZoneInfo, name: str) -> dict[str, Any]:
-    """The mark a once-a-day sweep leaves (`add` keeps it in the setting `SWEPT`, not as a
-    signal): a sweep over contacts reads them only when today's mark is missing, so the
-    contacts table is read once a day, not on every pass. Its thresholds are counted in
-    days, so a day's delay is within them."""
-    return {"kind": SWEEP, "sweep": name, "day": now.astimezone(tz).date().isoformat()}
+def _mark(check: str, period: str) -> dict[str, Any]:
+    """The candidate that records `check` ran for `period` (a local day or an ISO week)."""
+    return {"kind": MARK, "check": check, "period": period}
 
 
-async def _swept(session: AsyncSession, marker: dict[str, Any]) -> bool:
-    done = await settings.get(session, SWEPT) or {}
-    return bool(done.get(marker["sweep"]) == marker["day"])
+def _today(now: datetime, tz: ZoneInfo) -> str:
+    return now.astimezone(tz).date().isoformat()
+
+
+async def _ran(session: AsyncSession, mark: dict[str, Any]) -> bool:
+    """Whether the check of `mark` already ran in its period."""
+    done = await settings.get(session, DONE) or {}
+    return bool(done.get(mark["check"]) == mark["period"])
 
 
 async def customer_health(
@@ -411,10 +417,11 @@ async def customer_health(
     """Customers (lifecycle stage customer) who went quiet (no inbound mail for the
     `client_health` agent's `quiet_days`) or whose last mail waits for an answer longer than
     its `unanswered_days`: `customer.quiet` / `customer.unanswered`, one per customer and
-    last inbound mail. A once-a-day sweep."""
-    marker = _sweep(now, tz, "customer_health")
+    last inbound mail. Once a day: its thresholds are in days, so a day's delay is within
+    them."""
+    marker = _mark("customer_health", _today(now, tz))
     tuned = await knobs.agent_values(session, "client_health")
-    if tuned is None or await _swept(session, marker):
+    if tuned is None or await _ran(session, marker):
         return []
     quiet = timedelta(days=int(tuned["quiet_days"]))
     unanswered = timedelta(days=int(tuned["unanswered_days"]))
@@ -457,10 +464,10 @@ async def warm_untouched(
     """Warm contacts (they wrote to us or met us) that nobody touched (no mail either way,
     no meeting) for the `nurture` agent's `untouched_days`, and not so long that they went
     cold (`max_days`); customers are `customer_health`'s. One `contact.untouched` per contact
-    and last touch. A once-a-day sweep."""
-    marker = _sweep(now, tz, "warm_untouched")
+    and last touch. Once a day."""
+    marker = _mark("warm_untouched", _today(now, tz))
     tuned = await knobs.agent_values(session, "nurture")
-    if tuned is None or await _swept(session, marker):
+    if tuned is None or await _ran(session, marker):
         return []
     cutoff = now - timedelta(days=int(tuned["untouched_days"]))
     oldest = now - timedelta(days=int(tuned["max_days"]))
@@ -574,13 +581,11 @@ async def find(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[
 async def add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
     """Write the candidates no signal stands for yet (another writer may have added some
     since `find`); returns how many were new."""
-    for mark in [c for c in candidates if c["kind"] == MARK]:
-        await settings.put(session, mark["key"], mark["value"])
-    sweeps = {c["sweep"]: c["day"] for c in candidates if c["kind"] == SWEEP}
-    total = await _add_new(session, (c for c in candidates if c["kind"] not in (MARK, SWEEP)))
-    if sweeps:
-        done = dict(await settings.get(session, SWEPT) or {})
-        await settings.put(session, SWEPT, {**done, **sweeps})
+    marks = {c["check"]: c["period"] for c in candidates if c["kind"] == MARK}
+    total = await _add_new(session, (c for c in candidates if c["kind"] != MARK))
+    if marks:
+        done = dict(await settings.get(session, DONE) or {})
+        await settings.put(session, DONE, {**done, **marks})
     await session.flush()
     return total
 
@@ -592,13 +597,11 @@ async def detect(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
 
 # The weekly pipeline review is due from this local hour on Monday (and all week after).
 REVIEW_HOUR = 7
-WEEK_SETTING = "reports.week"
 
 
 async def weekly_report(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[Any]:
     """`report.weekly`, once per ISO week from Monday morning, keeping the pipeline's totals
-    then (next week's report compares against them); none while no deal is open. The
-    setting `reports.week` remembers the week, so the other passes cost no query."""
+    then (next week's report compares against them); none while no deal is open."""
     local = now.astimezone(tz)
     monday = (local - timedelta(days=local.weekday())).replace(
         hour=REVIEW_HOUR, minute=0, second=0, microsecond=0
@@ -606,9 +609,9 @@ async def weekly_report(session: AsyncSession, now: datetime, tz: ZoneInfo) -> l
     if local < monday:
         return []
     week = reports.week_of(now, tz)
-    if await settings.get(session, WEEK_SETTING) == week:
+    done = _mark("weekly_report", week)
+    if await _ran(session, done):
         return []
-    done = _mark(WEEK_SETTING, week)
     totals = await reports.snapshot(session, now)
     if not totals["open_count"]:
         return [done]  # no pipeline to review
@@ -623,14 +626,6 @@ async def weekly_report(session: AsyncSession, now: datetime, tz: ZoneInfo) -> l
 ACTIVE_WINDOW = timedelta(days=90)
 # The agents whose data_fix moves the daily check closes when their cause is gone.
 DATA_AGENTS = ("contact_validation", "duplicate_watcher", "data_decay")
-CHECKED_SETTING = "data_checks.day"
-# Not a signal: a mark a detector leaves among the candidates for `add` to keep in a
-# setting (the day or week a once-a-day or once-a-week check ran).
-MARK = "setting"
-
-
-def _mark(key: str, value: str) -> dict[str, Any]:
-    return {"kind": MARK, "key": key, "value": value}
 
 
 # An address these patterns match cannot be delivered: no dot in the domain, two dots in a
@@ -896,16 +891,15 @@ async def _fixed(session: AsyncSession, now: datetime, day: str, issues: set[str
 
 
 async def data_checks(session: AsyncSession, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """The checks of the records themselves, at most once a local day: `add` remembers the
-    day in the workspace setting `data_checks.day` (read from the preloaded settings, so the
-    other passes of the day cost no query)."""
-    day = now.astimezone(tz).date().isoformat()
-    if await settings.get(session, CHECKED_SETTING) == day:
+    """The checks of the records themselves, at most once a local day."""
+    day = _today(now, tz)
+    done = _mark("data_checks", day)
+    if await _ran(session, done):
         return []
     found = await contact_checks(session, now)
     found += await duplicates(session, now)
     found += await decay(session, now)
     issues = {str(s["payload"]["issue"]) for s in found}
     found += await _fixed(session, now, day, issues)
-    found.append(_mark(CHECKED_SETTING, day))
+    found.append(done)
     return found
