@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from daemon.context import OpContext
 from daemon.domain import settings
 from daemon.domain.paging import PAGE_MAX, Key
+from daemon.domain.signal_stats import signal_stats
 from daemon.errors import InvalidParams
 from daemon.ops import pages
 from daemon.ops.pages import PageInfo, PageParams
@@ -91,42 +92,14 @@ class StatsResult(BaseModel):
 async def stats(ctx: OpContext, p: SinceParams) -> StatsResult:
     s = ctx.session
     since = await _since(ctx, p.since)
-    window = (Signal.occurred_at >= since, Signal.occurred_at <= ctx.now())
-    by_kind = dict(
-        (
-            await s.execute(
-                select(Signal.kind, func.count())
-                .where(*window)
-                .group_by(Signal.kind)
-                .order_by(Signal.kind)
-            )
-        )
-        .tuples()
-        .all()
-    )
-    by_source = dict(
-        (
-            await s.execute(
-                select(Signal.source, func.count())
-                .where(*window)
-                .group_by(Signal.source)
-                .order_by(Signal.source)
-            )
-        )
-        .tuples()
-        .all()
-    )
-    unprocessed = await s.scalar(
-        select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
-    )
-    last_at = await s.scalar(select(func.max(Signal.occurred_at)))
+    found = await signal_stats(s, since, ctx.now())
     return StatsResult(
         since=since,
-        total=sum(by_kind.values()),
-        by_kind=by_kind,
-        by_source=by_source,
-        unprocessed=int(unprocessed or 0),
-        last_at=last_at,
+        total=sum(found.by_kind.values()),
+        by_kind=found.by_kind,
+        by_source=found.by_source,
+        unprocessed=found.unprocessed,
+        last_at=found.last_at,
         timezone=str(await settings.timezone(s)),
         now=ctx.now(),
     )

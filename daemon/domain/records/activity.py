@@ -102,7 +102,7 @@ async def thread_counts(session: AsyncSession, thread_ids: Sequence[int]) -> dic
         .where(Message.thread_id.in_(thread_ids))
         .group_by(Message.thread_id)
     )
-    return {tid: int(n) for tid, n in rows.tuples()}
+    return {int(tid): int(n) for tid, n in rows}
 
 
 async def find_thread(session: AsyncSession, text: str) -> Thread:
