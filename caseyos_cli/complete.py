@@ -181,3 +181,15 @@ def agent_names(incomplete: str) -> Candidates:
         for a in result.get("agents", [])
         if a["name"].startswith(incomplete)
     ]
+
+
+def setting_keys(incomplete: str) -> Candidates:
+    """The workspace settings, each with its value now."""
+    result = ask("settings.list", {})
+    if not isinstance(result, dict):
+        return []
+    return [
+        (s["key"], f"now {s['value']}")
+        for s in result.get("settings", [])
+        if s["key"].startswith(incomplete)
+    ]

@@ -24,6 +24,7 @@ NOUNS = {
     "daemon": "daemon_cmd",
     "workspace": "workspace_cmd",
     "agents": "agents_cmd",
+    "settings": "settings_cmd",
     "api": "api_cmd",
     "jobs": "jobs_cmd",
     "contacts": "contacts_cmd",

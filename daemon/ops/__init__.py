@@ -12,6 +12,7 @@ from daemon.ops import (  # noqa: F401
     outcomes_ops,
     queue_ops,
     reports_ops,
+    settings_ops,
     signals_ops,
     system_ops,
     workspace_ops,

@@ -146,7 +146,8 @@ class SetParams(Params):
     knob: str = Field(max_length=64, description="The knob, as `agents show` lists it.")
     value: str = Field(
         max_length=2000,
-        description="The value as typed: a number, yes/no, or a comma-separated list.",
+        description="The value as typed: a number, yes/no, a comma-separated list, or "
+        "name=value pairs.",
     )
 
 

@@ -90,6 +90,7 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
         "queue.list",
         "queue.stats",
         "reports.pipeline",
+        "settings.list",
         "signals.list",
         "signals.stats",
         "system.status",
@@ -110,6 +111,7 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
     call("agents.show", {"name": "follow_up_due"})
     call("agents.set", {"name": "meeting_prep", "knob": "horizon_working_days", "value": "2"})
     call("agents.dry_run", {"name": "meeting_prep"})
+    call("settings.set", {"key": "typical_deal_size", "value": "30000"})
     one = call("agents.run", {"name": "follow_up_due"})["job"]
     call("jobs.wait", {"id": one["id"], "timeout": 30})
     call("jobs.show", {"id": job["id"]})
