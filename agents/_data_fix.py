@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.base import ContactFacts, Proposal, Resolution, SignalView
+from agents.base import ContactFacts, Proposal, Resolution, SignalView, score_inputs
 
 
 def data_fix(
@@ -26,14 +26,7 @@ def data_fix(
         due_at=sig.occurred_at,
         contact_id=contact.id if contact else sig.contact_id,
         company_id=contact.company_id if contact else company_id,
-        score_inputs={
-            "move_type": "data_fix",
-            "fact_at": sig.occurred_at.isoformat(),
-            "urgency": {"basis": "none"},
-            "contact": contact.scoring() if contact else None,
-            "deal": None,
-            "prepared": False,
-        },
+        score_inputs=score_inputs("data_fix", sig.occurred_at, {"basis": "none"}, contact=contact),
         prepared_action=prepared,
         signal_ids=[sig.id],
     )

@@ -7,7 +7,7 @@ is a pure function of what it is shown (and is tested on a real store through `F
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
@@ -267,6 +267,43 @@ class Proposal:
     expires_at: datetime | None = None
     prepared_action: dict[str, Any] | None = None
     signal_ids: list[int] = field(default_factory=list)
+
+
+async def with_contacts(
+    signals: Iterable[SignalView], facts: Facts
+) -> AsyncIterator[tuple[SignalView, ContactFacts]]:
+    """The signals about a contact the workspace still has, each with that contact."""
+    for sig in signals:
+        if sig.contact_id is None:
+            continue
+        contact = await facts.contact(sig.contact_id)
+        if contact is not None:
+            yield sig, contact
+
+
+def score_inputs(
+    move_type: str,
+    fact_at: datetime,
+    urgency: dict[str, Any],
+    *,
+    contact: ContactFacts | None = None,
+    deal: DealFacts | None = None,
+    prepared: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A proposal's `score_inputs`, the facts its APS is computed from (and recomputed from
+    as time passes): what kind of move, when the fact behind it happened, what makes it
+    urgent (a `basis` scoring knows), who and which deal it is about, and whether its action
+    is prepared (a draft halves the effort). `extra` carries what one move type adds."""
+    return {
+        "move_type": move_type,
+        "fact_at": fact_at.isoformat(),
+        "urgency": urgency,
+        "contact": contact.scoring() if contact else None,
+        "deal": deal.scoring() if deal else None,
+        "prepared": prepared,
+        **extra,
+    }
 
 
 @dataclass(frozen=True)

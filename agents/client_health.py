@@ -15,7 +15,9 @@ from agents.base import (
     Resolution,
     SignalView,
     clip,
+    score_inputs,
     when,
+    with_contacts,
     words,
 )
 
@@ -73,11 +75,8 @@ class ClientHealth(Agent):
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         phrases = words(await self.knob(facts, "negative_words"))
         proposals = []
-        for sig in signals:
-            if sig.contact_id is None:
-                continue
-            contact = await facts.contact(sig.contact_id)
-            if contact is None or (contact.lifecycle_stage or "").lower() != "customer":
+        async for sig, contact in with_contacts(signals, facts):
+            if (contact.lifecycle_stage or "").lower() != "customer":
                 continue
             inbound = contact.last_inbound_at
             if sig.kind == "email.received":
@@ -125,15 +124,13 @@ class ClientHealth(Agent):
             due_at=at,
             contact_id=contact.id,
             company_id=contact.company_id,
-            score_inputs={
-                "move_type": "check_in",
-                "fact_at": at.isoformat(),
-                "urgency": {"basis": "reply", "since": at.isoformat()},
-                "contact": contact.scoring(),
-                "deal": None,
-                "prepared": False,
-                "risk": True,
-            },
+            score_inputs=score_inputs(
+                "check_in",
+                at,
+                {"basis": "reply", "since": at.isoformat()},
+                contact=contact,
+                risk=True,
+            ),
             signal_ids=[sig.id],
         )
 

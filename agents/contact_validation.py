@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from agents._data_fix import data_fix, fixed
-from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, when
+from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, when, with_contacts
 
 
 def bounced_issue(contact_id: int) -> str:
@@ -34,12 +34,7 @@ class ContactValidation(Agent):
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         proposals = []
-        for sig in signals:
-            if sig.contact_id is None:
-                continue
-            contact = await facts.contact(sig.contact_id)
-            if contact is None:
-                continue
+        async for sig, contact in with_contacts(signals, facts):
             who = contact.display
             if sig.kind == "email.bounced":
                 status = str(sig.payload.get("status") or "")

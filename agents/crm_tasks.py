@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, when
+from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, score_inputs, when
 
 PRIORITY_STRATEGIC = {"HIGH": "high priority", "MEDIUM": "medium priority", "LOW": "low priority"}
 
@@ -54,15 +54,14 @@ class CrmTasks(Agent):
                     contact_id=task.contact_id,
                     company_id=task.company_id or (contact.company_id if contact else None),
                     deal_id=task.deal_id,
-                    score_inputs={
-                        "move_type": "task",
-                        "fact_at": sig.occurred_at.isoformat(),
-                        "urgency": {"basis": "due", "at": task.due_at.isoformat()},
-                        "contact": contact.scoring() if contact else None,
-                        "priority": task.priority,
-                        "deal": deal.scoring() if deal else None,
-                        "prepared": False,
-                    },
+                    score_inputs=score_inputs(
+                        "task",
+                        sig.occurred_at,
+                        {"basis": "due", "at": task.due_at.isoformat()},
+                        contact=contact,
+                        deal=deal,
+                        priority=task.priority,
+                    ),
                     prepared_action={"type": "complete_crm_task", "task_id": task.id},
                     signal_ids=[sig.id],
                 )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from agents._data_fix import data_fix, fixed, issue_of
-from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView
+from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, with_contacts
 
 
 def stale_issue(contact_id: int) -> str:
@@ -34,12 +34,7 @@ class DataDecay(Agent):
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         proposals = []
-        for sig in signals:
-            if sig.contact_id is None:
-                continue
-            contact = await facts.contact(sig.contact_id)
-            if contact is None:
-                continue
+        async for sig, contact in with_contacts(signals, facts):
             last = datetime.fromisoformat(str(sig.payload["last_touch"]))
             months = max(1, (facts.now - last).days // 30)
             stage = f" ({contact.lifecycle_stage})" if contact.lifecycle_stage else ""

@@ -10,6 +10,7 @@ from agents.base import (
     Resolution,
     SignalView,
     money,
+    score_inputs,
     stage_label,
     when,
 )
@@ -73,19 +74,18 @@ class DealHealth(Agent):
                     contact_id=contact.id if contact else None,
                     company_id=deal.company_id,
                     deal_id=deal.id,
-                    score_inputs={
-                        "move_type": "deal_review",
-                        "fact_at": sig.occurred_at.isoformat(),
-                        "urgency": {
+                    score_inputs=score_inputs(
+                        "deal_review",
+                        sig.occurred_at,
+                        {
                             "basis": "stage",
                             "days_in_stage": days,
                             "since": entered.isoformat(),
                             "normal_days": sig.payload.get("stalled_days", stalled_days),
                         },
-                        "contact": contact.scoring() if contact else None,
-                        "deal": deal.scoring(),
-                        "prepared": False,
-                    },
+                        contact=contact,
+                        deal=deal,
+                    ),
                     signal_ids=[sig.id],
                 )
             )

@@ -15,7 +15,9 @@ from agents.base import (
     Proposal,
     Resolution,
     SignalView,
+    score_inputs,
     when,
+    with_contacts,
     words,
 )
 
@@ -106,11 +108,9 @@ class FirstTouch(Agent):
             return []
         new = timedelta(days=int(await self.knob(facts, "new_days")))
         proposals = []
-        for sig in signals:
-            if sig.contact_id is None or facts.now - sig.occurred_at > new:
-                continue
-            contact = await facts.contact(sig.contact_id)
-            if contact is None or contact.last_outbound_at or contact.last_meeting_at:
+        recent = [sig for sig in signals if facts.now - sig.occurred_at <= new]
+        async for sig, contact in with_contacts(recent, facts):
+            if contact.last_outbound_at or contact.last_meeting_at:
                 continue
             if (contact.lifecycle_stage or "").lower() == "customer":
                 continue
@@ -130,14 +130,13 @@ class FirstTouch(Agent):
                     expires_at=sig.occurred_at + new,
                     contact_id=contact.id,
                     company_id=contact.company_id,
-                    score_inputs={
-                        "move_type": "first_touch",
-                        "fact_at": sig.occurred_at.isoformat(),
-                        "urgency": {"basis": "none"},
-                        "contact": contact.scoring(),
-                        "deal": None,
-                        "prepared": True,
-                    },
+                    score_inputs=score_inputs(
+                        "first_touch",
+                        sig.occurred_at,
+                        {"basis": "none"},
+                        contact=contact,
+                        prepared=True,
+                    ),
                     prepared_action={
                         "type": "send_email",
                         "to": [contact.email],

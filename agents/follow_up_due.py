@@ -21,6 +21,7 @@ from agents.base import (
     SignalView,
     ThreadFacts,
     money,
+    score_inputs,
     stage_label,
     when,
 )
@@ -122,19 +123,19 @@ class FollowUpDue(Agent):
                     company_id=contact.company_id,
                     deal_id=deal.id if deal else None,
                     thread_id=sig.thread_id,
-                    score_inputs={
-                        "move_type": "follow_up",
-                        "fact_at": last.sent_at.isoformat(),
-                        "urgency": {
+                    score_inputs=score_inputs(
+                        "follow_up",
+                        last.sent_at,
+                        {
                             "basis": "follow_up",
                             "since": last.sent_at.isoformat(),
                             "threshold": threshold,
                         },
-                        "contact": contact.scoring(),
-                        "deal": deal.scoring() if deal else None,
-                        "prepared": closing,
+                        contact=contact,
+                        deal=deal,
+                        prepared=closing,
                         **({"variant": CLOSE_THE_LOOP} if closing else {}),
-                    },
+                    ),
                     prepared_action=action,
                     signal_ids=[sig.id],
                 )

@@ -15,6 +15,7 @@ from agents.base import (
     Proposal,
     Resolution,
     SignalView,
+    score_inputs,
     when,
 )
 
@@ -77,14 +78,14 @@ class MeetingFollowUp(Agent):
                     company_id=lead.company_id,
                     deal_id=deal.id if deal else None,
                     meeting_id=meeting.id,
-                    score_inputs={
-                        "move_type": "meeting_follow_up",
-                        "fact_at": meeting.end_at.isoformat(),
-                        "urgency": {"basis": "reply", "since": meeting.end_at.isoformat()},
-                        "contact": lead.scoring(),
-                        "deal": deal.scoring() if deal else None,
-                        "prepared": True,
-                    },
+                    score_inputs=score_inputs(
+                        "meeting_follow_up",
+                        meeting.end_at,
+                        {"basis": "reply", "since": meeting.end_at.isoformat()},
+                        contact=lead,
+                        deal=deal,
+                        prepared=True,
+                    ),
                     prepared_action={
                         "type": "send_email",
                         "to": [c.email for c in to],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.base import Agent, Facts, Knob, Proposal, SignalView, when
+from agents.base import Agent, Facts, Knob, Proposal, SignalView, score_inputs, when
 
 
 class MeetingPrep(Agent):
@@ -79,14 +79,13 @@ class MeetingPrep(Agent):
                     company_id=contact.company_id if contact else None,
                     deal_id=deal.id if deal else None,
                     meeting_id=meeting.id,
-                    score_inputs={
-                        "move_type": "meeting_prep",
-                        "fact_at": sig.occurred_at.isoformat(),
-                        "urgency": {"basis": "meeting", "at": meeting.start_at.isoformat()},
-                        "contact": contact.scoring() if contact else None,
-                        "deal": deal.scoring() if deal else None,
-                        "prepared": False,
-                    },
+                    score_inputs=score_inputs(
+                        "meeting_prep",
+                        sig.occurred_at,
+                        {"basis": "meeting", "at": meeting.start_at.isoformat()},
+                        contact=contact,
+                        deal=deal,
+                    ),
                     signal_ids=[sig.id],
                 )
             )

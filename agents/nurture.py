@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, when
+from agents.base import (
+    Agent,
+    Facts,
+    Knob,
+    Proposal,
+    Resolution,
+    SignalView,
+    score_inputs,
+    when,
+    with_contacts,
+)
 
 TOUCHES = ("email.sent", "email.received", "email.replied", "meeting.booked")
 
@@ -28,11 +38,8 @@ class Nurture(Agent):
 
     async def propose(self, signals: list[SignalView], facts: Facts) -> list[Proposal]:
         proposals = []
-        for sig in signals:
-            if sig.contact_id is None:
-                continue
-            contact = await facts.contact(sig.contact_id)
-            if contact is None or (contact.lifecycle_stage or "").lower() == "customer":
+        async for sig, contact in with_contacts(signals, facts):
+            if (contact.lifecycle_stage or "").lower() == "customer":
                 continue
             if getattr(contact, "do_not_contact", False):
                 continue
@@ -71,14 +78,9 @@ class Nurture(Agent):
                     contact_id=contact.id,
                     company_id=contact.company_id,
                     deal_id=deal.id if deal else None,
-                    score_inputs={
-                        "move_type": "check_in",
-                        "fact_at": last.isoformat(),
-                        "urgency": {"basis": "none"},
-                        "contact": contact.scoring(),
-                        "deal": deal.scoring() if deal else None,
-                        "prepared": False,
-                    },
+                    score_inputs=score_inputs(
+                        "check_in", last, {"basis": "none"}, contact=contact, deal=deal
+                    ),
                     signal_ids=[sig.id],
                 )
             )

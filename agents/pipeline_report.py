@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money
+from agents.base import Agent, Facts, Proposal, Resolution, SignalView, money, score_inputs
 
 PREFIX = "review_pipeline:"
 
@@ -44,14 +44,9 @@ class PipelineReport(Agent):
                     why_now=why,
                     due_at=sig.occurred_at,
                     expires_at=sig.occurred_at + timedelta(days=7),
-                    score_inputs={
-                        "move_type": "review_pipeline",
-                        "fact_at": sig.occurred_at.isoformat(),
-                        "urgency": {"basis": "none"},
-                        "contact": None,
-                        "deal": None,
-                        "prepared": True,
-                    },
+                    score_inputs=score_inputs(
+                        "review_pipeline", sig.occurred_at, {"basis": "none"}, prepared=True
+                    ),
                     prepared_action={
                         "type": "open_report",
                         "op": "reports.pipeline",

@@ -16,6 +16,7 @@ from agents.base import (
     Proposal,
     Resolution,
     SignalView,
+    score_inputs,
     when,
     words,
 )
@@ -82,18 +83,18 @@ class ProposalDue(Agent):
                     contact_id=lead.id if lead else None,
                     company_id=deal.company_id,
                     deal_id=deal.id,
-                    score_inputs={
-                        "move_type": "send_proposal",
-                        "fact_at": entered.isoformat(),
-                        "urgency": {
+                    score_inputs=score_inputs(
+                        "send_proposal",
+                        entered,
+                        {
                             "basis": "stage",
                             "since": entered.isoformat(),
                             "normal_days": 7,
                         },
-                        "contact": lead.scoring() if lead else None,
-                        "deal": deal.scoring(),
-                        "prepared": doc is not None,
-                    },
+                        contact=lead,
+                        deal=deal,
+                        prepared=doc is not None,
+                    ),
                     prepared_action=draft(deal, to, doc),
                     signal_ids=[sig.id],
                 )

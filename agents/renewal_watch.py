@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import ClassVar
 
-from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, money
+from agents.base import Agent, Facts, Knob, Proposal, Resolution, SignalView, money, score_inputs
 
 
 class RenewalWatch(Agent):
@@ -55,14 +55,13 @@ class RenewalWatch(Agent):
                     contact_id=contact.id if contact else None,
                     company_id=deal.company_id,
                     deal_id=deal.id,
-                    score_inputs={
-                        "move_type": "renewal",
-                        "fact_at": sig.occurred_at.isoformat(),
-                        "urgency": {"basis": "due", "at": f"{closes.isoformat()}T00:00:00+00:00"},
-                        "contact": contact.scoring() if contact else None,
-                        "deal": deal.scoring(),
-                        "prepared": False,
-                    },
+                    score_inputs=score_inputs(
+                        "renewal",
+                        sig.occurred_at,
+                        {"basis": "due", "at": f"{closes.isoformat()}T00:00:00+00:00"},
+                        contact=contact,
+                        deal=deal,
+                    ),
                     signal_ids=[sig.id],
                 )
             )

@@ -14,6 +14,7 @@ from agents.base import (
     Resolution,
     SignalView,
     clip,
+    score_inputs,
     when,
 )
 from agents.follow_up_due import opted_out_reason
@@ -80,14 +81,13 @@ class ReplyNeeded(Agent):
                     company_id=contact.company_id,
                     deal_id=deal.id if deal else None,
                     thread_id=thread_id,
-                    score_inputs={
-                        "move_type": "reply",
-                        "fact_at": last.sent_at.isoformat(),
-                        "urgency": {"basis": "reply", "since": last.sent_at.isoformat()},
-                        "contact": contact.scoring(),
-                        "deal": deal.scoring() if deal else None,
-                        "prepared": False,
-                    },
+                    score_inputs=score_inputs(
+                        "reply",
+                        last.sent_at,
+                        {"basis": "reply", "since": last.sent_at.isoformat()},
+                        contact=contact,
+                        deal=deal,
+                    ),
                     prepared_action={
                         "type": "reply_email",
                         "thread_id": thread_id,
