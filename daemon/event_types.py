@@ -104,6 +104,9 @@ class QueueChanged(Payload):
     woken: int = Field(description="Snoozed moves whose time came, back to pending.")
     expired: int = Field(description="Pending moves past their shelf life.")
     rescored: int = Field(description="Open moves whose score was recomputed.")
+    outcomes: int = Field(
+        0, description="Outcomes of moves detected from later signals (replies, bounces...)."
+    )
 
 
 @event("move.created", description="A move was added to the queue by hand.")

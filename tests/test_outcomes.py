@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from agents.base import Proposal
-from daemon.domain import learning, pipeline, queue
+from daemon.domain import agent_pass, learning, pipeline, queue, settings
 from daemon.store.models import Deal, Message, Outcome, Signal
 from tests.store_fixtures import Store, add_contact, add_thread, hours
 
@@ -265,12 +265,13 @@ async def test_a_done_follow_up_with_no_answer_is_no_response_until_one_comes(
     bump = await move(
         store, "follow_up_due", "follow_up", 1, done_at=NOW, contact_id=dana.id, thread_id=thread.id
     )
-    # Three business days (the workspace's no_reply_business_days) from Monday: Thursday.
+    # Three business days (follow_up_due's business_days) from Monday: Thursday.
     await run(store, NOW + timedelta(days=2, hours=23))
     assert await outcomes(store) == []
     report = await run(store, NOW + timedelta(days=3))
     assert await outcomes(store) == [(bump, "no_response", "detected")]
     assert report["outcomes"] == 1
+    assert agent_pass.counts(report)["outcomes"] == 1, "clients hear of it (queue.changed)"
     await run(store, NOW + timedelta(days=4))
     assert await outcomes(store) == [(bump, "no_response", "detected")], "recorded once"
     # The answer, imported late, replaces it.
@@ -286,6 +287,24 @@ async def test_a_done_follow_up_with_no_answer_is_no_response_until_one_comes(
         ),
     )
     assert await outcomes(store) == [(bump, "replied", "detected")]
+
+
+async def test_no_response_waits_as_long_as_follow_up_due_does_for_the_contacts_stage(
+    store: Store,
+) -> None:
+    async with store.transaction() as s:
+        dana = await add_contact(s, 1, NOW)  # an opportunity
+        thread = await add_thread(s, "t1", dana, [("outbound", NOW - timedelta(days=5))])
+        await settings.put(
+            s, "agents.follow_up_due", {"business_days_by_stage": {"opportunity": 5}}
+        )
+    bump = await move(
+        store, "follow_up_due", "follow_up", 1, done_at=NOW, contact_id=dana.id, thread_id=thread.id
+    )
+    await run(store, NOW + timedelta(days=3))
+    assert await outcomes(store) == []
+    await run(store, NOW + timedelta(days=7))  # Monday to Monday: five business days
+    assert await outcomes(store) == [(bump, "no_response", "detected")]
 
 
 async def test_dismissals_count_against_the_agent_for_that_contact(store: Store) -> None:

@@ -38,6 +38,7 @@ COUNTS = (
     "woken",
     "expired",
     "rescored",
+    "outcomes",
 )
 
 
