@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from agents.base import Proposal
-from daemon.domain import agent_pass, learning, pipeline, queue, settings
+from daemon.domain import agent_pass, learning, outcome_stats, pipeline, queue, settings
 from daemon.store.models import Deal, Message, Outcome, Signal
 from tests.store_fixtures import Store, add_contact, add_thread, hours
 
@@ -331,3 +331,16 @@ async def test_dismissals_count_against_the_agent_for_that_contact(store: Store)
         plain == pytest.approx(kind - 1.0) and "dismissed once for this contact -1.0" in plain_why
     )
     assert other == 0.0, "another agent's moves for Dana are not held against it"
+
+
+async def test_an_acceptance_rate_only_once_a_move_was_decided(store: Store) -> None:
+    """As `agents list` has it: moves nobody looked at yet are no refusal."""
+    first = await move(store, "nurture", "check_in", 1, done_at=None)
+    await move(store, "nurture", "check_in", 2, done_at=None)
+    async with store.transaction() as s:
+        (group,) = (await outcome_stats.stats(s, "agent")).groups
+    assert (group.proposed, group.acceptance_rate) == (2, None)
+    async with store.transaction() as s:
+        await queue.change(s, await queue.get(s, first), queue.DISMISSED, NOW)
+        (group,) = (await outcome_stats.stats(s, "agent")).groups
+    assert group.acceptance_rate == 0.0

@@ -40,6 +40,7 @@ class Stats:
 class _Tally:
     proposed: int = 0
     accepted: int = 0
+    decided: int = 0
     executed: int = 0
     positive: int = 0
     hours: list[float] = field(default_factory=list)
@@ -52,6 +53,9 @@ async def stats(s: AsyncSession, by: StatsBy) -> Stats:
     moves = (await s.execute(select(Move.id, group_col))).all()
     accepted_ids = set(
         (await s.scalars(select(MoveEvent.move_id).where(MoveEvent.to_status == "accepted"))).all()
+    )
+    dismissed_ids = set(
+        (await s.scalars(select(MoveEvent.move_id).where(MoveEvent.to_status == "dismissed"))).all()
     )
     done_at = dict(
         (
@@ -76,6 +80,7 @@ async def stats(s: AsyncSession, by: StatsBy) -> Stats:
         g = groups[key]
         g.proposed += 1
         g.accepted += move_id in accepted_ids
+        g.decided += move_id in accepted_ids or move_id in dismissed_ids
         start = done_at.get(move_id)
         if start is None:
             continue
@@ -91,7 +96,8 @@ async def stats(s: AsyncSession, by: StatsBy) -> Stats:
             accepted=g.accepted,
             executed=g.executed,
             positive=g.positive,
-            acceptance_rate=round(g.accepted / g.proposed, 3) if g.proposed else None,
+            # As `agents list`: a rate only once the operator decided on one of its moves.
+            acceptance_rate=round(g.accepted / g.proposed, 3) if g.decided else None,
             success_rate=round(g.positive / g.executed, 3) if g.executed else None,
             median_hours_to_outcome=round(statistics.median(g.hours), 1) if g.hours else None,
         )

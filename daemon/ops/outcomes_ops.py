@@ -62,7 +62,9 @@ class GroupStats(BaseModel):
     accepted: int = Field(description="Moves accepted at some point (done passes through).")
     executed: int = Field(description="Moves marked done.")
     positive: int = Field(description="Done moves with a positive outcome.")
-    acceptance_rate: float | None = Field(description="accepted / proposed.")
+    acceptance_rate: float | None = Field(
+        description="accepted / proposed; null until you accepted or dismissed one of them."
+    )
     success_rate: float | None = Field(description="positive / executed.")
     median_hours_to_outcome: float | None = Field(
         description="Median hours from done to the first positive outcome."
