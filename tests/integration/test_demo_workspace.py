@@ -200,10 +200,9 @@ def test_human_output_of_today(steady_demo_daemon: DaemonProcess) -> None:
 def test_demo_has_a_full_day_of_moves_any_day(daemon_env: dict[str, str], now: str) -> None:
     d = DaemonProcess(daemon_env).start(now=now)
     try:
-        today = d.call("queue.today", {"limit": 100})
+        today = d.call("queue.today", {"limit": 500})
         assert today["total"] >= 8
-        assert {"reply_needed", "follow_up_due", "meeting_prep"} <= {
-            m["agent"] for m in today["moves"]
-        }
+        # Every agent has something to show, whatever the day.
+        assert {a.name for a in ALL_AGENTS} == {m["agent"] for m in today["moves"]}
     finally:
         d.stop()
