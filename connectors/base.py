@@ -90,6 +90,9 @@ class ContactRecord:
     lifecycle_stage: str | None = None
     owner: str | None = None
     created_at: datetime | None = None
+    # When the source last changed the record (HubSpot's Last Modified Date); the stored
+    # contact's `updated_at` is this, so a record untouched for months reads as such.
+    modified_at: datetime | None = None
     external_ids: dict[str, str] = field(default_factory=dict)
 
 

@@ -104,3 +104,23 @@ async def test_a_message_from_the_contact_closes_the_check(store: Store, tmp_pat
     async with store.transaction() as s:
         move = await s.scalar(select(Move).where(Move.dedup_key == "data_fix:contact:1:stale"))
         assert move is not None and move.status == queue.RESOLVED
+
+
+async def test_an_imported_crm_record_keeps_its_last_modified_date(tmp_path: Path) -> None:
+    """A HubSpot export says when each contact last changed: a lead nobody touched for 200
+    days is stale on the day it is imported, not made fresh by the import itself."""
+    csv = tmp_path / "hubspot-contacts.csv"
+    csv.write_text(
+        "Record ID,First Name,Last Name,Email,Lifecycle Stage,Create Date,Last Modified Date\n"
+        "1,Old,Lead,old.lead@harbor.example,Lead,2026-03-02 10:00,2026-05-08 11:00\n"
+        "2,New,Lead,new.lead@harbor.example,Lead,2026-03-02 10:00,2026-11-20 11:00\n"
+        "3,No,Date,no.date@harbor.example,Lead,2026-03-02 10:00,\n"
+    )
+    s = await Store.create(tmp_path / "w.sqlite3")
+    try:
+        await import_file(s, csv, NOW)
+        await agent_pass(s, NOW)
+        found = [m.title for m in await moves(s, AGENT)]
+        assert found == ["Check Old Lead (Harbor) is still current"]
+    finally:
+        await s.close()

@@ -348,7 +348,7 @@ def test_counts(parsed: Parsed) -> None:
     assert min(sizes) < 50 and max(sizes) > 1500
     assert len({c.title for c in contacts}) >= 20
 
-    assert 6 <= len(deals) <= 8
+    assert 6 <= len(deals) <= 10
     assert {d.stage for d in deals} == {
         "appointmentscheduled",
         "qualifiedtobuy",
@@ -376,8 +376,12 @@ def test_counts(parsed: Parsed) -> None:
     assert 40 <= len(grouped) <= 60
     assert sum(m.is_draft for m in messages) >= 1
     assert sum("automated" in last_sent(t).labels for t in grouped.values()) >= 5
+    # About four weeks of mail, and the odd older conversation: a customer and a warm lead
+    # who have been quiet for seven or eight weeks.
     first = min(m.sent_at for m in messages)
-    assert timedelta(days=21) <= p.now - first <= timedelta(days=31)
+    assert timedelta(days=50) <= p.now - first <= timedelta(days=62)
+    recent = [m for m in messages if p.now - m.sent_at <= timedelta(days=31)]
+    assert len(recent) >= 0.95 * len(messages)
     bodies = [m.body for m in messages if not m.is_draft]
     assert len(set(bodies)) >= 0.95 * len(bodies)
     assert all(m.body for m in messages)
@@ -531,7 +535,7 @@ def test_dates_follow_now(tmp_path: Path) -> None:
     ws = build_demo(tmp_path, now)
     batches = {f.name: parse_file(f, ws.operator, now=now) for f in ws.files}
     p = Parsed(ws, now.astimezone(UTC), batches)
-    assert min(m.sent_at for m in p.all("messages")).date() >= date(2027, 10, 20)
+    assert min(m.sent_at for m in p.all("messages")).date() >= date(2027, 9, 20)
     assert len(reply_needed(p)) >= 5 and len(follow_up_due(p)) >= 4 and len(meeting_prep(p)) >= 3
     situations = task_situations(p)
     assert len(situations["overdue"]) == 2 and len(situations["due_today"]) == 2

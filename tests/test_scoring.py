@@ -48,6 +48,23 @@ def test_bigger_deals_score_higher_and_revenue_is_capped() -> None:
     assert values[-1] == 1.0
 
 
+def test_the_same_money_nearer_a_signature_is_worth_more() -> None:
+    """Revenue weighs a deal's amount by its stage's chance to close (the forecast's), so a
+    $48k contract out for signature counts for more than $60k still being qualified."""
+
+    def revenue(stage: str, amount: float) -> dict:
+        deal = {"name": "D", "stage": stage, "amount": amount}
+        return score(reply(24, deal=deal), NOW, CFG, NONE)[1]["components"]["revenue"]
+
+    stages = ["appointmentscheduled", "qualifiedtobuy", "decisionmakerboughtin", "contractsent"]
+    values = [revenue(s, 40000)["value"] for s in stages]
+    assert values == sorted(values) and values[0] < values[-1]
+    assert revenue("contractsent", 48000)["value"] > revenue("qualifiedtobuy", 60000)["value"]
+    # A stage of unknown chance (another pipeline) counts at even odds: its plain amount.
+    assert revenue("legal_review", 25000)["value"] == pytest.approx(0.5)
+    assert "90% to close" in revenue("contractsent", 48000)["reason"]
+
+
 def test_breakdown_adds_up_and_learned_is_bounded() -> None:
     aps, b = score(reply(30), NOW, CFG, (55.0, "from past outcomes"))
     assert b["learned"]["points"] == 20.0

@@ -109,11 +109,16 @@ class CrmWriter:
                 "Lead Status",
                 "Contact owner",
                 "Create Date",
+                "Last Modified Date",
                 "Company Name",
             ]
         ]
         status = {"Lead": "New", "Subscriber": "", "Customer": "", "Other": "Unqualified"}
         for i, c in enumerate(self.seed["contacts"]):
+            created = self._days_ago(int(c["created_days_ago"]), c["email"])
+            # A record nobody changed since it was created, unless the seed says otherwise.
+            changed = c.get("modified_days_ago")
+            modified = self._days_ago(int(changed), c["email"], "modified") if changed else created
             rows.append(
                 [
                     str(51_200_000_000 + 797 * (i + 1)),
@@ -125,7 +130,8 @@ class CrmWriter:
                     c["lifecycle"],
                     status.get(c["lifecycle"], "In Progress"),
                     self.owner,
-                    self._stamp(self._days_ago(int(c["created_days_ago"]), c["email"])),
+                    self._stamp(created),
+                    self._stamp(max(modified, created)),
                     self.companies[c["company"]]["name"],
                 ]
             )

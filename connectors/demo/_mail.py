@@ -104,6 +104,9 @@ class MailboxWriter:
             raise ValueError(f"demo thread {key}: drafts must come after every sent message")
         anchor = self._anchor(key, thread["timing"])
         floor = self.clock.now - timedelta(days=29)
+        if anchor < floor:
+            # An older conversation (a customer or a warm lead gone quiet) keeps a few days.
+            floor = anchor - timedelta(days=3)
         scale = 1.0
         while True:
             times = [anchor]
@@ -152,7 +155,9 @@ class MailboxWriter:
         if external and kind not in {"reply_needed", "followup_due"}:
             # Settled threads must stay settled under any sensible threshold: our last word at
             # most two business days old, theirs more than two weeks old.
-            if last_sender.internal and self.clock.business_days_since(last_at) > 2:
+            # (A conversation over a month old is history: nobody chases it any more.)
+            history = self.clock.now - last_at > timedelta(days=30)
+            if last_sender.internal and not history and self.clock.business_days_since(last_at) > 2:
                 raise RuntimeError(f"demo thread {key}: our last message looks unanswered")
             if not last_sender.internal and self.clock.now - last_at <= timedelta(days=14):
                 raise RuntimeError(f"demo thread {key}: their last message looks unanswered")

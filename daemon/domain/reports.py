@@ -18,17 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agents.base import HUBSPOT_STAGES, stage_label
 from daemon.domain import knobs
 from daemon.domain.facts import CLOSED_STAGES
+from daemon.domain.scoring import win_chance
 from daemon.store.models import Deal, Signal
 
-# The chance a deal in each of HubSpot's default stages closes won; other stages count half.
-WIN_CHANCE = {
-    "appointmentscheduled": 0.2,
-    "qualifiedtobuy": 0.4,
-    "presentationscheduled": 0.6,
-    "decisionmakerboughtin": 0.8,
-    "contractsent": 0.9,
-}
-OTHER_CHANCE = 0.5
 WEEK = timedelta(days=7)
 WON, LOST = "closedwon", "closedlost"
 
@@ -64,7 +56,7 @@ async def _open_by_stage(session: AsyncSession, now: datetime) -> list[dict[str,
     )
     stages = []
     for stage, count, value, stalled_count, stalled_value in rows:
-        chance = WIN_CHANCE.get(stage.lower(), OTHER_CHANCE)
+        chance = win_chance(stage)
         stages.append(
             {
                 "stage": stage,

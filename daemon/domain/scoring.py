@@ -32,6 +32,22 @@ BASE_EFFORT = {
     "data_fix": 0.2,
 }
 TIER_VALUE = {"A": 0.9, "B": 0.6, "C": 0.35}
+# The chance a deal in each of HubSpot's default stages closes won; other stages count half.
+# The revenue a move stands for is its deal's amount weighted by this, as in the forecast.
+WIN_CHANCE = {
+    "appointmentscheduled": 0.2,
+    "qualifiedtobuy": 0.4,
+    "presentationscheduled": 0.6,
+    "decisionmakerboughtin": 0.8,
+    "contractsent": 0.9,
+}
+OTHER_CHANCE = 0.5
+
+
+def win_chance(stage: str | None) -> float:
+    return WIN_CHANCE.get((stage or "").lower(), OTHER_CHANCE)
+
+
 LIFECYCLE_BONUS = {
     "customer": 0.2,
     "opportunity": 0.2,
@@ -78,10 +94,15 @@ def revenue(inputs: dict[str, Any], cfg: ScoringConfig) -> tuple[float, str]:
     deal = inputs.get("deal") or {}
     amount = deal.get("amount")
     if amount:
-        value = _clamp(0.5 + 0.25 * math.log2(amount / cfg.typical_deal_size), 0.05, 1.0)
+        # Money near a signature counts for more than the same money at a first meeting: the
+        # amount is weighted by its stage's chance to close against even odds (a deal in a
+        # stage of unknown chance counts as its amount).
+        chance = win_chance(deal.get("stage"))
+        weighted = amount * chance / OTHER_CHANCE
+        value = _clamp(0.5 + 0.25 * math.log2(weighted / cfg.typical_deal_size), 0.05, 1.0)
         return value, (
-            f"open deal {deal.get('name', '')} {_money(amount)} vs typical "
-            f"{_money(cfg.typical_deal_size)}"
+            f"open deal {deal.get('name', '')} {_money(amount)}, {chance:.0%} to close, "
+            f"counts {_money(weighted)} vs typical {_money(cfg.typical_deal_size)}"
         ).replace("  ", " ")
     contact = inputs.get("contact") or {}
     if not contact:

@@ -51,6 +51,7 @@ def add_contact(
         lifecycle_stage=slug(row.get("lifecycle")) or None,
         owner=row.get("contact_owner") or None,
         created_at=created,
+        modified_at=ctx.when(row, "last_modified", "Last Modified Date"),
         external_ids={"hubspot": record_id} if record_id else {},
     )
     ctx.batch.contacts.append(contact)

@@ -395,7 +395,7 @@ class Ingest:
                         "company_id": company_id,
                         "starred": False,
                         "created_at": rec.created_at or self.now,
-                        "updated_at": self.now,
+                        "updated_at": rec.modified_at or self.now,
                     }
                 )
             else:
@@ -409,7 +409,7 @@ class Ingest:
                         "b_lifecycle_stage": rec.lifecycle_stage or None,
                         "b_owner": rec.owner or None,
                         "b_company_id": company_id,
-                        "b_now": self.now,
+                        "b_now": rec.modified_at or self.now,
                     }
                 )
                 if company_id is not None:
