@@ -574,20 +574,63 @@ async def expire(session: AsyncSession, now: datetime) -> int:
 
 @dataclass(frozen=True)
 class RescoreStep:
+    """What one step of rescoring did, and the moves still due after it, in order."""
+
     rescored: int
     broken: int
-    remaining: int
+    due: tuple[int, ...] = ()
+
+    @property
+    def remaining(self) -> int:
+        return len(self.due)
 
 
 async def rescore(
-    session: AsyncSession, now: datetime, cfg: ScoringConfig, learned: Learned, limit: int
+    session: AsyncSession,
+    now: datetime,
+    cfg: ScoringConfig,
+    learned: Learned,
+    limit: int,
+    after: RescoreStep | None = None,
 ) -> RescoreStep:
-    """Rescore up to `limit` open moves whose score is due; `remaining` are still due after.
+    """Rescore up to `limit` open moves whose score is due; the step says which are left.
 
     Due means `rescore_at` has passed, oldest first, then moves never given a `rescore_at`
     (rows from before migration 0005). A move whose inputs cannot be scored keeps its last
     score and is not tried again until something marks it (see `mark_for_rescore`).
+
+    The first step of a pass lists the ids of every move due (one read of the index, kept
+    in the step); the steps `after` it take the next `limit` of those, so each step reads
+    only its own moves and a pass rescores each move due at its start once. A listed move
+    that stopped being due in between (decided, or refreshed by a proposal) is skipped.
     """
+    # Moves waiting to expire or to wake are housekeeping's (`expire`, `wake`), not ours:
+    # left in, a backlog of them would fill every step and starve the rest.
+    waiting = or_(
+        and_(Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now),
+        and_(Move.status == SNOOZED, Move.snoozed_until.is_not(None), Move.snoozed_until <= now),
+    )
+    open_ = and_(Move.status.in_(OPEN), ~waiting)
+    if after is None:
+        due = list(
+            (
+                await session.scalars(
+                    select(Move.id)
+                    .where(open_, Move.rescore_at <= now)
+                    .order_by(Move.rescore_at, Move.id)
+                )
+            ).all()
+        )
+        due += (
+            await session.scalars(
+                select(Move.id).where(open_, Move.rescore_at.is_(None)).order_by(Move.id)
+            )
+        ).all()
+    else:
+        due = list(after.due)
+    ids, left = due[:limit], tuple(due[limit:])
+    if not ids:
+        return RescoreStep(0, 0, left)
     cols = (
         Move.id,
         Move.agent,
@@ -598,30 +641,12 @@ async def rescore(
         Move.expires_at,
         Move.snoozed_until,
     )
-    # Moves waiting to expire or to wake are housekeeping's (`expire`, `wake`), not ours:
-    # left in, a backlog of them would fill every step and starve the rest.
-    waiting = or_(
-        and_(Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now),
-        and_(Move.status == SNOOZED, Move.snoozed_until.is_not(None), Move.snoozed_until <= now),
-    )
-    open_ = and_(Move.status.in_(OPEN), ~waiting)
-    rows = list(
-        (
-            await session.execute(
-                select(*cols)
-                .where(open_, Move.rescore_at <= now)
-                .order_by(Move.rescore_at, Move.id)
-                .limit(limit)
-            )
-        ).all()
-    )
-    if len(rows) < limit:
+    still_due = or_(Move.rescore_at <= now, Move.rescore_at.is_(None))
+    rows: list[Any] = []
+    for chunk in chunks(ids):
         rows += (
             await session.execute(
-                select(*cols)
-                .where(open_, Move.rescore_at.is_(None))
-                .order_by(Move.id)
-                .limit(limit - len(rows))
+                select(*cols).where(Move.id.in_(chunk), open_, still_due).order_by(Move.id)
             )
         ).all()
     changes: list[dict[str, Any]] = []
@@ -639,16 +664,8 @@ async def rescore(
         changes.append({"_id": move_id, "aps": aps, "aps_breakdown": breakdown, "rescore_at": at})
     if broken:
         log.warning("%d moves could not be rescored and keep their last score", broken)
-    scored = [c for c in changes if "aps" in c]
     await _update_by_id(session, changes)
-    remaining = 0
-    if len(rows) < limit:
-        return RescoreStep(len(scored), broken, remaining)  # everything due was done
-    # Two counts, each a range of the (status, rescore_at) index; an OR would scan the table.
-    for due in (Move.rescore_at <= now, Move.rescore_at.is_(None)):
-        count = await session.scalar(select(func.count()).select_from(Move).where(open_, due))
-        remaining += int(count or 0)
-    return RescoreStep(len(scored), broken, remaining)
+    return RescoreStep(len(changes) - broken, broken, left)
 
 
 async def mark_for_rescore(
