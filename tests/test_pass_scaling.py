@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from agents.base import Resolution, SignalView
 from daemon.domain import pipeline, queue, settings
 from daemon.store.engine import refresh_statistics
-from daemon.store.models import Move, Signal, Thread
+from daemon.store.models import Contact, Move, Signal, Thread
 from tests.store_fixtures import Store
 
 NOW = datetime(2026, 11, 25, 15, tzinfo=UTC)
@@ -139,6 +139,67 @@ async def test_moves_of_a_chunk_of_threads_are_found_through_the_thread_index(
     assert lookups
     for statement, params in lookups:
         assert "USING INDEX ix_moves_thread_id" in await store.plan(statement, params)
+
+
+async def test_moves_of_a_chunk_of_contacts_are_found_through_the_contact_index(
+    store: Store,
+) -> None:
+    """Each contact has a few moves, most decided; the status index must not be walked."""
+    async with store.transaction() as s:
+        await s.execute(
+            insert(Contact),
+            [
+                {
+                    "email": f"p{i}@acme.example",
+                    "starred": False,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for i in range(3000)
+            ],
+        )
+        contacts = list((await s.scalars(select(Contact.id).order_by(Contact.id))).all())
+        rows = []
+        for n in range(9000):
+            row = move_row(n, "pending" if n % 3 == 0 else "done")
+            row.update(agent="nurture", move_type="check_in", contact_id=contacts[n % 3000])
+            rows.append(row)
+        await s.execute(insert(Move), rows)
+        pending = sum(r["status"] == "pending" and r["contact_id"] in contacts[:200] for r in rows)
+        later = NOW + timedelta(days=1)
+        await s.execute(
+            insert(Signal),
+            [
+                {
+                    "kind": "email.sent",
+                    "source": "files",
+                    "occurred_at": later,
+                    "dedup_key": f"sent:{c}",
+                    "payload": {},
+                    "contact_id": c,
+                    "created_at": later,
+                }
+                for c in contacts[:200]
+            ],
+        )
+        sent = (await s.execute(select(Signal.id, Signal.contact_id))).all()
+    await refresh_statistics(store.engine)
+    items = [
+        (
+            "nurture",
+            Resolution("check_in", "contact_id", c, "you were in touch"),
+            SignalView(sid, "email.sent", later, {}, c, None, None, None, None),
+        )
+        for sid, c in sent
+    ]
+    with store.counting():
+        async with store.transaction() as s:
+            closed = await queue.resolve(s, items, later)
+    assert len(closed) == pending > 0, "the pending moves of the 200 contacts, and only those"
+    lookups = [(st, p) for st, p in store.calls if "FROM moves" in st and "contact_id IN" in st]
+    assert lookups
+    for statement, params in lookups:
+        assert "USING INDEX ix_moves_contact_id" in await store.plan(statement, params)
 
 
 async def test_a_pass_reads_waiting_signals_in_order_by_their_index_and_counts_them_once(

@@ -412,17 +412,16 @@ async def resolve(
         by_value: dict[int | str, list[Move]] = defaultdict(list)
         for chunk in chunks(sorted(values, key=str), 200):
             if ref == "dedup_key_prefix":
-                match = Move.id.in_(await _ids_by_prefix(session, [str(v) for v in chunk]))
+                ids = await _ids_by_prefix(session, [str(v) for v in chunk])
             else:
-                match = getattr(Move, ref).in_(chunk)
-            query = (
-                select(Move)
-                .where(
-                    Move.agent == agent, Move.move_type == move_type, Move.status == PENDING, match
-                )
-                .options(defer(Move.aps_breakdown))
-            )
+                ids = await _ids_by_ref(session, getattr(Move, ref), chunk, agent, move_type)
+            if not ids:
+                continue
+            # By id alone: with the status beside it, SQLite may walk every pending move.
+            query = select(Move).where(Move.id.in_(ids)).options(defer(Move.aps_breakdown))
             for move in (await session.scalars(query.order_by(Move.id))).all():
+                if (move.agent, move.move_type, move.status) != (agent, move_type, PENDING):
+                    continue
                 if ref == "dedup_key_prefix":
                     for value in chunk:
                         if move.dedup_key.startswith(str(value)):
@@ -450,6 +449,27 @@ async def resolve(
         )
         await session.execute(insert(MoveSignal), links)
     return closed
+
+
+async def _ids_by_ref(
+    session: AsyncSession,
+    column: Any,
+    values: Sequence[int | str],
+    agent: str,
+    move_type: str,
+) -> list[int]:
+    """Ids of the pending moves of `agent` and `move_type` whose `column` is one of `values`.
+
+    The moves are found by the reference alone and the rest is checked here. Asked for the
+    status too, SQLite may take the status index instead (its sampled statistics can put
+    a few hundred moves under each status): a walk of every pending move for each chunk.
+    """
+    rows = await session.execute(
+        select(Move.id, Move.agent, Move.move_type, Move.status).where(column.in_(values))
+    )
+    return [
+        move_id for move_id, a, t, status in rows if (a, t, status) == (agent, move_type, PENDING)
+    ]
 
 
 # The moves of a key prefix are looked up by the dedup_key index alone: with a status
