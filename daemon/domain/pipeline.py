@@ -216,7 +216,7 @@ async def _process(
     query = select(Signal).where(Signal.processed_at.is_(None))
     if after is not None:
         at, sid = after
-        # A range of ix_signals_waiting from `at` on: the OR of the two cases alone is none.
+        # `occurred_at >= at` makes this a range of ix_signals_waiting; the OR alone is not.
         query = query.where(Signal.occurred_at >= at, or_(Signal.occurred_at > at, Signal.id > sid))
     rows = (await session.scalars(query.order_by(Signal.occurred_at, Signal.id).limit(limit))).all()
     report = {
