@@ -30,6 +30,7 @@ class Store:
     engine: AsyncEngine
     factory: async_sessionmaker[AsyncSession]
     statements: list[str] = field(default_factory=list)
+    calls: list[tuple[str, Any]] = field(default_factory=list)
     _counting: bool = False
 
     @classmethod
@@ -42,19 +43,27 @@ class Store:
             await settings.put(s, "operator", OPERATOR)
         return store
 
-    def _seen(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def _seen(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
         if self._counting:
             self.statements.append(statement)
+            self.calls.append((statement, parameters))
 
     @contextmanager
     def counting(self) -> Iterator[list[str]]:
         """The statements run inside the block."""
         self.statements = []
+        self.calls = []
         self._counting = True
         try:
             yield self.statements
         finally:
             self._counting = False
+
+    async def plan(self, statement: str, parameters: Any) -> str:
+        """SQLite's plan for a statement seen while counting, one line per step."""
+        async with self.engine.connect() as conn:
+            rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(str(row[3]) for row in rows)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -351,3 +351,42 @@ async def test_0011_files_hubspot_ids_under_hubspot(tmp_path: Path) -> None:
         ("contact", 4, "hubspot", "c-1"),
         ("deal", 6, "hubspot", "d-2"),
     ]
+
+
+async def test_0016_indexes_moves_by_their_references_and_signals_still_waiting(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+
+    from daemon.store.engine import _alembic_config
+
+    db = tmp_path / "w.sqlite3"
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+
+    def indexes(table: str) -> dict[str, bool]:
+        """Index name -> whether it is partial."""
+        con = sqlite3.connect(db)
+        try:
+            return {r[1]: bool(r[4]) for r in con.execute(f"PRAGMA index_list('{table}')")}
+        finally:
+            con.close()
+
+    refs = ("ix_moves_thread_id", "ix_moves_deal_id", "ix_moves_meeting_id")
+    await migrate(engine, "0015")
+    assert not any(indexes("moves")[name] for name in refs)
+    assert "ix_signals_processed_at" in indexes("signals")
+    await migrate(engine)
+    moves, signals = indexes("moves"), indexes("signals")
+    assert all(moves[name] for name in refs), "only the moves that have one"
+    assert not moves["ix_moves_contact_id"]
+    assert signals.get("ix_signals_waiting") is True and "ix_signals_processed_at" not in signals
+
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: command.downgrade(_alembic_config(c), "0015"))
+    assert await current_revision(engine) == "0015"
+    moves, signals = indexes("moves"), indexes("signals")
+    assert not any(moves[name] for name in refs)
+    assert "ix_signals_waiting" not in signals and "ix_signals_processed_at" in signals
+    await migrate(engine)
+    assert await current_revision(engine) == head_revision()
+    await engine.dispose()

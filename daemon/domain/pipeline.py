@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents import enabled_agents
@@ -128,7 +128,7 @@ async def housekeeping(session: AsyncSession, now: datetime) -> dict[str, Any]:
     Rescores at most RESCORE_CHUNK moves; `rescore_due` says how many are still due
     (`rescore` continues). The caller commits.
     """
-    report, _ = await _housekeeping(session, now)
+    report, _, _ = await _housekeeping(session, now)
     return report
 
 
@@ -148,7 +148,7 @@ async def _add(session: AsyncSession, candidates: list[dict[str, Any]]) -> int:
 
 async def _housekeeping(
     session: AsyncSession, now: datetime, *, detect: bool = True
-) -> tuple[dict[str, Any], Context]:
+) -> tuple[dict[str, Any], Context, queue.RescoreStep]:
     await settings.preload(session)
     detected = await _detect(session, now) if detect else 0
     silent = await outcomes.no_response(session, now, await settings.timezone(session))
@@ -166,21 +166,26 @@ async def _housekeeping(
         "rescored": step.rescored,
         "rescore_due": step.remaining,
     }
-    return report, ctx
+    return report, ctx, step
 
 
 async def rescore(
     session: AsyncSession, now: datetime, limit: int = RESCORE_CHUNK
 ) -> dict[str, Any]:
     """Rescore up to `limit` more moves whose score is due; the caller commits."""
-    return await _rescore(session, now, limit, await context(session, now))
+    ctx = await context(session, now)
+    step = await _rescore(session, now, limit, ctx)
+    return {"rescored": step.rescored, "rescore_due": step.remaining}
 
 
 async def _rescore(
-    session: AsyncSession, now: datetime, limit: int, ctx: Context
-) -> dict[str, Any]:
-    step = await queue.rescore(session, now, ctx.cfg, ctx.learned, limit)
-    return {"rescored": step.rescored, "rescore_due": step.remaining}
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    ctx: Context,
+    after: queue.RescoreStep | None = None,
+) -> queue.RescoreStep:
+    return await queue.rescore(session, now, ctx.cfg, ctx.learned, limit, after)
 
 
 async def process(session: AsyncSession, now: datetime, limit: int) -> dict[str, Any]:
@@ -195,15 +200,24 @@ async def process(session: AsyncSession, now: datetime, limit: int) -> dict[str,
 
 
 async def _process(
-    session: AsyncSession, now: datetime, limit: int, after: Cursor | None, ctx: Context
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    after: Cursor | None,
+    ctx: Context,
+    waiting: int | None = None,
 ) -> tuple[dict[str, Any], Cursor | None]:
-    """`process`, for signals after `after` in processing order; also returns the new cursor."""
+    """`process`, for signals after `after` in processing order; also returns the new cursor.
+
+    `waiting`, when the caller knows it, is how many signals were unprocessed before this
+    chunk: `remaining` is then counted down from it rather than counted again each chunk (a
+    walk over all of them), and counted only once the count-down reaches 0.
+    """
     query = select(Signal).where(Signal.processed_at.is_(None))
     if after is not None:
         at, sid = after
-        query = query.where(
-            or_(Signal.occurred_at > at, and_(Signal.occurred_at == at, Signal.id > sid))
-        )
+        # `occurred_at >= at` makes this a range of ix_signals_waiting; the OR alone is not.
+        query = query.where(Signal.occurred_at >= at, or_(Signal.occurred_at > at, Signal.id > sid))
     rows = (await session.scalars(query.order_by(Signal.occurred_at, Signal.id).limit(limit))).all()
     report = {
         "failed_agents": 0,
@@ -215,17 +229,19 @@ async def _process(
     }
     if rows:
         report.update(await _apply(session, now, rows, ctx))
-    # Nothing found from the start: nothing is left either (an idle pass ends here).
-    report["remaining"] = (
-        0
-        if not rows and after is None
-        else int(
+    # A chunk an agent failed on stays unprocessed.
+    left = None if waiting is None else waiting - (0 if report["failed_agents"] else len(rows))
+    if not rows and after is None:
+        report["remaining"] = 0  # nothing found from the start: nothing is left either
+    elif left is not None and left > 0:
+        report["remaining"] = left
+    else:
+        report["remaining"] = int(
             await session.scalar(
                 select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None))
             )
             or 0
         )
-    )
     cursor = (rows[-1].occurred_at, rows[-1].id) if rows else after
     return report, cursor
 
@@ -313,14 +329,23 @@ async def drive(
     # piece of a pass), so it looks outside the writer's turn and only writes what it found.
     candidates = await (read or step)(partial(_find, now=now))
     detected = await step(partial(_add, candidates=candidates))
-    report, ctx = await step(partial(_housekeeping, now=now, detect=False))
+    report, ctx, rescoring = await step(partial(_housekeeping, now=now, detect=False))
     report["detected"] = detected
     after: Cursor | None = None
     done = 0
     limit = PROCESS_CHUNK
     while True:
         started = time.perf_counter()
-        part, after = await step(partial(_process, now=now, limit=limit, after=after, ctx=ctx))
+        part, after = await step(
+            partial(
+                _process,
+                now=now,
+                limit=limit,
+                after=after,
+                ctx=ctx,
+                waiting=report.get("remaining"),
+            )
+        )
         asked, limit = (
             limit,
             next_chunk_size(
@@ -335,12 +360,13 @@ async def drive(
             progress(done, done + part["remaining"])
         if part["signals"] < asked:
             break
-    while report["rescore_due"]:
-        more = await step(partial(_rescore, now=now, limit=RESCORE_CHUNK, ctx=ctx))
-        report["rescored"] += more["rescored"]
-        if more["rescore_due"] >= report["rescore_due"]:
-            break  # nothing more can be done now; never spin
-        report["rescore_due"] = more["rescore_due"]
+    # The moves due when housekeeping looked, in steps; each step takes the next ones.
+    while rescoring.remaining:
+        rescoring = await step(
+            partial(_rescore, now=now, limit=RESCORE_CHUNK, ctx=ctx, after=rescoring)
+        )
+        report["rescored"] += rescoring.rescored
+    report["rescore_due"] = 0
     if ctx.tally:
         finished = now + timedelta(seconds=time.perf_counter() - began)
         await step(

@@ -412,17 +412,16 @@ async def resolve(
         by_value: dict[int | str, list[Move]] = defaultdict(list)
         for chunk in chunks(sorted(values, key=str), 200):
             if ref == "dedup_key_prefix":
-                match = Move.id.in_(await _ids_by_prefix(session, [str(v) for v in chunk]))
+                ids = await _ids_by_prefix(session, [str(v) for v in chunk])
             else:
-                match = getattr(Move, ref).in_(chunk)
-            query = (
-                select(Move)
-                .where(
-                    Move.agent == agent, Move.move_type == move_type, Move.status == PENDING, match
-                )
-                .options(defer(Move.aps_breakdown))
-            )
+                ids = await _ids_by_ref(session, getattr(Move, ref), chunk, agent, move_type)
+            if not ids:
+                continue
+            # By id alone: with the status beside it, SQLite may walk every pending move.
+            query = select(Move).where(Move.id.in_(ids)).options(defer(Move.aps_breakdown))
             for move in (await session.scalars(query.order_by(Move.id))).all():
+                if (move.agent, move.move_type, move.status) != (agent, move_type, PENDING):
+                    continue
                 if ref == "dedup_key_prefix":
                     for value in chunk:
                         if move.dedup_key.startswith(str(value)):
@@ -450,6 +449,27 @@ async def resolve(
         )
         await session.execute(insert(MoveSignal), links)
     return closed
+
+
+async def _ids_by_ref(
+    session: AsyncSession,
+    column: Any,
+    values: Sequence[int | str],
+    agent: str,
+    move_type: str,
+) -> list[int]:
+    """Ids of the pending moves of `agent` and `move_type` whose `column` is one of `values`.
+
+    The moves are found by the reference alone and the rest is checked here. Asked for the
+    status too, SQLite may take the status index instead (its sampled statistics can put
+    a few hundred moves under each status): a walk of every pending move for each chunk.
+    """
+    rows = await session.execute(
+        select(Move.id, Move.agent, Move.move_type, Move.status).where(column.in_(values))
+    )
+    return [
+        move_id for move_id, a, t, status in rows if (a, t, status) == (agent, move_type, PENDING)
+    ]
 
 
 # The moves of a key prefix are looked up by the dedup_key index alone: with a status
@@ -574,20 +594,63 @@ async def expire(session: AsyncSession, now: datetime) -> int:
 
 @dataclass(frozen=True)
 class RescoreStep:
+    """What one step of rescoring did, and the moves still due after it, in order."""
+
     rescored: int
     broken: int
-    remaining: int
+    due: tuple[int, ...] = ()
+
+    @property
+    def remaining(self) -> int:
+        return len(self.due)
 
 
 async def rescore(
-    session: AsyncSession, now: datetime, cfg: ScoringConfig, learned: Learned, limit: int
+    session: AsyncSession,
+    now: datetime,
+    cfg: ScoringConfig,
+    learned: Learned,
+    limit: int,
+    after: RescoreStep | None = None,
 ) -> RescoreStep:
-    """Rescore up to `limit` open moves whose score is due; `remaining` are still due after.
+    """Rescore up to `limit` open moves whose score is due; the step says which are left.
 
     Due means `rescore_at` has passed, oldest first, then moves never given a `rescore_at`
     (rows from before migration 0005). A move whose inputs cannot be scored keeps its last
     score and is not tried again until something marks it (see `mark_for_rescore`).
+
+    The first step of a pass lists the ids of every move due (one read of the index, kept
+    in the step); the steps `after` it take the next `limit` of those, so each step reads
+    only its own moves and a pass rescores each move due at its start once. A listed move
+    that stopped being due in between (decided, or refreshed by a proposal) is skipped.
     """
+    # Moves waiting to expire or to wake are housekeeping's (`expire`, `wake`), not ours:
+    # left in, a backlog of them would fill every step and starve the rest.
+    waiting = or_(
+        and_(Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now),
+        and_(Move.status == SNOOZED, Move.snoozed_until.is_not(None), Move.snoozed_until <= now),
+    )
+    open_ = and_(Move.status.in_(OPEN), ~waiting)
+    if after is None:
+        due = list(
+            (
+                await session.scalars(
+                    select(Move.id)
+                    .where(open_, Move.rescore_at <= now)
+                    .order_by(Move.rescore_at, Move.id)
+                )
+            ).all()
+        )
+        due += (
+            await session.scalars(
+                select(Move.id).where(open_, Move.rescore_at.is_(None)).order_by(Move.id)
+            )
+        ).all()
+    else:
+        due = list(after.due)
+    ids, left = due[:limit], tuple(due[limit:])
+    if not ids:
+        return RescoreStep(0, 0, left)
     cols = (
         Move.id,
         Move.agent,
@@ -598,30 +661,12 @@ async def rescore(
         Move.expires_at,
         Move.snoozed_until,
     )
-    # Moves waiting to expire or to wake are housekeeping's (`expire`, `wake`), not ours:
-    # left in, a backlog of them would fill every step and starve the rest.
-    waiting = or_(
-        and_(Move.status == PENDING, Move.expires_at.is_not(None), Move.expires_at <= now),
-        and_(Move.status == SNOOZED, Move.snoozed_until.is_not(None), Move.snoozed_until <= now),
-    )
-    open_ = and_(Move.status.in_(OPEN), ~waiting)
-    rows = list(
-        (
-            await session.execute(
-                select(*cols)
-                .where(open_, Move.rescore_at <= now)
-                .order_by(Move.rescore_at, Move.id)
-                .limit(limit)
-            )
-        ).all()
-    )
-    if len(rows) < limit:
+    still_due = or_(Move.rescore_at <= now, Move.rescore_at.is_(None))
+    rows: list[Any] = []
+    for chunk in chunks(ids):
         rows += (
             await session.execute(
-                select(*cols)
-                .where(open_, Move.rescore_at.is_(None))
-                .order_by(Move.id)
-                .limit(limit - len(rows))
+                select(*cols).where(Move.id.in_(chunk), open_, still_due).order_by(Move.id)
             )
         ).all()
     changes: list[dict[str, Any]] = []
@@ -639,16 +684,8 @@ async def rescore(
         changes.append({"_id": move_id, "aps": aps, "aps_breakdown": breakdown, "rescore_at": at})
     if broken:
         log.warning("%d moves could not be rescored and keep their last score", broken)
-    scored = [c for c in changes if "aps" in c]
     await _update_by_id(session, changes)
-    remaining = 0
-    if len(rows) < limit:
-        return RescoreStep(len(scored), broken, remaining)  # everything due was done
-    # Two counts, each a range of the (status, rescore_at) index; an OR would scan the table.
-    for due in (Move.rescore_at <= now, Move.rescore_at.is_(None)):
-        count = await session.scalar(select(func.count()).select_from(Move).where(open_, due))
-        remaining += int(count or 0)
-    return RescoreStep(len(scored), broken, remaining)
+    return RescoreStep(len(changes) - broken, broken, left)
 
 
 async def mark_for_rescore(

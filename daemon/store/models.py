@@ -285,6 +285,14 @@ class Signal(Base):
         Index("ix_signals_company_id", "company_id"),
         Index("ix_signals_deal_id", "deal_id"),
         Index("ix_signals_meeting_id", "meeting_id"),
+        # Added by migration 0016 (in place of an index of processed_at): the signals a
+        # pass has still to read, in the order it reads them.
+        Index(
+            "ix_signals_waiting",
+            "occurred_at",
+            sqlite_where=text("processed_at IS NULL"),
+            postgresql_where=text("processed_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
@@ -298,7 +306,15 @@ class Signal(Base):
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
-    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+    processed_at: Mapped[datetime | None]  # indexed by ix_signals_waiting
+
+
+def _sparse(name: str, column: str) -> Index:
+    """An index of the rows that have a value in `column` (migration 0016): most moves name
+    no thread, deal or meeting, and a full index would tell the planner each value has
+    thousands of rows."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, column, sqlite_where=where, postgresql_where=where)
 
 
 class Move(Base):
@@ -308,12 +324,12 @@ class Move(Base):
         Index("ix_moves_status_due", "status", "due_at"),
         Index("ix_moves_rescore", "status", "rescore_at"),
         # Added by migration 0007: the moves of threads that merge.
-        Index("ix_moves_thread_id", "thread_id"),
+        _sparse("ix_moves_thread_id", "thread_id"),
         # Added by migration 0008: a record's moves (`contacts show` and the others).
         Index("ix_moves_contact_id", "contact_id"),
         Index("ix_moves_company_id", "company_id"),
-        Index("ix_moves_deal_id", "deal_id"),
-        Index("ix_moves_meeting_id", "meeting_id"),
+        _sparse("ix_moves_deal_id", "deal_id"),
+        _sparse("ix_moves_meeting_id", "meeting_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
