@@ -1,6 +1,6 @@
 """A full agent pass and a full rescore, at a workspace's full size and at a tenth of it.
 
-    python bench/aps_rescore.py [--scale 1.0] [--tolerance 12]
+    python bench/aps_rescore.py [--scale 1.0] [--tolerance 1.3]
 
 At scale S the workspace holds 20,000*S contacts at 2,000*S companies, mail threads
 holding about 200,000*S messages (each with the signal an import makes of it), 3,000*S
@@ -14,23 +14,24 @@ warm-up: seeded moves get their first scores and rescore times, the scoring sett
 recorded as applied). Then, each timed from `agents.run` to the end of its job, with the
 daemon's peak RSS reset just before (`/proc/PID/clear_refs`) and read just after:
 
-1. **rescore**: the APS weights setting changes (written into the workspace's settings
-   table, as no operation sets weights yet), so the pass's housekeeping marks every open
-   move for rescoring (`pipeline.mark_changed_scores` -> `queue.mark_for_rescore`) and
-   rescores them in bounded steps. The report must say every open move was rescored.
+1. **rescore**: the APS urgency weight changes through `settings.set` (what `caseyos
+   settings set weights.urgency` sends), so the pass's housekeeping marks every open move
+   for rescoring (`pipeline.mark_changed_scores` -> `queue.mark_for_rescore`) and rescores
+   them in bounded steps. The report must say every open move was rescored.
 2. **agent pass**: every stored signal is made unprocessed again (as after importing all
    of that mail at once) and one full pass runs the agents over all of them.
 
-The growth of each is its time at S over its time at S/10: linear is 10. Target: no
-worse than linear, with a tolerance for noise (`--tolerance`, default 12). A growth above
-it exits 1; the figures are printed and written to bench/results/aps_rescore.json either way.
+The growth of each is its time at S over its time at S/10 (linear is 10), and since the two
+sizes are about, not exactly, 10x apart, the gate is the time per item (per move rescored,
+per signal read) at S over that at S/10: 1 is linear. Target: linear, up to the logarithmic
+cost of an index ten times deeper-filled and noise (`--tolerance`, default 1.3). Above it
+exits 1; the figures are printed and written to bench/results/aps_rescore.json either way.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import sqlite3
@@ -55,7 +56,8 @@ OPERATOR = {
 # the last two days: 80,000*S seeded moves make ~100,000*S open ones.
 MESSAGES_PER_THREAD = 2.42
 SEEDED_MOVES = 80_000
-NEW_WEIGHTS = {"revenue": 0.3, "urgency": 0.4, "strategic": 0.2, "effort": 0.1}
+# A different urgency weight: every open move's score changes.
+NEW_URGENCY = "0.4"
 OPEN = ("pending", "accepted", "snoozed", "failed")
 
 
@@ -146,11 +148,10 @@ def measure(scale: float) -> dict[str, Any]:
 
         # 1. A weights change: every open move is marked and rescored by the next pass.
         open_moves = count(db, f"SELECT count(*) FROM moves WHERE status IN {OPEN}")
-        sql(
-            db,
-            "INSERT OR REPLACE INTO settings (key, value) VALUES ('aps.weights', ?)",
-            (json.dumps(NEW_WEIGHTS),),
-        )
+        from caseyos_cli.client import Client
+
+        with Client.connect() as c:
+            c.call("settings.set", {"key": "weights.urgency", "value": NEW_URGENCY})
         rescore = timed_pass(daemon)
         rescore["open_moves"] = open_moves
         rescored = rescore["report"]["rescored"]
@@ -183,7 +184,7 @@ def measure(scale: float) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--tolerance", type=float, default=12.0)
+    parser.add_argument("--tolerance", type=float, default=1.3)
     args = parser.parse_args()
 
     try:
@@ -195,6 +196,7 @@ def main() -> int:
 
     growth: dict[str, float] = {}
     per_item: dict[str, dict[str, float]] = {}
+    per_item_growth: dict[str, float] = {}
     print()
     for key, label in (("rescore", "rescore"), ("agent_pass", "agent pass")):
         growth[key] = round(large[key]["seconds"] / small[key]["seconds"], 2)
@@ -205,14 +207,15 @@ def main() -> int:
         per_small = small[key]["seconds"] / max(1, n_small) * 1e6
         per_large = large[key]["seconds"] / max(1, n_large) * 1e6
         per_item[key] = {"small_us": round(per_small, 1), "large_us": round(per_large, 1)}
+        per_item_growth[key] = round(per_large / per_small, 2)
         print(
             f"{label:<10}: {n_small:>7,} {size} {small[key]['seconds']:6.1f}s "
             f"{small[key]['peak_rss_mb']:4.0f} MB | {n_large:>7,} {size} "
             f"{large[key]['seconds']:6.1f}s {large[key]['peak_rss_mb']:4.0f} MB | "
-            f"growth {growth[key]:.1f}x (linear 10, limit {args.tolerance:g}); "
-            f"{per_small:.0f} -> {per_large:.0f} us per {size[:-1]}"
+            f"growth {growth[key]:.1f}x (linear 10); {per_small:.0f} -> {per_large:.0f} us "
+            f"per {size[:-1]}: {per_item_growth[key]:.2f}x (limit {args.tolerance:g})"
         )
-    missed = [k for k, g in growth.items() if g > args.tolerance]
+    missed = [k for k, g in per_item_growth.items() if g > args.tolerance]
     path = h.write_results(
         NAME,
         {
@@ -220,6 +223,7 @@ def main() -> int:
             "tolerance": args.tolerance,
             "ok": not missed,
             "growth": growth,
+            "per_item_growth": per_item_growth,
             "time_per_item": per_item,
             "small": small,
             "large": large,
@@ -227,7 +231,7 @@ def main() -> int:
     )
     print(f"results: {path}")
     if missed:
-        print(f"TARGET MISSED: growth worse than linear ({args.tolerance:g}x) for {missed}")
+        print(f"TARGET MISSED: time per item grew over {args.tolerance:g}x for {missed}")
         return h.EXIT_MISSED
     print("target met: both grow linearly or better")
     return 0

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import insert, select
 
 from agents.base import Resolution, SignalView
-from daemon.domain import pipeline, queue, settings
+from daemon.domain import outcomes, pipeline, queue, settings
 from daemon.store.engine import refresh_statistics
-from daemon.store.models import Contact, Move, Signal, Thread
+from daemon.store.models import Contact, Move, MoveEvent, Signal, Thread
 from tests.store_fixtures import Store
 
 NOW = datetime(2026, 11, 25, 15, tzinfo=UTC)
@@ -233,3 +233,40 @@ async def test_a_pass_reads_waiting_signals_in_order_by_their_index_and_counts_t
         assert "ix_signals_waiting" in plan and "TEMP B-TREE" not in plan, plan
     counts = [st for st, _ in store.calls if "count(*)" in st and "FROM signals" in st]
     assert len(counts) <= 2, "counted after the first chunk and at the end, not after each"
+
+
+async def test_done_moves_of_a_chunk_of_threads_are_found_through_the_thread_index(
+    store: Store,
+) -> None:
+    """Outcome detection looks up the done moves of the threads that got mail; most done
+    moves name no thread, and the status index must not be walked to find the others."""
+    async with store.transaction() as s:
+        await s.execute(
+            insert(Thread),
+            [
+                {"thread_key": f"t{i}", "subject": f"S {i}", "is_internal": False}
+                for i in range(100)
+            ],
+        )
+        threads = list((await s.scalars(select(Thread.id).order_by(Thread.id))).all())
+        rows = [move_row(n, "done") for n in range(6000)]
+        rows += [move_row(6000 + i, "done", thread_id=t) for i, t in enumerate(threads)]
+        await s.execute(insert(Move), rows)
+        ids = list((await s.scalars(select(Move.id))).all())
+        await s.execute(
+            insert(MoveEvent),
+            [
+                {"move_id": i, "from_status": "accepted", "to_status": "done", "at": NOW}
+                for i in ids
+            ],
+        )
+    await refresh_statistics(store.engine)
+    with store.counting():
+        async with store.transaction() as s:
+            found = await outcomes._done_moves(s, threads=threads[:50], since=NOW - timedelta(1))
+    assert len(found) == 50
+    lookups = [(st, p) for st, p in store.calls if "FROM moves" in st and "thread_id IN" in st]
+    assert lookups
+    for statement, params in lookups:
+        plan = await store.plan(statement, params)
+        assert "SCAN moves" not in plan and "ix_moves_status" not in plan, plan
