@@ -38,6 +38,8 @@ NOUNS = {
     "auth": "auth_cmd",
 }
 TOP_LEVEL = ("init", "demo", "import")
+# The dashboard's commands (`dashboard` is an alias of `tui`).
+DASHBOARD = ("tui", "dashboard")
 # Commands main.py defines itself (no module to import).
 OWN = ("version",)
 COMPLETE_VAR = "_CASEYOS_COMPLETE"
@@ -120,6 +122,8 @@ def build_app(only: str | None = None) -> typer.Typer:
             app.add_typer(sub, name=noun, rich_help_panel=getattr(sub, "panel", cli.OTHER))
     if only is None or only in TOP_LEVEL:
         _module("setup_cmd").register(app)  # type: ignore[attr-defined]
+    if only is None or only in DASHBOARD:
+        _module("tui_cmd").register(app)  # type: ignore[attr-defined]
     if only is None or only in OWN:
         app.command(
             examples=["caseyos version"],
@@ -130,7 +134,8 @@ def build_app(only: str | None = None) -> typer.Typer:
 
 def _only(args: list[str]) -> str | None:
     first = args[0] if args else None
-    return first if first in NOUNS or first in TOP_LEVEL or first in OWN else None
+    known = first in NOUNS or first in TOP_LEVEL or first in DASHBOARD or first in OWN
+    return first if known else None
 
 
 def run(argv: list[str] | None = None) -> None:

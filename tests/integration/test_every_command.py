@@ -264,6 +264,9 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         (["connectors", "set", "gmail", "nosuch", "1"], 2),
         (["daemon", "run"], 1),
         (["daemon", "status"], 0),
+        # No terminal here: the dashboard says to use the commands instead.
+        (["tui"], 2),
+        (["dashboard"], 2),
     ]
     # The daemon's own commands last: they stop and start it (`start` even though
     # CASEYOS_NO_AUTOSTART is set: starting it is what was asked for).

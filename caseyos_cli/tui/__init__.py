@@ -1,0 +1,4 @@
+"""The Textual dashboard (`caseyos tui`): a client of the daemon, like the CLI.
+
+Only `caseyos tui` imports this package; every other command stays free of Textual.
+"""

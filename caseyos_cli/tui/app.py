@@ -1,0 +1,183 @@
+"""The dashboard app: its screens, its line to the daemon, the footer's live status.
+
+A client of the daemon like the CLI: everything it shows comes from operations over the
+socket, and everything it changes goes through them. One `Link` carries the calls and the
+event subscription; every event goes to each screen that is up (`live(event)`), and a new
+daemon (after a restart) makes every screen reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from caseyos_cli.tui import modals
+from caseyos_cli.tui.link import DOWN, LIVE, Link, LinkDown
+from caseyos_cli.tui.today import TodayScreen
+
+SCREENS = ("today",)
+
+
+class Live(Protocol):
+    async def live(self, event: dict[str, Any]) -> None: ...
+
+
+class Dashboard(App[None]):
+    """CaseyOS: work the day from one screen."""
+
+    TITLE = "CaseyOS"
+    CSS_PATH = "dashboard.tcss"
+    MODES = {"today": TodayScreen}
+    DEFAULT_MODE = "today"
+    BINDINGS = [
+        Binding("1", "switch_mode('today')", "Today", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, *, start_daemon: bool | None = None) -> None:
+        """`start_daemon`: with no daemon running, start one without asking (True), quit
+        (False), or ask (None)."""
+        super().__init__()
+        self.start_daemon = start_daemon
+        self.link = Link(self._on_event, self._on_link_state, self._on_resync)
+        self.last_acted: int | None = None
+        self.link_note = ""
+        self.workspace = ""
+        self._keeper: asyncio.Task[None] | None = None
+
+    # -- the link ----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._start_link()
+
+    @work(exclusive=True, group="link")
+    async def _start_link(self) -> None:
+        """Connect (offering to start a daemon when none answers), then keep the link up."""
+        try:
+            await self.link.connect()
+        except LinkDown as exc:
+            if not await self._offer_daemon(str(exc)):
+                self.exit(message="No daemon; start one with `caseyos daemon start`.")
+                return
+        await self._on_resync()
+        self._keeper = asyncio.create_task(self.link.run_forever())
+
+    async def _offer_daemon(self, why: str) -> bool:
+        start: bool | None = self.start_daemon
+        if start is None:
+            start = await self.push_screen_wait(modals.StartDaemon(why))
+        if not start:
+            return False
+        self.notify("Starting the daemon…", timeout=3)
+        from caseyos_cli import client
+
+        try:
+            started = await asyncio.to_thread(client.connect, True, asked=True)
+        except Exception as exc:  # said as the CLI says it
+            self.notify(f"Could not start the daemon: {exc}", severity="error", timeout=10)
+            return False
+        started.close()
+        try:
+            await self.link.connect()
+        except LinkDown as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return False
+        return True
+
+    async def _after_connect(self) -> None:
+        try:
+            status = await self.link.call("system.status", {})
+        except LinkDown:
+            return
+        self.workspace = str(status.get("workspace") or "")
+        self._title()
+
+    def _title(self) -> None:
+        hello = self.link.hello
+        parts = ["CaseyOS"]
+        if self.workspace:
+            parts.append(f"workspace {self.workspace}")
+        if self.workspace == "demo":
+            parts.append("DEMO data: `caseyos init` to use your own")
+        if hello:
+            parts.append(f"daemon {hello.version}")
+        self.title = " · ".join(parts)
+        self.sub_title = self.link_note
+
+    async def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "workspace.changed":
+            self.workspace = str((event.get("data") or {}).get("workspace") or self.workspace)
+            self._title()
+        for screen in self._live_screens():
+            with contextlib.suppress(LinkDown):
+                await screen.live(event)
+
+    async def _on_link_state(self, state: str, note: str) -> None:
+        self.link_note = note if state != LIVE or note else ""
+        if state == DOWN:
+            self.notify(note or "the daemon went away; reconnecting", severity="warning")
+        elif state == LIVE and note:
+            self.notify(note, timeout=4)
+        self._title()
+        for screen in self._live_screens():
+            if hasattr(screen, "link_changed"):
+                screen.link_changed()
+
+    async def _on_resync(self) -> None:
+        """A new daemon, or the first connection: every screen loads afresh."""
+        await self._after_connect()
+        for screen in self._live_screens():
+            with contextlib.suppress(LinkDown):
+                await screen.live({"type": "workspace.changed", "data": {}})
+
+    def _live_screens(self) -> list[Live]:
+        seen: list[Live] = []
+        for screen in self._every_screen():
+            if hasattr(screen, "live") and screen not in seen:
+                seen.append(screen)  # type: ignore[arg-type]
+        return seen
+
+    def _every_screen(self) -> Iterable[Screen[Any]]:
+        for stack in self._screen_stacks.values():
+            yield from stack
+
+    async def on_unmount(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+        await self.link.close()
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def open_move(self, move_id: int) -> None:
+        """The move's detail (its own screen, over the current one)."""
+        from caseyos_cli.tui.detail import MoveDetail
+
+        self.push_screen(MoveDetail(move_id))
+
+    def action_help(self) -> None:
+        self.push_screen(modals.Help())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Today", "Today's moves, best first", lambda: self.switch_mode("today"))
+        yield SystemCommand("Help", "Every key of the dashboard", self.action_help)
+        if isinstance(screen, TodayScreen):
+            for action, title, help_text in (
+                ("accept", "Accept the move", "You will do it"),
+                ("dismiss_move", "Dismiss the move", "With an optional reason"),
+                ("snooze", "Snooze the move", "Later today, tomorrow, next Monday or a time"),
+                ("done", "Mark the move done", "Accepted first if pending"),
+                ("undo", "Undo the last action", "Within 15 minutes"),
+                ("explain", "Why this score", "The APS breakdown"),
+                ("open", "Open the move", "Its people, thread, meeting and history"),
+                ("filter", "Filter the moves", "As you type"),
+            ):
+                yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))

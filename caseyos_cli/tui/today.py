@@ -1,0 +1,377 @@
+"""Today: the day's moves, ranked, to be worked from the keyboard.
+
+The table holds one row per move (the DataTable draws only the rows on screen, so 10,000
+moves are 10,000 rows of data, not widgets). It loads the first page at once and the rest
+behind it. Live: a move changed through any client (`move.updated`) changes its row in
+place; a pass or a new move (`queue.changed`, `move.created`) reloads the list and merges
+it into the table, rows updated, added or removed, with the cursor kept on the same move
+and the scroll where it was. The operator's own decisions stay on screen (marked) until
+the next reload, so what was just done can be seen and undone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import ColumnKey
+
+from caseyos_cli.tui import modals
+from caseyos_cli.tui.link import LinkDown
+from caseyos_cli.tui.moves import COLUMNS, WIDE, cells, matches
+
+if TYPE_CHECKING:
+    from caseyos_cli.tui.app import Dashboard
+
+FIRST_PAGE = 100
+PAGE = 1000
+# What the header counts, in this order.
+COUNTED = ("pending", "accepted", "snoozed", "done", "dismissed")
+
+
+class TodayScreen(Screen[None]):
+    """Today's Moves, best first."""
+
+    BINDINGS = [
+        Binding("a", "accept", "Accept"),
+        Binding("d", "dismiss_move", "Dismiss"),
+        Binding("s", "snooze", "Snooze"),
+        Binding("x", "done", "Done"),
+        Binding("u", "undo", "Undo"),
+        Binding("e", "explain", "Why"),
+        Binding("enter", "open", "Open", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moves: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []
+        self.now = ""
+        self.tz = "UTC"
+        self.total = 0
+        self.words: list[str] = []
+        self.loaded = False
+
+    @property
+    def dash(self) -> Dashboard:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="topbar")
+        table: DataTable[Any] = DataTable(id="moves", cursor_type="row", zebra_stripes=False)
+        yield table
+        yield Static("", id="preview")
+        yield Input(placeholder="filter: words in the move, who, why", id="filter")
+        yield Static("", id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#moves", DataTable)
+        for key, header, width in COLUMNS:
+            table.add_column(header, key=key, width=width)
+        self.query_one("#filter", Input).display = False
+        table.focus()
+        self._fit_columns()
+        self.reload()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Share what the fixed columns leave of the width between "Who" and, on a wide
+        terminal, "Why now"."""
+        table = self.query_one("#moves", DataTable)
+        fixed = sum(w for _, _, w in COLUMNS if w) + 2 * len(COLUMNS) + 2
+        spare = max(20, self.size.width - fixed)
+        who = min(spare, 34) if self.size.width >= WIDE else spare
+        widths = {"who": who, "why": max(0, spare - who)}
+        for key, width in widths.items():
+            column = table.columns.get(ColumnKey(key))
+            if column is not None and column.width != width:
+                column.width = width
+                column.auto_width = False
+        table.refresh()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="today-load")
+    async def reload(self) -> None:
+        """Fetch today's moves (the first page at once, the rest after) and merge them."""
+        try:
+            first = await self.dash.link.call("queue.today", {"limit": FIRST_PAGE})
+            self.now, self.tz, self.total = first["now"], first["timezone"], first["total"]
+            moves = list(first["moves"])
+            self._merge(moves, complete=first["next_cursor"] is None)
+            cursor = first["next_cursor"]
+            while cursor is not None:
+                page = await self.dash.link.call("queue.today", {"limit": PAGE, "cursor": cursor})
+                moves += page["moves"]
+                cursor = page["next_cursor"]
+            if len(moves) > len(first["moves"]):
+                self._merge(moves, complete=True)
+            await self._refresh_counts()
+        except LinkDown:
+            return  # the link says so in the footer and reloads when it is back
+        self.loaded = True
+
+    def _merge(self, moves: list[dict[str, Any]], *, complete: bool) -> None:
+        """Make the table show `moves` in their order without rebuilding it: rows of moves
+        already shown are updated where they changed, new ones added, and (once the whole
+        list is in) pending rows the daemon no longer lists removed. The cursor stays on
+        its move and the scroll where it was."""
+        table = self.query_one("#moves", DataTable)
+        was = self._cursor_key()
+        scroll = (table.scroll_x, table.scroll_y)
+        fresh = {str(m["id"]): m for m in moves}
+        self.order = [str(m["id"]) for m in moves]
+        rank = {key: n for n, key in enumerate(self.order)}
+        if complete:
+            for key, old in list(self.moves.items()):
+                # Rows of moves the operator just decided stay until the next pass reload.
+                if key not in fresh and old["status"] == "pending":
+                    self.moves.pop(key)
+                    if key in table.rows:
+                        table.remove_row(key)
+        for key, move in fresh.items():
+            self.moves[key] = move
+        self._show(table, rank)
+        table.scroll_to(*scroll, animate=False, immediate=True)
+        if was is not None and was in table.rows:
+            table.move_cursor(row=table.get_row_index(was), animate=False, scroll=False)
+        self._update_status_line()
+
+    def _show(self, table: DataTable[Any], rank: dict[str, int]) -> None:
+        """Rows for the moves that pass the filter, in rank order; others hidden."""
+        end = len(rank)
+        for key, move in self.moves.items():
+            visible = matches(move, self.words)
+            if not visible:
+                if key in table.rows:
+                    table.remove_row(key)
+                continue
+            row = cells(move, rank.get(key, end), self.now, self.tz)
+            if key in table.rows:
+                for (col, _, _), value in zip(COLUMNS, row, strict=True):
+                    if str(table.get_cell(key, col)) != str(value) or col == "aps":
+                        table.update_cell(key, col, value)
+            else:
+                table.add_row(*row, key=key)
+        table.sort("aps", key=lambda cell: cell.rank)
+
+    def _cursor_key(self) -> str | None:
+        table = self.query_one("#moves", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return str(key.value) if key.value is not None else None
+
+    async def _refresh_counts(self) -> None:
+        stats = await self.dash.link.call("queue.stats", {})
+        by = stats.get("by_status") or {}
+        parts = [f"{by.get(s, 0):,} {s}" for s in COUNTED]
+        title = f"Today: {self.total:,} due"
+        self.query_one("#topbar", Static).update(f"[b]{title}[/b]  ·  " + " · ".join(parts))
+
+    def _update_status_line(self) -> None:
+        table = self.query_one("#moves", DataTable)
+        shown = table.row_count
+        line = f"{shown:,} of {len(self.moves):,} moves"
+        if self.words:
+            line += f" match “{' '.join(self.words)}” (escape clears)"
+        if self.dash.workspace == "demo":
+            line += " · [b]demo workspace[/b]: `caseyos init` for your own"
+        if self.dash.link_note:
+            line += f" · {self.dash.link_note}"
+        self.query_one("#status-line", Static).update(line)
+        self._update_preview()
+
+    # -- live --------------------------------------------------------------------------------
+
+    async def live(self, event: dict[str, Any]) -> None:
+        """An event from the daemon: change what it changed."""
+        kind, data = event.get("type"), event.get("data") or {}
+        if kind == "move.updated":
+            key = str(data.get("id"))
+            if key in self.moves:
+                await self._refetch_one(key)
+            else:
+                self.reload()
+        elif kind in ("move.created", "queue.changed", "workspace.changed"):
+            if kind == "workspace.changed":
+                self._forget()
+            self.reload()
+        elif kind == "outcome.recorded":
+            await self._refresh_counts()
+
+    def link_changed(self) -> None:
+        """The link went down or came back: the status line says which."""
+        self._update_status_line()
+
+    def _forget(self) -> None:
+        self.moves.clear()
+        self.query_one("#moves", DataTable).clear()
+
+    async def _refetch_one(self, key: str) -> None:
+        try:
+            shown = await self.dash.link.call("queue.show", {"id": int(key)})
+        except LinkDown:
+            return
+        self.moves[key] = {**self.moves[key], **shown["move"]}
+        self._show(self.query_one("#moves", DataTable), {k: n for n, k in enumerate(self.order)})
+        await self._refresh_counts()
+
+    # -- acting ------------------------------------------------------------------------------
+
+    def _current(self) -> dict[str, Any] | None:
+        key = self._cursor_key()
+        return self.moves.get(key) if key else None
+
+    async def _act(self, op: str, params: dict[str, Any], done: str) -> None:
+        move = self._current()
+        if move is None:
+            return
+        try:
+            await self.dash.link.call(op, {"id": move["id"], **params})
+        except LinkDown as exc:
+            self.notify(str(exc), severity="error")
+            return
+        except Exception as exc:  # the daemon's refusal, said as it said it
+            self.notify(getattr(exc, "message", str(exc)), severity="warning", timeout=6)
+            return
+        self.dash.last_acted = move["id"]
+        self.notify(f"{done}: {move['title']} (u undoes)", timeout=4)
+        await self._refetch_one(str(move["id"]))
+
+    async def action_accept(self) -> None:
+        await self._act("queue.accept", {}, "Accepted")
+
+    async def action_done(self) -> None:
+        await self._act("queue.done", {}, "Done")
+
+    def action_dismiss_move(self) -> None:
+        move = self._current()
+        if move is None:
+            return
+
+        async def chosen(reason: str | None) -> None:
+            if reason is not None:
+                await self._act("queue.dismiss", {"reason": reason or None}, "Dismissed")
+
+        self.app.push_screen(modals.DismissReason(move["title"]), chosen)
+
+    def action_snooze(self, error: str | None = None) -> None:
+        move = self._current()
+        if move is None:
+            return
+
+        async def chosen(until: str | None) -> None:
+            if until is None:
+                return
+            try:
+                await self.dash.link.call("queue.snooze", {"id": move["id"], "until": until})
+            except LinkDown as exc:
+                self.notify(str(exc), severity="error")
+                return
+            except Exception as exc:  # a time the daemon cannot read: ask again, saying why
+                self.action_snooze(getattr(exc, "message", str(exc)))
+                return
+            self.dash.last_acted = move["id"]
+            self.notify(f"Snoozed: {move['title']} (u undoes)", timeout=4)
+            await self._refetch_one(str(move["id"]))
+
+        self.app.push_screen(modals.SnoozePicker(move["title"], error), chosen)
+
+    async def action_undo(self) -> None:
+        move_id = self.dash.last_acted
+        if move_id is None:
+            self.notify("Nothing to undo yet.", timeout=3)
+            return
+        try:
+            await self.dash.link.call("queue.undo", {"id": move_id})
+        except LinkDown as exc:
+            self.notify(str(exc), severity="error")
+            return
+        except Exception as exc:
+            self.notify(getattr(exc, "message", str(exc)), severity="warning", timeout=6)
+            return
+        self.dash.last_acted = None
+        self.notify(f"Undone: move {move_id}", timeout=3)
+        key = str(move_id)
+        if key in self.moves:
+            await self._refetch_one(key)
+        else:
+            self.reload()
+
+    async def action_explain(self) -> None:
+        move = self._current()
+        if move is None:
+            return
+        try:
+            explained = await self.dash.link.call("queue.explain", {"id": move["id"]})
+        except Exception as exc:
+            self.notify(getattr(exc, "message", str(exc)), severity="warning")
+            return
+        self.app.push_screen(modals.Explain(explained))
+
+    def action_open(self) -> None:
+        move = self._current()
+        if move is not None:
+            self.dash.open_move(move["id"])
+
+    @on(DataTable.RowHighlighted, "#moves")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._update_preview()
+
+    def _update_preview(self) -> None:
+        move = self._current()
+        text = "" if move is None else f"[b]{escape(move['title'])}[/b]\n{escape(move['why_now'])}"
+        self.query_one("#preview", Static).update(text)
+
+    @on(DataTable.RowSelected, "#moves")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    # -- filtering ---------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.display or self.words:
+            field.value = ""
+            field.display = False
+            self._apply_filter("")
+            self.query_one("#moves", DataTable).focus()
+
+    @on(Input.Changed, "#filter")
+    def _typed(self, event: Input.Changed) -> None:
+        self._apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#moves", DataTable).focus()
+
+    def _apply_filter(self, text: str) -> None:
+        self.words = text.lower().split()
+        table = self.query_one("#moves", DataTable)
+        self._show(table, {k: n for n, k in enumerate(self.order)})
+        if table.row_count:
+            table.move_cursor(row=0, animate=False)
+        self._update_status_line()
