@@ -58,3 +58,13 @@ def cursor_move(app: Dashboard) -> dict[str, Any]:
     move = today(app)._current()
     assert move is not None
     return move
+
+
+def screen_text(app: Dashboard) -> str:
+    """What the screen shows, as text (from Textual's own screenshot), one string."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    lines = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", t)).replace("\xa0", " ") for t in lines)

@@ -7,7 +7,7 @@ from typing import Any
 
 from caseyos_cli.tui.app import Dashboard
 from tests.conftest import DaemonProcess
-from tests.tui.conftest import cursor_move, loaded, row_keys, table, until
+from tests.tui.conftest import cursor_move, loaded, row_keys, screen_text, table, until
 
 
 def status_of(daemon: DaemonProcess, move_id: int) -> str:
@@ -47,3 +47,84 @@ async def test_accept_done_and_dismiss_with_a_reason(daemon: DaemonProcess) -> N
         assert str(first) in row_keys(app) and str(second) in row_keys(app)
         assert cursor_move(app)["id"] == second
         assert str(table(app).get_cell(str(first), "status")) == "●"
+
+
+async def test_snooze_from_the_picker_and_a_custom_time_the_daemon_refuses(
+    daemon: DaemonProcess,
+) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        first = cursor_move(app)["id"]
+        await pilot.press("s", "down", "enter")  # Tomorrow 9am
+        await until(pilot, lambda: screen.moves[str(first)]["status"] == "snoozed", "snoozed")
+        shown = daemon.call("queue.show", {"id": first})["move"]
+        # Thursday 26 Nov, 9:00 in New York: the pinned clock is Wednesday 10:00.
+        assert shown["snoozed_until"] == "2026-11-26T14:00:00+00:00"
+
+        await pilot.press("down")
+        second = cursor_move(app)["id"]
+        await pilot.press("s", "up", "enter")  # Custom…
+        await pilot.press(*"someday", "enter")
+
+        def asks_again() -> bool:
+            errors = app.screen.query("#error")
+            return bool(errors) and "could not understand 'someday'" in str(errors[0].render())
+
+        await until(pilot, asks_again, "the picker asks again, saying why")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "back on Today")
+        assert status_of(daemon, second) == "pending", "a refused time changes nothing"
+
+
+async def test_explain_open_and_back(steady_demo_daemon: DaemonProcess) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        move = cursor_move(app)
+        await pilot.press("e")
+        await until(pilot, lambda: type(app.screen).__name__ == "Explain", "explain")
+        shot = screen_text(app)
+        assert "revenue" in shot and "urgency" in shot and "learned" in shot
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "explain closed")
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "MoveDetail", "detail")
+        await until(pilot, lambda: move["title"] in screen_text(app), "the move's title")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "back from detail")
+
+
+async def test_filter_as_you_type_and_escape_clears(steady_demo_daemon: DaemonProcess) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        everything = row_keys(app)
+        await pilot.press("slash", *"harborline")
+        await until(pilot, lambda: len(row_keys(app)) < len(everything), "filtered")
+        kept = [screen.moves[k] for k in row_keys(app)]
+        assert kept and all("harborline" in (m["title"] + m["why_now"]).lower() for m in kept)
+        await pilot.press("escape")
+        await until(pilot, lambda: row_keys(app) == everything, "filter cleared")
+
+
+async def test_every_action_is_in_the_command_palette(steady_demo_daemon: DaemonProcess) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        titles = {c.title for c in app.get_system_commands(screen)}
+        for wanted in (
+            "Today",
+            "Help",
+            "Accept the move",
+            "Dismiss the move",
+            "Snooze the move",
+            "Mark the move done",
+            "Undo the last action",
+            "Why this score",
+            "Open the move",
+            "Filter the moves",
+        ):
+            assert wanted in titles, wanted
+        await pilot.press("question_mark")
+        await until(pilot, lambda: type(app.screen).__name__ == "Help", "help")
