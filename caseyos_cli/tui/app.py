@@ -39,6 +39,7 @@ class Dashboard(App[None]):
     BINDINGS = [
         Binding("1", "switch_mode('today')", "Today", show=False),
         Binding("question_mark", "help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -162,6 +163,10 @@ class Dashboard(App[None]):
 
         self.push_screen(MoveDetail(move_id))
 
+    def action_toggle_theme(self) -> None:
+        """Between the light and the dark theme (the palette's Theme offers them all)."""
+        self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
+
     def action_help(self) -> None:
         self.push_screen(modals.Help())
 
@@ -169,6 +174,9 @@ class Dashboard(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Today", "Today's moves, best first", lambda: self.switch_mode("today"))
         yield SystemCommand("Help", "Every key of the dashboard", self.action_help)
+        yield SystemCommand(
+            "Light or dark", "Switch between the light and dark theme", self.action_toggle_theme
+        )
         if isinstance(screen, TodayScreen):
             for action, title, help_text in (
                 ("accept", "Accept the move", "You will do it"),

@@ -160,7 +160,8 @@ HELP = """\
   e why this score   enter open the move   / filter as you type   r reload
 
 [b]Everywhere[/b]
-  escape back   q quit   the mouse works too: click a row, scroll, click a key below
+  escape back   q quit   ctrl+t light or dark theme
+  the mouse works too: click a row, scroll, click a key below
 
 The dashboard follows the daemon live: moves change as syncs, imports and agents run,
 and it reconnects on its own when the daemon restarts.

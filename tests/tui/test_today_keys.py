@@ -128,3 +128,14 @@ async def test_every_action_is_in_the_command_palette(steady_demo_daemon: Daemon
             assert wanted in titles, wanted
         await pilot.press("question_mark")
         await until(pilot, lambda: type(app.screen).__name__ == "Help", "help")
+
+
+async def test_light_and_dark(steady_demo_daemon: DaemonProcess) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        dark = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light" != dark
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-dark"
