@@ -5,12 +5,13 @@ moves are 10,000 rows of data, not widgets). It loads the first page at once and
 behind it. Live: a move changed through any client (`move.updated`) changes its row in
 place; a pass or a new move (`queue.changed`, `move.created`) reloads the list and merges
 it into the table, rows updated, added or removed, with the cursor kept on the same move
-and the scroll where it was. The operator's own decisions stay on screen (marked) until
-the next reload, so what was just done can be seen and undone.
+and the scroll where it was. Accepted moves stay (they are yours to do), and so do moves
+decided here within the undo window, marked, so what was just done can be seen and undone.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from caseyos_cli.tui.app import Dashboard
 
 FIRST_PAGE = 100
+# How long a move decided here stays on screen after the daemon stops listing it: the
+# daemon's undo window.
+KEEP_DECIDED = 15 * 60
 PAGE = 1000
 # What the header counts, in this order.
 COUNTED = ("pending", "accepted", "snoozed", "done", "dismissed")
@@ -59,6 +63,8 @@ class TodayScreen(Screen[None]):
         self.total = 0
         self.words: list[str] = []
         self.loaded = False
+        # When this dashboard decided each move (monotonic seconds), for `_keep`.
+        self.decided: dict[str, float] = {}
 
     @property
     def dash(self) -> Dashboard:
@@ -135,8 +141,7 @@ class TodayScreen(Screen[None]):
         rank = {key: n for n, key in enumerate(self.order)}
         if complete:
             for key, old in list(self.moves.items()):
-                # Rows of moves the operator just decided stay until the next pass reload.
-                if key not in fresh and old["status"] == "pending":
+                if key not in fresh and not self._keep(key, old):
                     self.moves.pop(key)
                     if key in table.rows:
                         table.remove_row(key)
@@ -147,6 +152,14 @@ class TodayScreen(Screen[None]):
         if was is not None and was in table.rows:
             table.move_cursor(row=table.get_row_index(was), animate=False, scroll=False)
         self._update_status_line()
+
+    def _keep(self, key: str, move: dict[str, Any]) -> bool:
+        """Whether a row the daemon no longer lists for today stays: an accepted move is
+        yours to do until done, and what you decided lately stays (marked) to be undone."""
+        if move["status"] == "accepted":
+            return True
+        decided = self.decided.get(key)
+        return decided is not None and time.monotonic() - decided < KEEP_DECIDED
 
     def _show(self, table: DataTable[Any], rank: dict[str, int]) -> None:
         """Rows for the moves that pass the filter, in rank order; others hidden."""
@@ -250,6 +263,7 @@ class TodayScreen(Screen[None]):
             self.notify(getattr(exc, "message", str(exc)), severity="warning", timeout=6)
             return
         self.dash.last_acted = move["id"]
+        self.decided[str(move["id"])] = time.monotonic()
         self.notify(f"{done}: {move['title']} (u undoes)", timeout=4)
         await self._refetch_one(str(move["id"]))
 
@@ -287,6 +301,7 @@ class TodayScreen(Screen[None]):
                 self.action_snooze(getattr(exc, "message", str(exc)))
                 return
             self.dash.last_acted = move["id"]
+            self.decided[str(move["id"])] = time.monotonic()
             self.notify(f"Snoozed: {move['title']} (u undoes)", timeout=4)
             await self._refetch_one(str(move["id"]))
 

@@ -139,3 +139,35 @@ async def test_light_and_dark(steady_demo_daemon: DaemonProcess) -> None:
         assert app.theme == "textual-light" != dark
         await pilot.press("ctrl+t")
         assert app.theme == "textual-dark"
+
+
+async def test_other_clients_changes_merge_in_place_and_the_cursor_stays(
+    daemon: DaemonProcess,
+) -> None:
+    """Decisions made elsewhere change their rows in place; a reload (here: a move added
+    by another client) drops what the daemon no longer lists, keeps accepted moves, adds
+    the new one, and leaves the cursor on the move it was on."""
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        keys = row_keys(app)
+        await pilot.press("down", "down", "down", "down", "down")
+        here = cursor_move(app)["id"]
+        dismissed, accepted = int(keys[2]), int(keys[3])
+        daemon.call("queue.dismiss", {"id": dismissed})
+        daemon.call("queue.accept", {"id": accepted})
+        await until(
+            pilot,
+            lambda: (
+                screen.moves[keys[2]]["status"] == "dismissed"
+                and screen.moves[keys[3]]["status"] == "accepted"
+            ),
+            "both rows changed in place",
+        )
+        assert row_keys(app) == keys, "in place: no row moved or went yet"
+        added = daemon.call("queue.add", {"title": "Call Dana about the MSA", "due": "today"})
+        new = str(added["move"]["id"])
+        await until(pilot, lambda: new in row_keys(app), "the new move is in")
+        assert keys[2] not in row_keys(app), "dismissed elsewhere: gone at the reload"
+        assert keys[3] in row_keys(app), "accepted: yours to do, it stays"
+        assert cursor_move(app)["id"] == here
