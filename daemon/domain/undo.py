@@ -40,6 +40,20 @@ def by_operator(event: MoveEvent) -> bool:
     return event.to_status == queue.PENDING and event.reason == queue.DONE_WHILE_SNOOZED
 
 
+def _same_operation(earlier: MoveEvent, later: MoveEvent) -> bool:
+    """Whether `earlier` is a step `queue.done` took on its way to `later`: it records
+    snoozed -> pending -> accepted -> done (from where the move was) at one instant. Other
+    operations record one step, so a decision made at the same instant as the one before
+    (as under a pinned clock) is still undone alone."""
+    if earlier.at != later.at:
+        return False
+    if later.to_status == queue.DONE:
+        return earlier.to_status == queue.ACCEPTED
+    if later.to_status == queue.ACCEPTED:
+        return earlier.to_status == queue.PENDING and earlier.reason == queue.DONE_WHILE_SNOOZED
+    return False
+
+
 @dataclass(frozen=True)
 class Undone:
     move: Move
@@ -76,9 +90,9 @@ async def undo(session: AsyncSession, move_id: int, now: datetime) -> Undone:
             else "it has no history"
         )
         raise Conflict(f"nothing to undo on move {move.id}: {last}")
-    # The decision is every step of the operator's at the instant of the latest one.
+    # The decision is the latest step and the steps `queue.done` took before it.
     start = len(history) - 1
-    while start > 0 and history[start - 1].at == latest.at and by_operator(history[start - 1]):
+    while start > 0 and _same_operation(history[start - 1], history[start]):
         start -= 1
     steps, before = history[start:], history[:start]
     what = _AS_DONE.get(latest.to_status, latest.to_status)

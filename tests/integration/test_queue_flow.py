@@ -208,3 +208,18 @@ def test_a_dismissal_undone_through_the_cli_is_back_on_today(blank_daemon: Daemo
     assert f"nothing to undo on move {move['id']}" in again.stderr
     as_json = run_cli("queue", "undo", "999", "--json")
     assert as_json.returncode != 0 and "no move with id 999" in as_json.stderr
+
+
+def test_done_on_a_snoozed_move_undone_sleeps_until_the_same_time(
+    blank_daemon: DaemonProcess,
+) -> None:
+    d = blank_daemon
+    move = add(d, "Plan next quarter")
+    until = d.call("queue.snooze", {"id": move["id"], "until": LATER})["move"]["snoozed_until"]
+    d.call("queue.done", {"id": move["id"]})
+    undone = d.call("queue.undo", {"id": move["id"]})
+    assert undone["undid"] == ["pending", "accepted", "done"]
+    assert undone["move"]["status"] == "snoozed"
+    assert undone["move"]["snoozed_until"] == until
+    history = d.call("queue.show", {"id": move["id"]})["history"]
+    assert [h["to_status"] for h in history] == ["pending", "snoozed"]
