@@ -328,7 +328,7 @@ class UndoResult(MoveResult):
     f"in the last {undo_domain.UNDO_WINDOW.seconds // 60} minutes: the move is back where "
     "it was, and the decision is forgotten.",
     expose=EVERYWHERE,
-    destructive=False,
+    destructive=True,  # the decision's history is deleted, and an undo cannot be redone
     # A second call finds the decision before, if any: each call undoes one more.
     idempotent=False,
 )
