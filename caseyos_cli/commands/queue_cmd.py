@@ -326,6 +326,33 @@ def done(move_id: int = move_id("pending", "accepted", "failed"), as_json: bool 
 
 @app.command(
     examples=[
+        "# Dismissed move 7 by mistake: it is pending again",
+        "caseyos queue undo 7",
+        "caseyos queue undo 7 --json",
+    ],
+    op="queue.undo",
+)
+def undo(
+    move_id: int = move_id("accepted", "dismissed", "snoozed", "done"), as_json: bool = JSON
+) -> None:
+    """Undo your latest decision on a move (accept, dismiss, snooze, done), within 15
+    minutes: the move is back where it was, and stats and learning forget the decision."""
+    result = output.call("queue.undo", {"id": move_id})
+    if as_json:
+        output.print_json(result)
+        return
+    m = result["move"]
+    undid = ", ".join(result["undid"])
+    print(
+        output.wrap(
+            f"Move {m['id']} is {m['status']} again (undid: {undid}): {m['title']}",
+            indent="    ",
+        )
+    )
+
+
+@app.command(
+    examples=[
         "caseyos queue add 'Call Dana about renewal'",
         "caseyos queue add 'Send the proposal' --contact dana@acme-robotics.example \\\n"
         "    --due 'fri 3pm' --why 'she asked for it by Friday'",

@@ -107,6 +107,8 @@ NEXT_STEPS: dict[str, str] = {
     SNOOZED: "it comes back as pending at its time, or can be marked done now",
     FAILED: "it can be accepted again or dismissed",
 }
+# The reason of the step `queue.done` takes first on a snoozed move (snoozed -> pending).
+DONE_WHILE_SNOOZED = "done while snoozed"
 # A status as the thing done to a move: "it cannot be marked done".
 _AS_DONE_TO = {DONE: "marked done", FAILED: "marked failed", PENDING: "made pending again"}
 
@@ -143,8 +145,10 @@ async def get(session: AsyncSession, move_id: int) -> Move:
 
 async def change(
     session: AsyncSession, move: Move, to: str, now: datetime, reason: str | None = None
-) -> None:
-    session.add(transition(move, to, now, reason))
+) -> MoveEvent:
+    event = transition(move, to, now, reason)
+    session.add(event)
+    return event
 
 
 def expiry_for(move_type: str, created: datetime) -> datetime | None:
@@ -181,9 +185,12 @@ def attention_at(
     return score_changes
 
 
-def set_snooze(move: Move, until: datetime) -> None:
-    """Give a move that was just snoozed its wake-up time, keeping rescore_at no later."""
+def set_snooze(move: Move, until: datetime, event: MoveEvent | None = None) -> None:
+    """Give a move that was just snoozed its wake-up time, keeping rescore_at no later;
+    the snooze's `event` keeps the time too (see `undo`)."""
     move.snoozed_until = until
+    if event is not None:
+        event.snoozed_until = until
     if move.rescore_at is not None:
         move.rescore_at = min(move.rescore_at, until)
 

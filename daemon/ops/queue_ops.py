@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from agents.base import Proposal
 from daemon.context import OpContext
 from daemon.domain import paging, queue, settings
+from daemon.domain import undo as undo_domain
 from daemon.domain.facts import StoreFacts
 from daemon.domain.learning import load as load_learned
 from daemon.domain.paging import PAGE_MAX, Key
@@ -208,9 +209,13 @@ async def explain(ctx: OpContext, p: MoveId) -> ExplainResult:
     return ExplainResult(id=move.id, title=move.title, aps=move.aps, breakdown=move.aps_breakdown)
 
 
-async def _change(ctx: OpContext, move_id: int, to: str, reason: str | None) -> MoveResult:
+async def _change(
+    ctx: OpContext, move_id: int, to: str, reason: str | None, until: datetime | None = None
+) -> MoveResult:
     move = await queue.get(ctx.session, move_id)
-    await queue.change(ctx.session, move, to, ctx.now(), reason)
+    event = await queue.change(ctx.session, move, to, ctx.now(), reason)
+    if until is not None:
+        queue.set_snooze(move, until, event)
     ctx.emit("move.updated", {"id": move.id, "status": to, "workspace": ctx.workspace.name})
     return MoveResult(
         move=await move_view(ctx.session, move),
@@ -284,10 +289,7 @@ async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
         )
     local = until.astimezone(tz)
     reason = f"snoozed until {local:%a} {local.day} {local:%b}, {local:%H:%M}"
-    result = await _change(ctx, p.id, queue.SNOOZED, reason)
-    queue.set_snooze(await queue.get(ctx.session, p.id), until)
-    result.move.snoozed_until = until
-    return result
+    return await _change(ctx, p.id, queue.SNOOZED, reason, until)
 
 
 @operation(
@@ -304,10 +306,45 @@ async def snooze(ctx: OpContext, p: SnoozeParams) -> MoveResult:
 async def done(ctx: OpContext, p: MoveId) -> MoveResult:
     move = await queue.get(ctx.session, p.id)
     if move.status == queue.SNOOZED:
-        await queue.change(ctx.session, move, queue.PENDING, ctx.now(), "done while snoozed")
+        await queue.change(ctx.session, move, queue.PENDING, ctx.now(), queue.DONE_WHILE_SNOOZED)
     if move.status in (queue.PENDING, queue.FAILED):
         await queue.change(ctx.session, move, queue.ACCEPTED, ctx.now(), "accepted")
     return await _change(ctx, p.id, queue.DONE, "done")
+
+
+class UndoResult(MoveResult):
+    undid: list[str] = Field(
+        description="The statuses the undone steps had moved the move to, in order, "
+        "e.g. ['accepted', 'done']."
+    )
+
+
+@operation(
+    "queue.undo",
+    params=MoveId,
+    result=UndoResult,
+    effect="local",
+    description="Undo your latest decision on a move (accept, dismiss, snooze, done) made "
+    f"in the last {undo_domain.UNDO_WINDOW.seconds // 60} minutes: the move is back where "
+    "it was, and the decision is forgotten.",
+    expose=EVERYWHERE,
+    destructive=True,  # the decision's history is deleted, and an undo cannot be redone
+    # A second call finds the decision before, if any: each call undoes one more.
+    idempotent=False,
+)
+async def undo(ctx: OpContext, p: MoveId) -> UndoResult:
+    s, now = ctx.session, ctx.now()
+    undone = await undo_domain.undo(s, p.id, now)
+    move = undone.move
+    ctx.emit(
+        "move.updated", {"id": move.id, "status": move.status, "workspace": ctx.workspace.name}
+    )
+    return UndoResult(
+        move=await move_view(s, move),
+        timezone=str(await settings.timezone(s)),
+        now=now,
+        undid=undone.undid,
+    )
 
 
 class AddParams(Params):

@@ -392,6 +392,8 @@ class MoveEvent(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
+    # Added by migration 0017: on a snooze's event, the wake-up time it set.
+    snoozed_until: Mapped[datetime | None]
 
 
 class Outcome(Base):

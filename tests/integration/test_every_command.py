@@ -186,9 +186,12 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         (["queue", "accept", m1], 0),
         (["queue", "snooze", m2, "--until", "tomorrow 9am"], 0),
         (["queue", "dismiss", m3, "--reason", "not a fit this quarter"], 0),
+        (["queue", "undo", m3], 0),
         (["queue", "done", m1], 0),
         (["queue", "add", "Call Dana about the renewal and the MSA change", "--due", "fri 3pm"], 0),
         (["outcomes", "record", m1, "replied", "--note", "She wrote back the same day"], 0),
+        # An outcome was recorded since m1 was done: too late to undo.
+        (["queue", "undo", m1], 1),
         (["queue", "list"], 0),
         (["queue", "show", m2], 0),
         (["outcomes", "stats"], 0),

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import select
+from typing import Any
+
 import pytest
 
+from caseyos_cli.client import Client
+from daemon import protocol
 from daemon.protocol import ErrorCode, RemoteError
-from tests.conftest import DaemonProcess
+from tests.conftest import DaemonProcess, run_cli
 
 LATER = "2026-11-25T18:30:00+00:00"
 
@@ -159,3 +165,61 @@ def test_an_accepted_move_can_be_snoozed_and_comes_back_pending(
     history = d.call("queue.show", {"id": move["id"]})["history"]
     assert [h["to_status"] for h in history] == ["pending", "accepted", "snoozed", "pending"]
     assert history[-1]["reason"] == "snooze ended"
+
+
+def _move_updates(listener: Client, move_id: int) -> list[dict[str, Any]]:
+    """The move.updated events for one move that reached the listener, until it is quiet."""
+    found = []
+    while select.select([listener.sock], [], [], 0.5)[0]:
+        frame = protocol.read_frame_blocking(listener.sock)
+        event = frame.get("event")
+        if event and event["type"] == "move.updated" and event["data"]["id"] == move_id:
+            found.append(event["data"])
+    return found
+
+
+def test_a_dismissal_undone_through_the_cli_is_back_on_today(blank_daemon: DaemonProcess) -> None:
+    d = blank_daemon
+    move = add(d, "Call Dana about renewal")
+    listener = Client.connect()
+    listener.subscribe()
+    try:
+        assert run_cli("queue", "dismiss", str(move["id"]), "--reason", "not a fit").returncode == 0
+        assert move["id"] not in today_ids(d)
+        undone = run_cli("queue", "undo", str(move["id"]))
+        assert undone.returncode == 0, undone.stderr
+        assert f"Move {move['id']} is pending again (undid: dismissed)" in undone.stdout
+        today = json.loads(run_cli("queue", "today", "--json").stdout)
+        [back] = [m for m in today["moves"] if m["id"] == move["id"]]
+        assert back["status"] == "pending" and back["status_reason"] is None
+        assert [e["status"] for e in _move_updates(listener, move["id"])] == [
+            "dismissed",
+            "pending",
+        ]
+    finally:
+        listener.close()
+    # The dismissal is forgotten: no step of it in the history or the stats.
+    history = d.call("queue.show", {"id": move["id"]})["history"]
+    assert [h["to_status"] for h in history] == ["pending"]
+    assert d.call("queue.stats", {})["by_status"] == {"pending": 1}
+    # Nothing of the operator's is left to undo: a conflict, exit 1.
+    again = run_cli("queue", "undo", str(move["id"]))
+    assert again.returncode == 1
+    assert f"nothing to undo on move {move['id']}" in again.stderr
+    as_json = run_cli("queue", "undo", "999", "--json")
+    assert as_json.returncode != 0 and "no move with id 999" in as_json.stderr
+
+
+def test_done_on_a_snoozed_move_undone_sleeps_until_the_same_time(
+    blank_daemon: DaemonProcess,
+) -> None:
+    d = blank_daemon
+    move = add(d, "Plan next quarter")
+    until = d.call("queue.snooze", {"id": move["id"], "until": LATER})["move"]["snoozed_until"]
+    d.call("queue.done", {"id": move["id"]})
+    undone = d.call("queue.undo", {"id": move["id"]})
+    assert undone["undid"] == ["pending", "accepted", "done"]
+    assert undone["move"]["status"] == "snoozed"
+    assert undone["move"]["snoozed_until"] == until
+    history = d.call("queue.show", {"id": move["id"]})["history"]
+    assert [h["to_status"] for h in history] == ["pending", "snoozed"]

@@ -104,6 +104,7 @@ def test_every_operation_and_event_writes_instants_with_an_offset(
     call("outcomes.record", {"move_id": first, "kind": "replied"})
     call("queue.snooze", {"id": second, "until": "tomorrow 9am"})
     call("queue.dismiss", {"id": third, "reason": "not now"})
+    call("queue.undo", {"id": third})
     call("queue.add", {"title": "Call Dana", "due": "fri 3pm"})
     call("agents.configure", {"name": "deal_health", "enabled": False})
     job = call("agents.run")["job"]
