@@ -50,6 +50,7 @@ def cells(signal: dict[str, Any], now: str, tz: str) -> tuple[Any, ...]:
 class ActivityScreen(Screen[None]):
     """What happened lately, as signals."""
 
+    AUTO_FOCUS = "#signals"
     BINDINGS = [
         Binding("k", "next_kind", "Kind"),
         Binding("K", "all_kinds", "All kinds", show=False),
@@ -114,12 +115,15 @@ class ActivityScreen(Screen[None]):
         except LinkDown:
             return
         self._kinds(stats)
-        self.signals.clear()
         table = self.query_one("#signals", DataTable)
+        was = self._cursor_key()
+        self.signals.clear()
         table.clear()
         self.next_cursor = page["next_cursor"]
         self._take(page)
-        if table.row_count:
+        if was is not None and was in table.rows:  # the cursor stays on its signal
+            table.move_cursor(row=table.get_row_index(was), animate=False)
+        elif table.row_count:
             table.move_cursor(row=0, animate=False)
         self.loaded = True
 

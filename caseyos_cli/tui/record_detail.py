@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 class RecordDetail(Screen[None]):
     """A contact, company, deal, meeting or thread, with what links to it."""
 
+    AUTO_FOCUS = "#links"
     BINDINGS = [
         Binding("escape,backspace", "back", "Back"),
         Binding("enter", "open", "Open", show=False),

@@ -36,6 +36,7 @@ MEETINGS_BACK = timedelta(days=30)
 class RecordsScreen(Screen[None]):
     """The operator's records, one kind at a time."""
 
+    AUTO_FOCUS = "#records"
     BINDINGS = [
         *(Binding(k.key, f"kind('{k.key}')", k.name, show=False) for k in KINDS),
         Binding("slash", "search", "Search"),
