@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, Protocol
 
 from textual import work
@@ -19,10 +20,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from caseyos_cli.tui import modals
+from caseyos_cli.tui.activity import ActivityScreen
 from caseyos_cli.tui.link import DOWN, LIVE, Link, LinkDown
+from caseyos_cli.tui.recordkinds import KINDS
+from caseyos_cli.tui.records import RecordsScreen
 from caseyos_cli.tui.today import TodayScreen
 
-SCREENS = ("today",)
+SCREENS = ("today", "records", "activity")
 
 
 class Live(Protocol):
@@ -34,10 +38,12 @@ class Dashboard(App[None]):
 
     TITLE = "CaseyOS"
     CSS_PATH = "dashboard.tcss"
-    MODES = {"today": TodayScreen}
+    MODES = {"today": TodayScreen, "records": RecordsScreen, "activity": ActivityScreen}
     DEFAULT_MODE = "today"
     BINDINGS = [
         Binding("1", "switch_mode('today')", "Today", show=False),
+        Binding("2", "switch_mode('records')", "Records", show=False),
+        Binding("3", "switch_mode('activity')", "Activity", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
         Binding("q", "quit", "Quit"),
@@ -173,6 +179,14 @@ class Dashboard(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Today", "Today's moves, best first", lambda: self.switch_mode("today"))
+        yield SystemCommand(
+            "Records",
+            "Contacts, companies, deals, meetings, threads",
+            lambda: self.switch_mode("records"),
+        )
+        yield SystemCommand(
+            "Activity", "The signal stream, newest first", lambda: self.switch_mode("activity")
+        )
         yield SystemCommand("Help", "Every key of the dashboard", self.action_help)
         yield SystemCommand(
             "Light or dark", "Switch between the light and dark theme", self.action_toggle_theme
@@ -189,3 +203,14 @@ class Dashboard(App[None]):
                 ("filter", "Filter the moves", "As you type"),
             ):
                 yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
+        if isinstance(screen, RecordsScreen):
+            for kind in KINDS:
+                yield SystemCommand(
+                    f"Records: {kind.name}",
+                    f"List and search {kind.name.lower()}",
+                    partial(screen.action_kind, kind.key),
+                )
+            yield SystemCommand("Search the records", "Words as you type", screen.action_search)
+        if isinstance(screen, ActivityScreen):
+            yield SystemCommand("Next signal kind", "Show one kind", screen.action_next_kind)
+            yield SystemCommand("Every signal kind", "Show them all", screen.action_all_kinds)

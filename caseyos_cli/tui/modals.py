@@ -159,6 +159,14 @@ HELP = """\
   a accept   d dismiss (with a reason)   s snooze   x mark done   u undo the last
   e why this score   enter open the move   / filter as you type   r reload
 
+[b]Records[/b]
+  c contacts   o companies   d deals   m meetings   t threads   (or click a tab)
+  / search as you type   enter open the record: its linked moves, records and signals
+  enter on a linked move opens the move; escape goes back
+
+[b]Activity[/b]
+  k next signal kind   K every kind (or pick one in the list)   new signals come in live
+
 [b]Everywhere[/b]
   escape back   q quit   ctrl+t light or dark theme
   the mouse works too: click a row, scroll, click a key below

@@ -1,0 +1,146 @@
+"""Records against a real demo daemon: searching finds the demo's people, companies and
+deals through the daemon; enter opens a record with its linked moves; a linked move opens
+the move's detail, which shows the thread's messages and the meeting's attendees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable, Static
+
+from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.detail import MoveDetail
+from caseyos_cli.tui.record_detail import RecordDetail
+from caseyos_cli.tui.records import RecordsScreen
+from tests.conftest import DaemonProcess
+from tests.tui.conftest import loaded, until
+from tests.tui.screen_text import plain
+
+
+def body_text(app: Dashboard) -> str:
+    """The move detail's body as text ('' until it is composed)."""
+    found = app.screen.query("#body")
+    return plain(found.first(Static)) if found else ""
+
+
+def records_screen(app: Dashboard) -> RecordsScreen:
+    screen = app.screen
+    assert isinstance(screen, RecordsScreen), screen
+    return screen
+
+
+def names(screen: RecordsScreen) -> list[str]:
+    return [str(r.get("name") or r.get("title") or r.get("subject")) for r in screen.records]
+
+
+async def open_records(pilot: Any) -> RecordsScreen:
+    await loaded(pilot)
+    await pilot.press("2")
+    await until(pilot, lambda: isinstance(pilot.app.screen, RecordsScreen), "records")
+    screen = records_screen(pilot.app)
+    await until(pilot, lambda: screen.loaded, "contacts loaded")
+    return screen
+
+
+async def test_search_a_contact_open_it_and_its_linked_move(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    dana = steady_demo_daemon.call("contacts.show", {"ref": "dana.reyes@harborline.example"})
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_records(pilot)
+        every = steady_demo_daemon.call("contacts.list", {"limit": 50})
+        assert len(screen.records) == every["total"]
+        await pilot.press("slash", *"reyes")
+        await until(pilot, lambda: names(screen) == ["Dana Reyes"], "the search found Dana")
+        await pilot.press("enter", "enter")
+        await until(pilot, lambda: isinstance(app.screen, RecordDetail), "Dana's detail")
+        detail = app.screen
+        assert isinstance(detail, RecordDetail)
+        await until(pilot, lambda: detail.result is not None, "Dana's detail loaded")
+        moves = [f"move:{m['id']}" for m in dana["moves"]]
+        assert moves and detail.link_keys[: len(moves)] == moves
+        assert "companies:8" in detail.link_keys  # Harborline, openable from here too
+        body = plain(detail.query_one("#record-body", Static))
+        assert "dana.reyes@harborline.example" in body and "Signals" in body
+
+        await pilot.press("enter")  # the first linked move
+        await until(pilot, lambda: isinstance(app.screen, MoveDetail), "the move's detail")
+        move = app.screen
+        assert isinstance(move, MoveDetail) and move.move_id == dana["moves"][0]["id"]
+        await pilot.press("escape")
+        assert app.screen is detail
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_companies_and_deals_switch_search_and_show_stage_and_amount(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_records(pilot)
+        await pilot.press("o")
+        await until(pilot, lambda: screen.loaded and screen.kind.key == "o", "companies")
+        await pilot.press("slash", *"harbor")
+        await until(pilot, lambda: names(screen) == ["Harborline Logistics"], "Harborline")
+        await pilot.press("escape")  # clears the search, back on the table
+        await until(pilot, lambda: len(screen.records) > 1, "every company again")
+
+        await pilot.press("d")
+        await until(pilot, lambda: screen.loaded and screen.kind.key == "d", "deals")
+        await pilot.press("slash", *"kestrel", "enter")
+        want = "Kestrel Payments - Enterprise rollout"
+        await until(pilot, lambda: names(screen) == [want], "the Kestrel deal")
+        table = screen.query_one("#records", DataTable)
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[1] == "Qualified to buy" and row[2] == "$120k"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, RecordDetail), "the deal")
+        detail = app.screen
+        assert isinstance(detail, RecordDetail)
+        await until(pilot, lambda: detail.result is not None, "the deal loaded")
+        shown = steady_demo_daemon.call("deals.show", {"ref": want})
+        assert [k for k in detail.link_keys if k.startswith("move:")] == [
+            f"move:{m['id']}" for m in shown["moves"]
+        ]
+
+
+async def test_move_detail_shows_the_threads_last_messages_and_the_deal(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    moves = steady_demo_daemon.call("queue.list", {"limit": 200})["moves"]
+    move = next(m for m in moves if m["thread_id"] and m["deal"])
+    thread = steady_demo_daemon.call("threads.show", {"ref": str(move["thread_id"])})
+    deal = steady_demo_daemon.call("deals.show", {"ref": str(move["deal"]["id"])})["deal"]
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        app.open_move(move["id"])
+        await until(pilot, lambda: isinstance(app.screen, MoveDetail), "the move")
+        subject = f"Thread: {thread['thread']['subject']}"
+        await until(pilot, lambda: subject in body_text(app), "the thread")
+        text = body_text(app)
+        last = thread["last_messages"][-1]
+        assert last["body"].splitlines()[-1] in text
+        assert deal["stage_label"] in text and deal["stage_label"] != deal["stage"]
+        assert move["contact"]["email"] in text and move["company"]["name"] in text
+
+
+async def test_move_detail_shows_the_meetings_attendees_and_answers(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    moves = steady_demo_daemon.call("queue.list", {"limit": 200})["moves"]
+    move = next(m for m in moves if m["meeting_id"])
+    meeting = steady_demo_daemon.call("meetings.show", {"ref": str(move["meeting_id"])})
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        app.open_move(move["id"])
+        await until(pilot, lambda: isinstance(app.screen, MoveDetail), "the move")
+        title = f"Meeting: {meeting['meeting']['title']}"
+        await until(pilot, lambda: title in body_text(app), "the meeting")
+        lines = body_text(app).splitlines()
+        for a in meeting["meeting"]["attendees"]:
+            answer = a["response"].replace("_", " ")
+            assert any(a["email"] in line and answer in line for line in lines), a
