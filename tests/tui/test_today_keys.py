@@ -171,3 +171,21 @@ async def test_other_clients_changes_merge_in_place_and_the_cursor_stays(
         assert keys[2] not in row_keys(app), "dismissed elsewhere: gone at the reload"
         assert keys[3] in row_keys(app), "accepted: yours to do, it stays"
         assert cursor_move(app)["id"] == here
+
+
+async def test_undo_takes_back_the_last_action(daemon: DaemonProcess) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("u")  # nothing done yet: says so, changes nothing
+        first = cursor_move(app)["id"]
+        await pilot.press("d", "enter")
+        await until(pilot, lambda: screen.moves[str(first)]["status"] == "dismissed", "dismissed")
+        await pilot.press("u")
+        await until(pilot, lambda: screen.moves[str(first)]["status"] == "pending", "undone")
+        shown = daemon.call("queue.show", {"id": first})
+        assert shown["move"]["status"] == "pending"
+        assert [h["to_status"] for h in shown["history"]] == ["pending"], "as if never dismissed"
+        await pilot.press("u")  # twice: the daemon refuses, the row stays as it is
+        await pilot.pause(0.3)
+        assert screen.moves[str(first)]["status"] == "pending"
