@@ -97,7 +97,7 @@ class TodayScreen(Screen[None]):
         table = self.query_one("#moves", DataTable)
         fixed = sum(w for _, _, w in COLUMNS if w) + 2 * len(COLUMNS) + 2
         spare = max(20, self.size.width - fixed)
-        who = min(spare, 34) if self.size.width >= WIDE else spare
+        who = min(spare, 40) if self.size.width >= WIDE else spare
         widths = {"who": who, "why": max(0, spare - who)}
         for key, width in widths.items():
             column = table.columns.get(ColumnKey(key))
