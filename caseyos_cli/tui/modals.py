@@ -153,18 +153,20 @@ class StartDaemon(ModalScreen[bool]):
 
 HELP = """\
 [b]Screens[/b]
-  1 Today   2 Records   3 Activity   4 System   ctrl+p every command   ? this help
+  1 Today   2 Records   3 Activity   4 System
+  ctrl+p every command   ? this help   q quit
 
 [b]Today[/b]
-  a accept   d dismiss (with a reason)   s snooze   x mark done   u undo the last
-  e why this score   enter open the move   / filter as you type   r reload
+  a accept            d dismiss (with a reason)
+  s snooze            x mark done
+  u undo the last     e why this score
+  enter open the move / filter as you type
+  r reload            escape clear the filter
 
 [b]Everywhere[/b]
-  escape back   q quit   the mouse works too: click a row, scroll, click a key below
-
-The dashboard follows the daemon live: moves change as syncs, imports and agents run,
-and it reconnects on its own when the daemon restarts.
-"""
+  escape back; the mouse works too: click a row, scroll,
+  click a key in the footer. The dashboard follows the
+  daemon live and reconnects when it restarts."""
 
 
 class Help(ModalScreen[None]):

@@ -43,7 +43,8 @@ class TodayScreen(Screen[None]):
         Binding("d", "dismiss_move", "Dismiss"),
         Binding("s", "snooze", "Snooze"),
         Binding("x", "done", "Done"),
-        Binding("u", "undo", "Undo"),
+        # Not in the footer (80 columns hold the rest): each action's notice says "u undoes".
+        Binding("u", "undo", "Undo", show=False),
         Binding("e", "explain", "Why"),
         Binding("enter", "open", "Open", show=False),
         Binding("slash", "filter", "Filter"),
@@ -77,7 +78,7 @@ class TodayScreen(Screen[None]):
         yield Static("", id="preview")
         yield Input(placeholder="filter: words in the move, who, why", id="filter")
         yield Static("", id="status-line")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#moves", DataTable)
@@ -99,7 +100,7 @@ class TodayScreen(Screen[None]):
         table = self.query_one("#moves", DataTable)
         fixed = sum(w for _, _, w in COLUMNS if w) + 2 * len(COLUMNS) + 2
         spare = max(20, self.size.width - fixed)
-        who = min(spare, 34) if self.size.width >= WIDE else spare
+        who = min(spare, 40) if self.size.width >= WIDE else spare
         widths = {"who": who, "why": max(0, spare - who)}
         for key, width in widths.items():
             column = table.columns.get(ColumnKey(key))
