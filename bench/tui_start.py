@@ -156,6 +156,63 @@ def hello_headless() -> float:
     return asyncio.run(run())
 
 
+def bare_table_keys(rows: int, presses: int) -> dict[str, Any]:
+    """The baseline for keypresses: a bare DataTable app with as many rows of plain text in
+    columns of the same widths, its cursor moved the same way."""
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    frames = Frames()
+
+    class Bare(App[None]):
+        def compose(self) -> Any:
+            yield DataTable(cursor_type="row")
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            for width in (3, 1, 13, 40, 70, 15):
+                table.add_column("col", width=width)
+            table.add_rows(
+                (
+                    f"{n % 100:>3}",
+                    " ",
+                    "Follow up",
+                    f"Person {n} (Company {n % 200} Ltd)",
+                    f"You emailed them {n} days ago about the plan; no answer yet",
+                    "2d ago",
+                )
+                for n in range(rows)
+            )
+
+        def _display(self, screen: Any, renderable: Any) -> None:
+            at = time.perf_counter()
+            super()._display(screen, renderable)
+            if renderable is not None:
+                frames.times.append(at)
+                frames.states.append((self.query_one(DataTable).cursor_row, 0, ""))
+
+    out: dict[str, Any] = {}
+
+    async def run() -> None:
+        app = Bare()
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.query_one(DataTable)
+            while table.row_count < rows:
+                await pilot.pause(0.01)
+            await pilot.pause(0.2)
+            for key in ("down", "pagedown"):
+                lat = []
+                for _ in range(presses):
+                    t = time.perf_counter()
+                    await pilot.press(key)
+                    want = table.cursor_row
+                    lat.append(await after(pilot, frames, t, lambda s, w=want: s[0] == w, key))
+                out[key] = h.summary_ms(lat)
+
+    asyncio.run(run())
+    return out
+
+
 async def after(pilot: Any, frames: Frames, t0: float, ok: Any, what: str) -> float:
     """Seconds from `t0` to the first frame after it whose recorded state satisfies `ok`."""
     deadline = time.monotonic() + 30
@@ -315,6 +372,8 @@ def main() -> int:
                 hello_t.append(tmux_first_paint([sys.executable, "-c", HELLO], "hello", env))
                 dash_t.append(tmux_first_paint([caseyos, "tui"], marker, env))
         keys = figures["runs"][0]
+        bare = bare_table_keys(first["total"], args.presses)
+        figures["bare_datatable"] = bare
         med = h.percentile
         figures["first_paint"] = {
             "headless_s": [round(x, 3) for x in dash_s],
@@ -347,6 +406,12 @@ def main() -> int:
                 f"  {key:<9} median {s['median_ms']:6.1f} ms   p95 {s['p95_ms']:6.1f} ms"
                 f"   max {s['max_ms']:6.1f} ms"
             )
+            b = bare.get(key)
+            if b:
+                print(
+                    f"  {'  bare':<9} median {b['median_ms']:6.1f} ms   p95 {b['p95_ms']:6.1f} ms"
+                    f"   a bare DataTable of as many rows"
+                )
         h.write_results(NAME, figures)
 
         paints = [med(dash_s, 50)] + ([med(dash_t, 50)] if use_tmux else [])

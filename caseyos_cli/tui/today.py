@@ -66,6 +66,9 @@ class TodayScreen(Screen[None]):
         self._cells: dict[str, tuple[dict[str, Any], str, tuple[Any, ...]]] = {}
         self._haystacks: dict[str, tuple[dict[str, Any], str]] = {}
         self._shown: list[str] = []
+        # The daemon's order (rank by key) and the keys of `moves` sorted by it.
+        self._rank: dict[str, int] = {}
+        self._sorted: list[str] | None = None
 
     @property
     def dash(self) -> Dashboard:
@@ -141,7 +144,8 @@ class TodayScreen(Screen[None]):
         scroll = (table.scroll_x, table.scroll_y)
         fresh = {str(m["id"]): m for m in moves}
         self.order = [str(m["id"]) for m in moves]
-        rank = {key: n for n, key in enumerate(self.order)}
+        self._rank = {key: n for n, key in enumerate(self.order)}
+        self._sorted = None
         if complete:
             for key, old in list(self.moves.items()):
                 # Rows of moves the operator just decided stay until the next pass reload.
@@ -149,22 +153,26 @@ class TodayScreen(Screen[None]):
                     self.moves.pop(key)
         for key, move in fresh.items():
             self.moves[key] = move
-        self._show(table, rank)
+        self._show(table)
         table.scroll_to(*scroll, animate=False, immediate=True)
         if was is not None and was in table.rows:
             table.move_cursor(row=table.get_row_index(was), animate=False, scroll=False)
         self._update_status_line()
 
-    def _show(self, table: DataTable[Any], rank: dict[str, int]) -> None:
+    def _show(self, table: DataTable[Any], *, narrower: bool = False) -> None:
         """Rows for the moves that pass the filter, in rank order; others hidden.
 
         When the rows shown stay the same, only the cells that changed are updated; when
         they differ (a filter typed, a reload), the table gets the new list in one pass and
         the cursor stays on its move. Cells and filter text are kept per move and made
-        again only when the move (or the daemon's clock) changed."""
+        again only when the move (or the daemon's clock) changed. `narrower`: the filter
+        only got longer, so what it shows now is among what it showed."""
+        rank = self._rank
         end = len(rank)
-        order = sorted(self.moves, key=lambda k: (rank.get(k, end), int(k)))
-        visible = [k for k in order if self._matches(k)]
+        if self._sorted is None or len(self._sorted) != len(self.moves):
+            self._sorted = sorted(self.moves, key=lambda k: (rank.get(k, end), int(k)))
+        candidates = self._shown if narrower else self._sorted
+        visible = [k for k in candidates if self._matches(k)]
         rows: list[tuple[str, tuple[Any, ...]]] = []
         changed: list[tuple[str, tuple[Any, ...], tuple[Any, ...] | None]] = []
         for key in visible:
@@ -257,6 +265,7 @@ class TodayScreen(Screen[None]):
     def _forget(self) -> None:
         self.moves.clear()
         self._shown = []
+        self._sorted = None
         self.query_one("#moves", DataTable).clear()
 
     async def _refetch_one(self, key: str) -> None:
@@ -265,7 +274,7 @@ class TodayScreen(Screen[None]):
         except LinkDown:
             return
         self.moves[key] = {**self.moves[key], **shown["move"]}
-        self._show(self.query_one("#moves", DataTable), {k: n for n, k in enumerate(self.order)})
+        self._show(self.query_one("#moves", DataTable))
         await self._refresh_counts()
 
     # -- acting ------------------------------------------------------------------------------
@@ -406,9 +415,12 @@ class TodayScreen(Screen[None]):
         self.query_one("#moves", DataTable).focus()
 
     def _apply_filter(self, text: str) -> None:
-        self.words = text.lower().split()
+        text = text.lower()
+        # Typing on only narrows: every old word is within a new one.
+        narrower = bool(self.words) and text.startswith(" ".join(self.words))
+        self.words = text.split()
         table = self.query_one("#moves", DataTable)
-        self._show(table, {k: n for n, k in enumerate(self.order)})
+        self._show(table, narrower=narrower)
         if table.row_count:
             table.move_cursor(row=0, animate=False)
         self._update_status_line()
