@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import DaemonProcess
 
 HEAVY = (
@@ -30,7 +32,7 @@ PROBE = """
 import json, sys
 from caseyos_cli.main import run
 try:
-    run(["queue", "today", "--json"])
+    run(json.loads(sys.argv[2]))
 except SystemExit as exc:
     code = exc.code
 heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[1])))
@@ -38,12 +40,25 @@ sys.stderr.write("\\nLOADED=" + json.dumps({"code": code, "heavy": heavy}) + "\\
 """
 
 
-def test_queue_today_json_stays_light(blank_daemon: DaemonProcess) -> None:
+@pytest.mark.parametrize(
+    "argv", [["queue", "today", "--json"], ["queue", "today"]], ids=["json", "table"]
+)
+def test_queue_today_stays_light(blank_daemon: DaemonProcess, argv: list[str]) -> None:
+    """Both ways `caseyos queue today` prints, neither loads Textual (the dashboard's
+    framework, imported only by `caseyos tui`) nor the daemon's dependencies. The table
+    is drawn with Rich (lazily, in output.py); the JSON needs nothing heavy at all."""
     blank_daemon.call("queue.add", {"title": "a move"})
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     report = json.loads(out.stderr.rsplit("LOADED=", 1)[1])
     assert report["code"] in (0, None), out.stderr
-    assert json.loads(out.stdout)["moves"][0]["title"] == "a move"
-    assert report["heavy"] == [], f"the CLI loaded {report['heavy']}"
+    assert "a move" in out.stdout
+    if "--json" in argv:
+        assert json.loads(out.stdout)["moves"][0]["title"] == "a move"
+    assert "textual" not in report["heavy"], "the CLI loaded Textual"
+    allowed = [] if "--json" in argv else ["rich"]
+    assert report["heavy"] == allowed, f"the CLI loaded {report['heavy']}"

@@ -45,7 +45,7 @@ class MoveDetail(Screen[None]):
         yield Static("", id="topbar")
         with VerticalScroll(id="detail"):
             yield Static("Loading…", id="body")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.load()

@@ -153,27 +153,29 @@ class StartDaemon(ModalScreen[bool]):
 
 HELP = """\
 [b]Screens[/b]
-  1 Today   2 Records   3 Activity   4 System   ctrl+p every command   ? this help
+  1 Today   2 Records   3 Activity   4 System
+  ctrl+p every command   ? this help   q quit
 
 [b]Today[/b]
-  a accept   d dismiss (with a reason)   s snooze   x mark done   u undo the last
-  e why this score   enter open the move   / filter as you type   r reload
+  a accept            d dismiss (with a reason)
+  s snooze            x mark done
+  u undo the last     e why this score
+  enter open the move / filter as you type
+  r reload            escape clear the filter
 
 [b]Records[/b]
-  c contacts   o companies   d deals   m meetings   t threads   (or click a tab)
-  / search as you type   enter open the record: its linked moves, records and signals
-  enter on a linked move opens the move; escape goes back
+  c contacts  o companies  d deals  m meetings  t threads
+  / search as you type   enter open: linked moves, records
+  and signals; enter on a linked move opens the move
 
 [b]Activity[/b]
-  k next signal kind   K every kind (or pick one in the list)   new signals come in live
+  k next signal kind   K every kind   (new ones come live)
 
 [b]Everywhere[/b]
-  escape back   q quit   ctrl+t light or dark theme
-  the mouse works too: click a row, scroll, click a key below
-
-The dashboard follows the daemon live: moves change as syncs, imports and agents run,
-and it reconnects on its own when the daemon restarts.
-"""
+  escape back   ctrl+t light or dark theme; the mouse works
+  too: click a row, scroll, click a key in the footer. The
+  dashboard follows the daemon live and reconnects when it
+  restarts."""
 
 
 class Help(ModalScreen[None]):

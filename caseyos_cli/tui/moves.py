@@ -87,7 +87,7 @@ def cells(move: dict[str, Any], rank: int, now: str, tz: str) -> tuple[Any, ...]
         aps,
         mark,
         Text(label(move), style=dim),
-        Text(who(move), style=dim),
+        Text(who(move), style=dim, overflow="ellipsis", no_wrap=True),
         Text(" ".join(move["why_now"].split()), style=dim or "", overflow="ellipsis", no_wrap=True),
         Text(due, style=dim or ("red" if overdue else "")),
     )

@@ -24,7 +24,8 @@ from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli.tui import modals
 from caseyos_cli.tui.link import LinkDown
-from caseyos_cli.tui.moves import COLUMNS, WIDE, cells, matches
+from caseyos_cli.tui.moves import COLUMNS, WIDE, cells, haystack
+from caseyos_cli.tui.moves_table import MovesTable
 
 if TYPE_CHECKING:
     from caseyos_cli.tui.app import Dashboard
@@ -46,7 +47,8 @@ class TodayScreen(Screen[None]):
         Binding("d", "dismiss_move", "Dismiss"),
         Binding("s", "snooze", "Snooze"),
         Binding("x", "done", "Done"),
-        Binding("u", "undo", "Undo"),
+        # Not in the footer (80 columns hold the rest): each action's notice says "u undoes".
+        Binding("u", "undo", "Undo", show=False),
         Binding("e", "explain", "Why"),
         Binding("enter", "open", "Open", show=False),
         Binding("slash", "filter", "Filter"),
@@ -65,6 +67,14 @@ class TodayScreen(Screen[None]):
         self.loaded = False
         # When this dashboard decided each move (monotonic seconds), for `_keep`.
         self.decided: dict[str, float] = {}
+        # Per move key: the move and clock its cells were made from, and the cells; the
+        # move and its filter text; and the keys shown, in order.
+        self._cells: dict[str, tuple[dict[str, Any], str, tuple[Any, ...]]] = {}
+        self._haystacks: dict[str, tuple[dict[str, Any], str]] = {}
+        self._shown: list[str] = []
+        # The daemon's order (rank by key) and the keys of `moves` sorted by it.
+        self._rank: dict[str, int] = {}
+        self._sorted: list[str] | None = None
 
     @property
     def dash(self) -> Dashboard:
@@ -72,17 +82,19 @@ class TodayScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")
-        table: DataTable[Any] = DataTable(id="moves", cursor_type="row", zebra_stripes=False)
+        table = MovesTable(id="moves", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static("", id="preview")
         yield Input(placeholder="filter: words in the move, who, why", id="filter")
         yield Static("", id="status-line")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#moves", DataTable)
         for key, header, width in COLUMNS:
-            table.add_column(header, key=key, width=width)
+            # Every column has a width (the table measures no cell); `_fit_columns` shares
+            # out what the fixed ones leave.
+            table.add_column(header, key=key, width=width or 1)
         self.query_one("#filter", Input).display = False
         table.focus()
         self._fit_columns()
@@ -138,16 +150,15 @@ class TodayScreen(Screen[None]):
         scroll = (table.scroll_x, table.scroll_y)
         fresh = {str(m["id"]): m for m in moves}
         self.order = [str(m["id"]) for m in moves]
-        rank = {key: n for n, key in enumerate(self.order)}
+        self._rank = {key: n for n, key in enumerate(self.order)}
+        self._sorted = None
         if complete:
             for key, old in list(self.moves.items()):
                 if key not in fresh and not self._keep(key, old):
                     self.moves.pop(key)
-                    if key in table.rows:
-                        table.remove_row(key)
         for key, move in fresh.items():
             self.moves[key] = move
-        self._show(table, rank)
+        self._show(table)
         table.scroll_to(*scroll, animate=False, immediate=True)
         if was is not None and was in table.rows:
             table.move_cursor(row=table.get_row_index(was), animate=False, scroll=False)
@@ -161,23 +172,56 @@ class TodayScreen(Screen[None]):
         decided = self.decided.get(key)
         return decided is not None and time.monotonic() - decided < KEEP_DECIDED
 
-    def _show(self, table: DataTable[Any], rank: dict[str, int]) -> None:
-        """Rows for the moves that pass the filter, in rank order; others hidden."""
+    def _show(self, table: DataTable[Any], *, narrower: bool = False) -> None:
+        """Rows for the moves that pass the filter, in rank order; others hidden.
+
+        When the rows shown stay the same, only the cells that changed are updated; when
+        they differ (a filter typed, a reload), the table gets the new list in one pass and
+        the cursor stays on its move. Cells and filter text are kept per move and made
+        again only when the move (or the daemon's clock) changed. `narrower`: the filter
+        only got longer, so what it shows now is among what it showed."""
+        rank = self._rank
         end = len(rank)
-        for key, move in self.moves.items():
-            visible = matches(move, self.words)
-            if not visible:
-                if key in table.rows:
-                    table.remove_row(key)
-                continue
-            row = cells(move, rank.get(key, end), self.now, self.tz)
-            if key in table.rows:
-                for (col, _, _), value in zip(COLUMNS, row, strict=True):
-                    if str(table.get_cell(key, col)) != str(value) or col == "aps":
-                        table.update_cell(key, col, value)
+        if self._sorted is None or len(self._sorted) != len(self.moves):
+            self._sorted = sorted(self.moves, key=lambda k: (rank.get(k, end), int(k)))
+        candidates = self._shown if narrower else self._sorted
+        visible = [k for k in candidates if self._matches(k)]
+        rows: list[tuple[str, tuple[Any, ...]]] = []
+        changed: list[tuple[str, tuple[Any, ...], tuple[Any, ...] | None]] = []
+        for key in visible:
+            move = self.moves[key]
+            cached = self._cells.get(key)
+            if cached is not None and cached[0] is move and cached[1] == self.now:
+                row = cached[2]
             else:
-                table.add_row(*row, key=key)
-        table.sort("aps", key=lambda cell: cell.rank)
+                row = cells(move, rank.get(key, end), self.now, self.tz)
+                self._cells[key] = (move, self.now, row)
+                changed.append((key, row, cached[2] if cached else None))
+            rows.append((key, row))
+        if visible == self._shown:
+            for key, row, old in changed:
+                for n, ((col, _, _), value) in enumerate(zip(COLUMNS, row, strict=True)):
+                    if old is None or str(old[n]) != str(value) or old[n].style != value.style:
+                        table.update_cell(key, col, value)
+            return
+        was = self._cursor_key()
+        scroll = (table.scroll_x, table.scroll_y)
+        assert isinstance(table, MovesTable)
+        table.replace_rows(rows)
+        self._shown = visible
+        table.scroll_to(*scroll, animate=False, immediate=True)
+        if was is not None and was in table.rows:
+            table.move_cursor(row=table.get_row_index(was), animate=False, scroll=False)
+
+    def _matches(self, key: str) -> bool:
+        if not self.words:
+            return True
+        move = self.moves[key]
+        cached = self._haystacks.get(key)
+        if cached is None or cached[0] is not move:
+            cached = (move, haystack(move))
+            self._haystacks[key] = cached
+        return all(w in cached[1] for w in self.words)
 
     def _cursor_key(self) -> str | None:
         table = self.query_one("#moves", DataTable)
@@ -233,6 +277,8 @@ class TodayScreen(Screen[None]):
 
     def _forget(self) -> None:
         self.moves.clear()
+        self._shown = []
+        self._sorted = None
         self.query_one("#moves", DataTable).clear()
 
     async def _refetch_one(self, key: str) -> None:
@@ -241,7 +287,7 @@ class TodayScreen(Screen[None]):
         except LinkDown:
             return
         self.moves[key] = {**self.moves[key], **shown["move"]}
-        self._show(self.query_one("#moves", DataTable), {k: n for n, k in enumerate(self.order)})
+        self._show(self.query_one("#moves", DataTable))
         await self._refresh_counts()
 
     # -- acting ------------------------------------------------------------------------------
@@ -384,9 +430,12 @@ class TodayScreen(Screen[None]):
         self.query_one("#moves", DataTable).focus()
 
     def _apply_filter(self, text: str) -> None:
-        self.words = text.lower().split()
+        text = text.lower()
+        # Typing on only narrows: every old word is within a new one.
+        narrower = bool(self.words) and text.startswith(" ".join(self.words))
+        self.words = text.split()
         table = self.query_one("#moves", DataTable)
-        self._show(table, {k: n for n, k in enumerate(self.order)})
+        self._show(table, narrower=narrower)
         if table.row_count:
             table.move_cursor(row=0, animate=False)
         self._update_status_line()
