@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from caseyos_cli.tui.app import Dashboard
 
 FIRST_PAGE = 100
+# The actions bound to letters, which the filter takes as text while it opens.
+LETTER_ACTIONS = frozenset(
+    {"accept", "dismiss_move", "snooze", "done", "undo", "explain", "reload"}
+)
 # How long a move decided here stays on screen after the daemon stops listing it: the
 # daemon's undo window.
 KEEP_DECIDED = 15 * 60
@@ -412,6 +416,31 @@ class TodayScreen(Screen[None]):
         field = self.query_one("#filter", Input)
         field.display = True
         field.focus()
+
+    def _filter_opening(self) -> bool:
+        """Whether `/` opened the filter and focus has not reached it yet: keys typed in
+        the same burst (`/owen`) are already on their way, behind the `/`."""
+        field = self.query_one("#filter", Input)
+        return bool(field.display and not field.has_focus)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the filter opens, a letter is part of the words, not a key's action.
+        return not (action in LETTER_ACTIONS and self.is_mounted and self._filter_opening())
+
+    def on_key(self, event: events.Key) -> None:
+        """`/` opens the filter here, at once, rather than through its binding (which runs
+        after the keys queued behind it); letters that arrive before the filter has the
+        focus go into it."""
+        if not self.is_mounted:
+            return
+        if event.key == "slash" and isinstance(self.focused, DataTable):
+            self.action_filter()
+        elif event.is_printable and event.character and self._filter_opening():
+            self.query_one("#filter", Input).insert_text_at_cursor(event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)

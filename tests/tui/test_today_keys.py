@@ -189,3 +189,29 @@ async def test_undo_takes_back_the_last_action(daemon: DaemonProcess) -> None:
         await pilot.press("u")  # twice: the daemon refuses, the row stays as it is
         await pilot.pause(0.3)
         assert screen.moves[str(first)]["status"] == "pending"
+
+
+async def test_keys_typed_in_one_burst_after_slash_go_to_the_filter(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    """`/owen` typed fast (as a terminal delivers a paste or a quick typist): the letters
+    are the filter's words, and `e` opens no explain box."""
+    from textual import events
+    from textual.widgets import Input
+
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        assert app._driver is not None
+        for key in ("slash", "o", "w", "e", "n"):
+            event = events.Key(key, "/" if key == "slash" else key)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        field = screen.query_one("#filter", Input)
+        await until(pilot, lambda: field.value == "owen", "the filter holds the burst")
+        assert app.screen is screen
+        await until(pilot, lambda: screen.words == ["owen"], "filtered")
+        assert all(
+            "owen" in screen.moves[k]["title"].lower() + screen.moves[k]["why_now"].lower()
+            for k in row_keys(app)
+        )
