@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from caseyos_cli.tui import modals
 from caseyos_cli.tui.link import DOWN, LIVE, Link, LinkDown
+from caseyos_cli.tui.system import SystemScreen
 from caseyos_cli.tui.today import TodayScreen
 
 SCREENS = ("today",)
@@ -34,10 +35,11 @@ class Dashboard(App[None]):
 
     TITLE = "CaseyOS"
     CSS_PATH = "dashboard.tcss"
-    MODES = {"today": TodayScreen}
+    MODES = {"today": TodayScreen, "system": SystemScreen}
     DEFAULT_MODE = "today"
     BINDINGS = [
         Binding("1", "switch_mode('today')", "Today", show=False),
+        Binding("4", "switch_mode('system')", "System", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
@@ -117,8 +119,19 @@ class Dashboard(App[None]):
             self.workspace = str((event.get("data") or {}).get("workspace") or self.workspace)
             self._title()
         for screen in self._live_screens():
-            with contextlib.suppress(LinkDown):
+            try:
                 await screen.live(event)
+            except LinkDown:
+                pass
+            except Exception as exc:
+                # A screen that fails on an event must not end the subscription: the
+                # other screens, and the next events, still need it.
+                self.log.error(f"{type(screen).__name__} failed on {event.get('type')}: {exc!r}")
+                self.notify(
+                    f"Could not show a {event.get('type')} event: {exc}; r reloads",
+                    severity="error",
+                    timeout=8,
+                )
 
     async def _on_link_state(self, state: str, note: str) -> None:
         self.link_note = note if state != LIVE or note else ""
@@ -168,6 +181,9 @@ class Dashboard(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Today", "Today's moves, best first", lambda: self.switch_mode("today"))
+        yield SystemCommand(
+            "System", "The daemon, jobs, agents, connectors", lambda: self.switch_mode("system")
+        )
         yield SystemCommand("Help", "Every key of the dashboard", self.action_help)
         if isinstance(screen, TodayScreen):
             for action, title, help_text in (

@@ -159,6 +159,9 @@ HELP = """\
   a accept   d dismiss (with a reason)   s snooze   x mark done   u undo the last
   e why this score   enter open the move   / filter as you type   r reload
 
+[b]System[/b]
+  the daemon, running jobs with their progress, agents, connectors   r reload
+
 [b]Everywhere[/b]
   escape back   q quit   the mouse works too: click a row, scroll, click a key below
 
