@@ -67,7 +67,9 @@ class Dashboard(App[None]):
             await self.link.connect()
         except LinkDown as exc:
             if not await self._offer_daemon(str(exc)):
-                self.exit(message="No daemon; start one with `caseyos daemon start`.")
+                self.exit(
+                    return_code=1, message="No daemon; start one with `caseyos daemon start`."
+                )
                 return
         await self._on_resync()
         self._keeper = asyncio.create_task(self.link.run_forever())

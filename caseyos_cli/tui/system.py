@@ -221,13 +221,12 @@ class SystemScreen(Screen[None]):
         version = hello.version if hello else status.get("version")
         pid = hello.pid if hello else status.get("pid")
         up = float(status.get("uptime_seconds") or 0) + time.monotonic() - self.status_at
-        clock = timefmt.exact(self.now, self.now, self.tz)
+        clock = f"{timefmt.exact(self.now, self.now, self.tz)} {self.tz}"
         if status.get("clock_pinned"):
             clock += " (clock pinned)"
         lines = [
             f"[b]Daemon[/b] {escape(str(version))} · pid {pid} · up {timefmt.duration(up)}",
-            f"workspace [b]{escape(str(status.get('workspace')))}[/b] · now {clock} "
-            f"({escape(self.tz)})",
+            f"workspace [b]{escape(str(status.get('workspace')))}[/b] · now {clock}",
             f"{status.get('due_today', 0):,} due today · {status.get('pending', 0):,} pending · "
             f"last import {timefmt.when(status.get('last_import_at'), self.now, self.tz)}",
         ]
@@ -245,7 +244,7 @@ class SystemScreen(Screen[None]):
         bars = len(self.query(JobBar))
         line = f"{bars} running · {len(self.jobs)} recent jobs"
         if self.dash.link_note:
-            line += f" · {self.dash.link_note}"
+            line = f"[b]{escape(self.dash.link_note)}[/b] · {line}"
         self.query_one("#status-line", Static).update(line)
         self.query_one("#topbar", Static).update(
             "[b]System[/b]  ·  the daemon, jobs, agents and connectors"

@@ -192,7 +192,8 @@ class TodayScreen(Screen[None]):
         if self.dash.workspace == "demo":
             line += " · [b]demo workspace[/b]: `caseyos init` for your own"
         if self.dash.link_note:
-            line += f" · {self.dash.link_note}"
+            # First: at 80 columns the end of the line is cut off, and this matters most.
+            line = f"[b]{escape(self.dash.link_note)}[/b] · {line}"
         self.query_one("#status-line", Static).update(line)
         self._update_preview()
 

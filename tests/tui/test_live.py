@@ -4,17 +4,25 @@ and the dashboard lives through the daemon going away and coming back."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import DataTable, ProgressBar
+import pytest
+from textual.widgets import DataTable, ProgressBar, Static
 
 from bench.corpus import write_mbox
 from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.link import DOWN, LIVE
 from caseyos_cli.tui.system import JobBar, SystemScreen
 from tests.conftest import DaemonProcess, run_cli
 from tests.tui.conftest import loaded, until
+
+
+def visible(widget: Static) -> str:
+    """The widget's first line as the terminal shows it (cropped to its width)."""
+    return widget.render_line(0).text
 
 
 async def system_loaded(pilot: Any) -> SystemScreen:
@@ -91,3 +99,45 @@ async def test_an_import_run_from_the_cli_moves_its_bar_in_system(
         await until(pilot, lambda: screen.jobs[job_id]["status"] == "succeeded", "succeeded")
         assert str(jobs.get_cell(job_id, "status")) == "succeeded"
         assert not list(screen.query(JobBar))
+
+
+async def test_the_dashboard_lives_through_a_daemon_restart(daemon: DaemonProcess) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        shown = list(screen.order)
+        first_boot = app.link.hello.boot_id if app.link.hello else ""
+        line = screen.query_one("#status-line", Static)
+        await asyncio.to_thread(daemon.stop)
+        await until(pilot, lambda: app.link.state == DOWN, "the link down")
+        # Said where an 80-column terminal still shows it, not cut off at the line's end.
+        await until(pilot, lambda: "went away" in visible(line), "said on the status line")
+        assert "went away" in app.link_note
+        await asyncio.to_thread(daemon.start)
+        await until(pilot, lambda: app.link.state == LIVE, "the link back")
+        assert app.link.hello is not None and app.link.hello.boot_id != first_boot
+        await until(pilot, lambda: "reloaded" in visible(line), "reload said")
+        assert "restarted" in app.link_note
+        await until(pilot, lambda: screen.loaded and screen.order == shown, "Today again")
+
+
+async def test_with_no_daemon_it_quits_saying_so(
+    caseyos_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.return_code is not None, "quit")
+    assert app.return_code == 1
+    assert "No daemon; start one with `caseyos daemon start`." in capsys.readouterr().err
+
+
+async def test_with_no_daemon_it_can_start_one(daemon_env: dict[str, str]) -> None:
+    app = Dashboard(start_daemon=True)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await loaded(pilot)
+            assert app.link.state == LIVE and app.workspace == "demo"
+            assert screen.order
+    finally:
+        stopped = run_cli("daemon", "stop", env=daemon_env)
+        assert stopped.returncode == 0, stopped.stderr
