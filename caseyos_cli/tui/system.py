@@ -33,6 +33,10 @@ RECENT_JOBS = 12
 # How often the uptime on screen moves on (it counts from the last system.status).
 TICK = 5.0
 
+# Columns that change in place get room to grow; long ones are capped.
+MINIMUM = {"progress": 15, "status": 9}
+WIDEST = {"status": 40, "error": 50}
+
 JOB_COLUMNS = (("title", "Job"), ("status", "Status"), ("progress", "Done"), ("when", "Started"))
 AGENT_COLUMNS = (
     ("name", "Agent"),
@@ -48,6 +52,19 @@ CONNECTOR_COLUMNS = (
     ("last", "Last sync"),
     ("error", "Error"),
 )
+
+
+def fill(table: DataTable[Any], columns: tuple[tuple[str, str], ...], rows: list[Any]) -> None:
+    """Put `rows` (key, cells) in `table`, with the columns made as wide as what they hold.
+    Widths are set up front: a header drawn before its column grew with the rows would
+    otherwise keep its old width (the table caches the header line)."""
+    table.clear(columns=True)
+    for n, (key, header) in enumerate(columns):
+        cap = WIDEST.get(key, 40)
+        width = max([len(header), MINIMUM.get(key, 0)] + [len(str(r[1][n])) for r in rows])
+        table.add_column(header, key=key, width=min(width, cap))
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
 
 
 def progress_text(job: dict[str, Any]) -> str:
@@ -112,7 +129,7 @@ class SystemScreen(Screen[None]):
         yield Static("", id="topbar")
         with VerticalScroll(id="system"):
             yield Static("", id="daemon-facts")
-            yield Label("Running jobs", classes="section")
+            yield Label("Running jobs", id="running-title", classes="section")
             yield Vertical(id="running")
             yield Label("Recent jobs", classes="section")
             yield DataTable(id="jobs", cursor_type="row", show_cursor=False)
@@ -124,14 +141,6 @@ class SystemScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        for table_id, columns in (
-            ("#jobs", JOB_COLUMNS),
-            ("#agents", AGENT_COLUMNS),
-            ("#connectors", CONNECTOR_COLUMNS),
-        ):
-            table = self.query_one(table_id, DataTable)
-            for key, header in columns:
-                table.add_column(header, key=key)
         self.query_one("#system", VerticalScroll).focus()
         self.set_interval(TICK, self._show_daemon)
         self.reload()
@@ -161,10 +170,8 @@ class SystemScreen(Screen[None]):
     async def _list_jobs(self) -> None:
         listed = await self.dash.link.call("jobs.list", {"limit": RECENT_JOBS})
         self.jobs = {job["id"]: job for job in listed["jobs"]}
-        table = self.query_one("#jobs", DataTable)
-        table.clear()
-        for job in self.jobs.values():
-            table.add_row(*self._job_cells(job), key=job["id"])
+        rows = [(job["id"], self._job_cells(job)) for job in self.jobs.values()]
+        fill(self.query_one("#jobs", DataTable), JOB_COLUMNS, rows)
         running = self.query_one("#running", Vertical)
         await running.remove_children()
         for job in self.jobs.values():
@@ -175,33 +182,36 @@ class SystemScreen(Screen[None]):
     async def _load_agents(self) -> None:
         listed = await self.dash.link.call("agents.list", {})
         self.agents = list(listed["agents"])
-        table = self.query_one("#agents", DataTable)
-        table.clear()
+        rows = []
         for agent in self.agents:
             taken = f"{agent['accepted']}/{agent['decided']}" if agent["decided"] else "-"
-            table.add_row(
+            cells = (
                 agent["name"],
                 "on" if agent["enabled"] else "off",
                 timefmt.when(agent["last_run_at"], self.now, self.tz),
                 f"{agent['proposed']:,}",
                 taken,
-                key=agent["name"],
             )
+            rows.append((agent["name"], cells))
+        fill(self.query_one("#agents", DataTable), AGENT_COLUMNS, rows)
 
     async def _load_connectors(self) -> None:
         listed = await self.dash.link.call("connectors.list", {})
         self.connectors = list(listed["connectors"])
-        table = self.query_one("#connectors", DataTable)
-        table.clear()
-        for conn in self.connectors:
-            table.add_row(
+        rows = [
+            (
                 conn["name"],
-                "yes" if conn["connected"] else "no",
-                conn["state"],
-                timefmt.when(conn["last_sync_at"], self.now, self.tz),
-                conn["error"] or "",
-                key=conn["name"],
+                (
+                    conn["name"],
+                    "yes" if conn["connected"] else "no",
+                    conn["state"],
+                    timefmt.when(conn["last_sync_at"], self.now, self.tz),
+                    conn["error"] or "",
+                ),
             )
+            for conn in self.connectors
+        ]
+        fill(self.query_one("#connectors", DataTable), CONNECTOR_COLUMNS, rows)
 
     def _job_cells(self, job: dict[str, Any]) -> tuple[str, ...]:
         status = job["status"]
@@ -218,8 +228,9 @@ class SystemScreen(Screen[None]):
         status, hello = self.status, self.dash.link.hello
         if not status:
             return
-        version = hello.version if hello else status.get("version")
-        pid = hello.pid if hello else status.get("pid")
+        # The daemon's own words; the link's hello says the same of the daemon it reached.
+        version = status.get("version") or (hello.version if hello else "?")
+        pid = status.get("pid") or (hello.pid if hello else "?")
         up = float(status.get("uptime_seconds") or 0) + time.monotonic() - self.status_at
         clock = f"{timefmt.exact(self.now, self.now, self.tz)} {self.tz}"
         if status.get("clock_pinned"):
@@ -236,6 +247,10 @@ class SystemScreen(Screen[None]):
     def _show_running_note(self) -> None:
         running = self.query_one("#running", Vertical)
         running.set_class(not running.children, "empty")
+        title = "Running jobs" if running.children else "Running jobs: none"
+        label = self.query_one("#running-title", Label)
+        label.update(title)
+        label.set_class(not running.children, "none")
         self._update_status_line()
 
     def _update_status_line(self) -> None:
