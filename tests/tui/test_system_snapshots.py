@@ -21,9 +21,7 @@ async def _system(pilot: Pilot[Any]) -> None:
     app = pilot.app
     await until(pilot, lambda: app.screen.is_mounted, "the first screen")
     await pilot.press("4")
-    await until(
-        pilot, lambda: isinstance(app.screen, SystemScreen) and app.screen.loaded, "System"
-    )
+    await until(pilot, lambda: isinstance(app.screen, SystemScreen) and app.screen.loaded, "System")
     screen = app.screen
     assert isinstance(screen, SystemScreen)
     screen.status = {**screen.status, "pid": 4242, "uptime_seconds": 300.0}
@@ -36,6 +34,4 @@ def test_system_80x24(snap_compare: Any, steady_demo_daemon: DaemonProcess) -> N
 
 
 def test_system_160x48(snap_compare: Any, steady_demo_daemon: DaemonProcess) -> None:
-    assert snap_compare(
-        Dashboard(start_daemon=False), terminal_size=(160, 48), run_before=_system
-    )
+    assert snap_compare(Dashboard(start_daemon=False), terminal_size=(160, 48), run_before=_system)
