@@ -19,6 +19,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
@@ -156,6 +157,8 @@ class SystemScreen(Screen[None]):
             await self._load_connectors()
         except LinkDown:
             return  # the status line says so; the link reloads every screen when it is back
+        except NoMatches:
+            return  # the dashboard closed while the daemon answered: its widgets are gone
         self.loaded = True
 
     async def _load_status(self) -> None:

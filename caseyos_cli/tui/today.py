@@ -17,6 +17,7 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
@@ -120,6 +121,8 @@ class TodayScreen(Screen[None]):
             await self._refresh_counts()
         except LinkDown:
             return  # the link says so in the footer and reloads when it is back
+        except NoMatches:
+            return  # the dashboard closed while the daemon answered: its widgets are gone
         self.loaded = True
 
     def _merge(self, moves: list[dict[str, Any]], *, complete: bool) -> None:

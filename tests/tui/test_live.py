@@ -141,3 +141,15 @@ async def test_with_no_daemon_it_can_start_one(daemon_env: dict[str, str]) -> No
     finally:
         stopped = run_cli("daemon", "stop", env=daemon_env)
         assert stopped.returncode == 0, stopped.stderr
+
+
+async def test_closing_while_screens_load_is_quiet(steady_demo_daemon: DaemonProcess) -> None:
+    """Quitting while the daemon is still answering a screen's load: the answer finds the
+    widgets gone, and the load ends quietly instead of failing the dashboard's exit."""
+    for _ in range(8):
+        app = Dashboard(start_daemon=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await loaded(pilot)
+            system = await system_loaded(pilot)
+            screen.reload()
+            system.reload()
