@@ -20,7 +20,10 @@ def tui(start: bool = START) -> None:
         )
     from caseyos_cli.tui.app import Dashboard
 
-    Dashboard(start_daemon=True if start else None).run()
+    app = Dashboard(start_daemon=True if start else None)
+    app.run()
+    if app.return_code:  # no daemon, and none started: said on the way out
+        raise typer.Exit(app.return_code)
 
 
 def dashboard(start: bool = START) -> None:

@@ -24,9 +24,8 @@ from caseyos_cli.tui.activity import ActivityScreen
 from caseyos_cli.tui.link import DOWN, LIVE, Link, LinkDown
 from caseyos_cli.tui.recordkinds import KINDS
 from caseyos_cli.tui.records import RecordsScreen
+from caseyos_cli.tui.system import SystemScreen
 from caseyos_cli.tui.today import TodayScreen
-
-SCREENS = ("today", "records", "activity")
 
 
 class Live(Protocol):
@@ -38,12 +37,18 @@ class Dashboard(App[None]):
 
     TITLE = "CaseyOS"
     CSS_PATH = "dashboard.tcss"
-    MODES = {"today": TodayScreen, "records": RecordsScreen, "activity": ActivityScreen}
+    MODES = {
+        "today": TodayScreen,
+        "records": RecordsScreen,
+        "activity": ActivityScreen,
+        "system": SystemScreen,
+    }
     DEFAULT_MODE = "today"
     BINDINGS = [
         Binding("1", "switch_mode('today')", "Today", show=False),
         Binding("2", "switch_mode('records')", "Records", show=False),
         Binding("3", "switch_mode('activity')", "Activity", show=False),
+        Binding("4", "switch_mode('system')", "System", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
         Binding("q", "quit", "Quit"),
@@ -72,7 +77,9 @@ class Dashboard(App[None]):
             await self.link.connect()
         except LinkDown as exc:
             if not await self._offer_daemon(str(exc)):
-                self.exit(message="No daemon; start one with `caseyos daemon start`.")
+                self.exit(
+                    return_code=1, message="No daemon; start one with `caseyos daemon start`."
+                )
                 return
         await self._on_resync()
         self._keeper = asyncio.create_task(self.link.run_forever())
@@ -124,8 +131,19 @@ class Dashboard(App[None]):
             self.workspace = str((event.get("data") or {}).get("workspace") or self.workspace)
             self._title()
         for screen in self._live_screens():
-            with contextlib.suppress(LinkDown):
+            try:
                 await screen.live(event)
+            except LinkDown:
+                pass
+            except Exception as exc:
+                # A screen that fails on an event must not end the subscription: the
+                # other screens, and the next events, still need it.
+                self.log.error(f"{type(screen).__name__} failed on {event.get('type')}: {exc!r}")
+                self.notify(
+                    f"Could not show a {event.get('type')} event: {exc}; r reloads",
+                    severity="error",
+                    timeout=8,
+                )
 
     async def _on_link_state(self, state: str, note: str) -> None:
         self.link_note = note if state != LIVE or note else ""
@@ -186,6 +204,9 @@ class Dashboard(App[None]):
         )
         yield SystemCommand(
             "Activity", "The signal stream, newest first", lambda: self.switch_mode("activity")
+        )
+        yield SystemCommand(
+            "System", "The daemon, jobs, agents, connectors", lambda: self.switch_mode("system")
         )
         yield SystemCommand("Help", "Every key of the dashboard", self.action_help)
         yield SystemCommand(

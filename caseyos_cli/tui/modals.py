@@ -171,6 +171,9 @@ HELP = """\
 [b]Activity[/b]
   k next signal kind   K every kind   (new ones come live)
 
+[b]System[/b]
+  the daemon, running jobs with their progress, agents, connectors   r reload
+
 [b]Everywhere[/b]
   escape back   ctrl+t light or dark theme; the mouse works
   too: click a row, scroll, click a key in the footer. The

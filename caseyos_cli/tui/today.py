@@ -18,6 +18,7 @@ from rich.markup import escape
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
@@ -142,6 +143,8 @@ class TodayScreen(Screen[None]):
             await self._refresh_counts()
         except LinkDown:
             return  # the link says so in the footer and reloads when it is back
+        except NoMatches:
+            return  # the dashboard closed while the daemon answered: its widgets are gone
         self.loaded = True
 
     def _merge(self, moves: list[dict[str, Any]], *, complete: bool) -> None:
@@ -253,7 +256,8 @@ class TodayScreen(Screen[None]):
         if self.dash.workspace == "demo":
             line += " · [b]demo workspace[/b]: `caseyos init` for your own"
         if self.dash.link_note:
-            line += f" · {self.dash.link_note}"
+            # First: at 80 columns the end of the line is cut off, and this matters most.
+            line = f"[b]{escape(self.dash.link_note)}[/b] · {line}"
         self.query_one("#status-line", Static).update(line)
         self._update_preview()
 
