@@ -45,7 +45,10 @@ async def system_loaded(pilot: Any) -> SystemScreen:
     return screen
 
 
-async def test_system_shows_the_daemon_jobs_agents_and_connectors(daemon: DaemonProcess) -> None:
+async def test_system_shows_the_daemon_jobs_agents_and_connectors(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    daemon = steady_demo_daemon
     status = daemon.call("system.status")
     agents = daemon.call("agents.list")["agents"]
     app = Dashboard(start_daemon=False)
@@ -85,7 +88,7 @@ async def test_an_import_run_from_the_cli_moves_its_bar_in_system(
     blank_daemon: DaemonProcess, daemon_env: dict[str, str], tmp_path: Path
 ) -> None:
     mbox = tmp_path / "mail.mbox"
-    write_mbox(mbox, 4000)
+    write_mbox(mbox, 2500)
     app = Dashboard(start_daemon=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await system_loaded(pilot)
@@ -157,7 +160,7 @@ async def test_with_no_daemon_it_can_start_one(daemon_env: dict[str, str]) -> No
 async def test_closing_while_screens_load_is_quiet(steady_demo_daemon: DaemonProcess) -> None:
     """Quitting while the daemon is still answering a screen's load: the answer finds the
     widgets gone, and the load ends quietly instead of failing the dashboard's exit."""
-    for _ in range(8):
+    for _ in range(3):
         app = Dashboard(start_daemon=False)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await loaded(pilot)

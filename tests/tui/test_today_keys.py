@@ -14,8 +14,10 @@ def status_of(daemon: DaemonProcess, move_id: int) -> str:
     return str(daemon.call("queue.show", {"id": move_id})["move"]["status"])
 
 
-async def test_today_lists_the_daemons_moves_best_first(daemon: DaemonProcess) -> None:
-    expected = daemon.call("queue.today", {"limit": 1000})
+async def test_today_lists_the_daemons_moves_best_first(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    expected = steady_demo_daemon.call("queue.today", {"limit": 1000})
     app = Dashboard(start_daemon=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
