@@ -3,6 +3,8 @@ statement counter (to prove a pass costs a bounded number of queries)."""
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +18,26 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from daemon.domain import settings
 from daemon.store.engine import make_engine, migrate, sessionmaker
 from daemon.store.models import Company, Contact, Message, Thread
+
+_TEMPLATE: list[Path] = []
+
+
+async def _copy_migrated(path: Path) -> None:
+    """Write a freshly migrated, empty workspace database to `path`."""
+    if not _TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="caseyos-template-")) / "w.sqlite3"
+        engine = make_engine(f"sqlite+aiosqlite:///{template}")
+        await migrate(engine)
+        await engine.dispose()
+        _TEMPLATE.append(template)
+    source = sqlite3.connect(_TEMPLATE[0])
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
 
 OPERATOR = {
     "name": "Casey Morgan",
@@ -35,8 +57,11 @@ class Store:
 
     @classmethod
     async def create(cls, path: Path) -> Store:
+        """A fresh workspace at `path`: a copy of one migrated once per test process (the
+        migrations themselves are tested in test_migrations.py; running all of them for
+        each of hundreds of tests cost the suite most of a minute)."""
+        await _copy_migrated(path)
         engine = make_engine(f"sqlite+aiosqlite:///{path}")
-        await migrate(engine)
         store = cls(engine, sessionmaker(engine))
         event.listen(engine.sync_engine, "before_cursor_execute", store._seen)
         async with store.transaction() as s:

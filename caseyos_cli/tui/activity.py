@@ -7,22 +7,19 @@ new goes on top, the cursor staying on its signal; a new workspace reloads the s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Select, Static
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli import timefmt
 from caseyos_cli.records import signal_about
 from caseyos_cli.tui.link import LinkDown
-
-if TYPE_CHECKING:
-    from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.screen import DashboardScreen
 
 PAGE = 100
 AHEAD = 10
@@ -47,7 +44,7 @@ def cells(signal: dict[str, Any], now: str, tz: str) -> tuple[Any, ...]:
     return (when, signal["kind"], signal["source"], signal_about(signal))
 
 
-class ActivityScreen(Screen[None]):
+class ActivityScreen(DashboardScreen):
     """What happened lately, as signals."""
 
     AUTO_FOCUS = "#signals"
@@ -68,10 +65,6 @@ class ActivityScreen(Screen[None]):
         self.tz = "UTC"
         self.loaded = False
         self._paging = False
-
-    @property
-    def dash(self) -> Dashboard:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")

@@ -5,7 +5,7 @@ its signals and history."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Group
 from rich.text import Text
@@ -13,7 +13,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from caseyos_cli import timefmt
@@ -23,12 +22,10 @@ from caseyos_cli.tui.mail import message_text
 from caseyos_cli.tui.modals import breakdown_table
 from caseyos_cli.tui.moves import label, who
 from caseyos_cli.tui.record_sections import attendee_lines, field_lines, meeting_when
-
-if TYPE_CHECKING:
-    from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.screen import DashboardScreen
 
 
-class MoveDetail(Screen[None]):
+class MoveDetail(DashboardScreen):
     """One move: its people, the reasons behind it, its score and its history."""
 
     BINDINGS = [Binding("escape,backspace", "back", "Back"), Binding("r", "reload", "Reload")]
@@ -36,10 +33,6 @@ class MoveDetail(Screen[None]):
     def __init__(self, move_id: int) -> None:
         super().__init__()
         self.move_id = move_id
-
-    @property
-    def dash(self) -> Dashboard:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")

@@ -6,7 +6,7 @@ detail (over this one, so escape walks back).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Group
 from rich.markup import escape
@@ -14,19 +14,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli.tui import record_sections
 from caseyos_cli.tui.link import LinkDown
 from caseyos_cli.tui.recordkinds import BY_NAME, title
-
-if TYPE_CHECKING:
-    from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.screen import DashboardScreen
 
 
-class RecordDetail(Screen[None]):
+class RecordDetail(DashboardScreen):
     """A contact, company, deal, meeting or thread, with what links to it."""
 
     AUTO_FOCUS = "#links"
@@ -43,10 +40,6 @@ class RecordDetail(Screen[None]):
         self.record_id = record_id
         self.result: dict[str, Any] | None = None
         self.link_keys: list[str] = []
-
-    @property
-    def dash(self) -> Dashboard:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")

@@ -9,21 +9,18 @@ at once. Enter opens the record's detail, with its linked moves and signals.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli import timefmt
 from caseyos_cli.tui.link import LinkDown
 from caseyos_cli.tui.recordkinds import BY_KEY, KINDS, Kind
-
-if TYPE_CHECKING:
-    from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.screen import DashboardScreen
 
 PAGE = 50
 # Load the next page when the cursor is this close to the last row loaded.
@@ -33,7 +30,7 @@ AHEAD = 10
 MEETINGS_BACK = timedelta(days=30)
 
 
-class RecordsScreen(Screen[None]):
+class RecordsScreen(DashboardScreen):
     """The operator's records, one kind at a time."""
 
     AUTO_FOCUS = "#records"
@@ -55,10 +52,6 @@ class RecordsScreen(Screen[None]):
         self.tz = "UTC"
         self.loaded = False
         self._paging = False
-
-    @property
-    def dash(self) -> Dashboard:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Tabs(*(Tab(f"{k.name} ({k.key})", id=f"tab-{k.key}") for k in KINDS), id="kinds")

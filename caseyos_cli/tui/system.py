@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.markup import escape
 from textual import work
@@ -20,14 +20,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from caseyos_cli import timefmt
 from caseyos_cli.tui.link import LinkDown
-
-if TYPE_CHECKING:
-    from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.screen import DashboardScreen
 
 RUNNING = "running"
 RECENT_JOBS = 12
@@ -98,7 +95,7 @@ class JobBar(Horizontal):
         self.bar.update(total=job.get("total"), progress=job.get("done") or 0)
 
 
-class SystemScreen(Screen[None]):
+class SystemScreen(DashboardScreen):
     """The daemon, jobs, agents and connectors."""
 
     BINDINGS = [Binding("r", "reload", "Reload")]
@@ -113,10 +110,6 @@ class SystemScreen(Screen[None]):
         self.status_at = time.monotonic()
         # Listing the jobs and applying a job's event take turns (both mount bars).
         self.jobs_lock = asyncio.Lock()
-
-    @property
-    def dash(self) -> Dashboard:
-        return self.app  # type: ignore[return-value]
 
     @property
     def now(self) -> str:

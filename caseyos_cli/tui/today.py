@@ -12,14 +12,13 @@ decided here within the undo window, marked, so what was just done can be seen a
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.markup import escape
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
@@ -27,9 +26,7 @@ from caseyos_cli.tui import modals
 from caseyos_cli.tui.link import LinkDown
 from caseyos_cli.tui.moves import COLUMNS, WIDE, cells, haystack
 from caseyos_cli.tui.moves_table import MovesTable
-
-if TYPE_CHECKING:
-    from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.screen import DashboardScreen
 
 FIRST_PAGE = 100
 # The actions bound to letters, which the filter takes as text while it opens.
@@ -44,7 +41,7 @@ PAGE = 1000
 COUNTED = ("pending", "accepted", "snoozed", "done", "dismissed")
 
 
-class TodayScreen(Screen[None]):
+class TodayScreen(DashboardScreen):
     """Today's Moves, best first."""
 
     BINDINGS = [
@@ -80,10 +77,6 @@ class TodayScreen(Screen[None]):
         # The daemon's order (rank by key) and the keys of `moves` sorted by it.
         self._rank: dict[str, int] = {}
         self._sorted: list[str] | None = None
-
-    @property
-    def dash(self) -> Dashboard:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")
