@@ -163,14 +163,35 @@ def _built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home / "data" / "workspaces" / "demo.sqlite3"
 
 
-def _install_demo(home: Path, built: Path) -> None:
-    """Put a copy of the built demo database where a daemon in `home` looks for it."""
+def _install_demo(home: Path, built: Path, name: str = "demo") -> None:
+    """Put a copy of the built demo database where a daemon in `home` looks for it (or,
+    with `name`, a copy of another built workspace under that name)."""
     workspaces = home / "data" / "workspaces"
-    workspaces.mkdir(parents=True, mode=0o700)
+    workspaces.mkdir(parents=True, mode=0o700, exist_ok=True)
     for d in (home, home / "data"):
         d.chmod(0o700)
-    shutil.copyfile(built, workspaces / "demo.sqlite3")
-    (workspaces / "demo.sqlite3").chmod(0o600)
+    shutil.copyfile(built, workspaces / f"{name}.sqlite3")
+    (workspaces / f"{name}.sqlite3").chmod(0o600)
+
+
+@pytest.fixture(scope="session")
+def _migrated_main(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty workspace database at the newest migration, made once per test worker:
+    `blank_daemon` starts on a copy instead of running every migration again (the
+    migrations and a daemon's first start on an empty home have tests of their own)."""
+    import asyncio
+
+    from daemon.store.engine import make_engine, migrate
+
+    path = tmp_path_factory.mktemp("migrated") / "main.sqlite3"
+
+    async def build() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        await migrate(engine)
+        await engine.dispose()
+
+    asyncio.run(build())
+    return path
 
 
 @pytest.fixture
@@ -187,11 +208,14 @@ def daemon(
 
 
 @pytest.fixture
-def blank_daemon(daemon_env: dict[str, str], caseyos_home: Path) -> Iterator[DaemonProcess]:
+def blank_daemon(
+    daemon_env: dict[str, str], caseyos_home: Path, _migrated_main: Path
+) -> Iterator[DaemonProcess]:
     """A started daemon on an empty 'main' workspace with an operator set."""
     data = caseyos_home / "data"
     data.mkdir(parents=True, exist_ok=True)
     (data / "active_workspace").write_text("main\n")
+    _install_demo(caseyos_home, _migrated_main, "main")
     d = DaemonProcess(daemon_env).start()
     d.call("operator.init", OPERATOR_PARAMS)
     yield d
