@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.long
-def test_wheel_carries_migrations_and_demo_seed(tmp_path: Path) -> None:
+def test_wheel_carries_migrations_demo_seed_and_stylesheet(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
         capture_output=True,
@@ -29,6 +29,8 @@ def test_wheel_carries_migrations_and_demo_seed(tmp_path: Path) -> None:
         assert f"daemon/store/migrations/versions/{name}" in names
     assert "daemon/store/migrations/env.py" in names
     assert "connectors/demo/seed.json" in names
+    # The dashboard's stylesheet: without it `caseyos tui` fails at start when installed.
+    assert "caseyos_cli/tui/dashboard.tcss" in names
     assert not any(n.startswith("tests/") for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "caseyos = caseyos_cli.main:run" in zipfile.ZipFile(wheel).read(entry).decode()
