@@ -175,23 +175,15 @@ def _install_demo(home: Path, built: Path, name: str = "demo") -> None:
 
 
 @pytest.fixture(scope="session")
-def _migrated_main(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _migrated_main() -> Path:
     """An empty workspace database at the newest migration, made once per test worker:
     `blank_daemon` starts on a copy instead of running every migration again (the
     migrations and a daemon's first start on an empty home have tests of their own)."""
     import asyncio
 
-    from daemon.store.engine import make_engine, migrate
+    from tests.store_fixtures import migrated_template
 
-    path = tmp_path_factory.mktemp("migrated") / "main.sqlite3"
-
-    async def build() -> None:
-        engine = make_engine(f"sqlite+aiosqlite:///{path}")
-        await migrate(engine)
-        await engine.dispose()
-
-    asyncio.run(build())
-    return path
+    return asyncio.run(migrated_template())
 
 
 @pytest.fixture

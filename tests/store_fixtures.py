@@ -22,15 +22,20 @@ from daemon.store.models import Company, Contact, Message, Thread
 _TEMPLATE: list[Path] = []
 
 
-async def _copy_migrated(path: Path) -> None:
-    """Write a freshly migrated, empty workspace database to `path`."""
+async def migrated_template() -> Path:
+    """An empty workspace database at the newest migration, made once per test process."""
     if not _TEMPLATE:
         template = Path(tempfile.mkdtemp(prefix="caseyos-template-")) / "w.sqlite3"
         engine = make_engine(f"sqlite+aiosqlite:///{template}")
         await migrate(engine)
         await engine.dispose()
         _TEMPLATE.append(template)
-    source = sqlite3.connect(_TEMPLATE[0])
+    return _TEMPLATE[0]
+
+
+async def _copy_migrated(path: Path) -> None:
+    """Write a freshly migrated, empty workspace database to `path`."""
+    source = sqlite3.connect(await migrated_template())
     target = sqlite3.connect(path)
     try:
         source.backup(target)

@@ -61,12 +61,6 @@ async def disabled(session: AsyncSession) -> set[str]:
     return set(await settings.get(session, "agents.disabled") or [])
 
 
-async def knob_values(session: AsyncSession, agent: Agent) -> dict[str, Any]:
-    """Each of the agent's knobs: the operator's value, else its default."""
-    stored = await settings.get(session, f"agents.{agent.name}") or {}
-    return {k: stored.get(k, knob.default) for k, knob in agent.knobs.items()}
-
-
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
@@ -147,7 +141,7 @@ async def detail(session: AsyncSession, now: datetime, name: str) -> dict[str, A
     """One agent: what it does, its knobs with their values, its figures and recent runs."""
     agent = named(name)
     summary = next(s for s in await summaries(session, now) if s["name"] == agent.name)
-    values = await knob_values(session, agent)
+    values = await knobs.values_of(session, agent.name)
     runs = (
         await session.scalars(
             select(AgentRun)
@@ -190,7 +184,7 @@ async def set_knob(session: AsyncSession, name: str, knob: str, text: str) -> di
     stored = dict(await settings.get(session, f"agents.{agent.name}") or {})
     stored[knob] = value
     await settings.put(session, f"agents.{agent.name}", stored)
-    return {k: _plain(v) for k, v in (await knob_values(session, agent)).items()}
+    return {k: _plain(v) for k, v in (await knobs.values_of(session, agent.name)).items()}
 
 
 @dataclass

@@ -70,16 +70,11 @@ def _parse_pairs(
     return pairs
 
 
-async def agent_values(
-    session: AsyncSession, agent: str, *, while_disabled: bool = False
-) -> dict[str, Any] | None:
-    """All an agent's knobs as the operator set them, else their defaults; None while the
-    agent is disabled (the detectors that exist for one agent find nothing then) unless
-    `while_disabled` (for judging the moves it made before)."""
+async def values_of(session: AsyncSession, agent: str) -> dict[str, Any]:
+    """All an agent's knobs as the operator set them (`agents set`), else their declared
+    defaults, whether the agent is on or off."""
     from agents.base import REGISTRY
 
-    if not while_disabled and agent in (await settings.get(session, "agents.disabled") or []):
-        return None
     stored = await settings.get(session, f"agents.{agent}")
     values = {name: knob.default for name, knob in REGISTRY[agent].knobs.items()}
     if isinstance(stored, dict):
@@ -87,15 +82,20 @@ async def agent_values(
     return values
 
 
+async def agent_values(session: AsyncSession, agent: str) -> dict[str, Any] | None:
+    """`values_of`, or None while the agent is disabled: the detectors that exist for one
+    agent find nothing then."""
+    if agent in (await settings.get(session, "agents.disabled") or []):
+        return None
+    return await values_of(session, agent)
+
+
 async def agent_value(session: AsyncSession, agent: str, knob: str) -> Any:
-    """An agent's knob as the operator set it (`agents set`), else its declared default:
-    for the parts of an agent's work done outside it (a detector's threshold)."""
+    """One knob of `values_of`: for the parts of an agent's work done outside it (a
+    detector's threshold)."""
     from agents.base import REGISTRY
 
     found = REGISTRY.get(agent)
     if found is None or knob not in found.knobs:
         raise KeyError(f"{agent} has no knob {knob!r}")
-    stored = await settings.get(session, f"agents.{agent}")
-    if isinstance(stored, dict) and knob in stored:
-        return stored[knob]
-    return found.knobs[knob].default
+    return (await values_of(session, agent))[knob]

@@ -285,8 +285,8 @@ async def no_response(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int
     lifecycle stage) ago without an outcome yet; one query for them and one for the answers
     in their threads.
     """
-    tuned = await knobs.agent_values(session, "follow_up_due", while_disabled=True)
-    assert tuned is not None
+    # A disabled agent's done moves are still judged by its knobs.
+    tuned = await knobs.values_of(session, "follow_up_due")
     shortest = shortest_wait(tuned)
     # A business day is at least a calendar day: a bound here, the exact time below.
     rows = await session.execute(
