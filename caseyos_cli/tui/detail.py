@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 
 from caseyos_cli import timefmt
 from caseyos_cli.records import money
-from caseyos_cli.tui.link import LinkDown
+from caseyos_cli.tui.link import LinkDown, said
 from caseyos_cli.tui.mail import message_text
 from caseyos_cli.tui.modals import breakdown_table
 from caseyos_cli.tui.moves import label, who
@@ -51,7 +51,7 @@ class MoveDetail(DashboardScreen):
             self.query_one("#body", Static).update(str(exc))
             return
         except Exception as exc:
-            self.query_one("#body", Static).update(getattr(exc, "message", str(exc)))
+            self.query_one("#body", Static).update(said(exc))
             return
         try:
             about = await self.about(shown["move"])

@@ -257,6 +257,12 @@ class Link:
         raise RemoteError.from_wire(reply.get("error") or {})
 
 
+def said(exc: BaseException) -> str:
+    """What to show the operator of a failed call: the daemon's own words for a refusal
+    (RemoteError's message), else the exception's."""
+    return str(getattr(exc, "message", None) or exc)
+
+
 async def _maybe(result: Awaitable[None] | None) -> None:
     if result is not None:
         await result

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli.tui import record_sections
-from caseyos_cli.tui.link import LinkDown
+from caseyos_cli.tui.link import LinkDown, said
 from caseyos_cli.tui.recordkinds import BY_NAME, title
 from caseyos_cli.tui.screen import DashboardScreen
 
@@ -66,7 +66,7 @@ class RecordDetail(DashboardScreen):
             body.update(str(exc))
             return
         except Exception as exc:  # the daemon's refusal (e.g. gone since), as it said it
-            body.update(getattr(exc, "message", str(exc)))
+            body.update(said(exc))
             return
         self.show(result)
 

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli import timefmt
-from caseyos_cli.tui.link import LinkDown
+from caseyos_cli.tui.link import LinkDown, said
 from caseyos_cli.tui.recordkinds import BY_KEY, KINDS, Kind
 from caseyos_cli.tui.screen import DashboardScreen
 
@@ -126,7 +126,7 @@ class RecordsScreen(DashboardScreen):
         except LinkDown:
             return
         except Exception as exc:
-            self.notify(getattr(exc, "message", str(exc)), severity="warning")
+            self.notify(said(exc), severity="warning")
             return
         table = self.query_one("#records", DataTable)
         table.clear()

@@ -12,6 +12,7 @@ decided here within the undo window, marked, so what was just done can be seen a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.markup import escape
@@ -23,7 +24,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli.tui import modals
-from caseyos_cli.tui.link import LinkDown
+from caseyos_cli.tui.link import LinkDown, said
 from caseyos_cli.tui.moves import COLUMNS, WIDE, cells, haystack
 from caseyos_cli.tui.moves_table import MovesTable
 from caseyos_cli.tui.screen import DashboardScreen
@@ -297,8 +298,19 @@ class TodayScreen(DashboardScreen):
         key = self._cursor_key()
         return self.moves.get(key) if key else None
 
-    async def _act(self, op: str, params: dict[str, Any], done: str) -> None:
-        move = self._current()
+    async def _act(
+        self,
+        op: str,
+        params: dict[str, Any],
+        done: str,
+        *,
+        move: dict[str, Any] | None = None,
+        refused: Callable[[str], None] | None = None,
+    ) -> None:
+        """Call `op` on `move` (the one under the cursor unless given); on success mark it
+        decided here, say so and refresh its row. A refusal is shown, or handed to
+        `refused` (the snooze picker asks again, saying why)."""
+        move = move or self._current()
         if move is None:
             return
         try:
@@ -307,7 +319,10 @@ class TodayScreen(DashboardScreen):
             self.notify(str(exc), severity="error")
             return
         except Exception as exc:  # the daemon's refusal, said as it said it
-            self.notify(getattr(exc, "message", str(exc)), severity="warning", timeout=6)
+            if refused is not None:
+                refused(said(exc))
+            else:
+                self.notify(said(exc), severity="warning", timeout=6)
             return
         self.dash.last_acted = move["id"]
         self.decided[str(move["id"])] = time.monotonic()
@@ -337,20 +352,12 @@ class TodayScreen(DashboardScreen):
             return
 
         async def chosen(until: str | None) -> None:
-            if until is None:
-                return
-            try:
-                await self.dash.link.call("queue.snooze", {"id": move["id"], "until": until})
-            except LinkDown as exc:
-                self.notify(str(exc), severity="error")
-                return
-            except Exception as exc:  # a time the daemon cannot read: ask again, saying why
-                self.action_snooze(getattr(exc, "message", str(exc)))
-                return
-            self.dash.last_acted = move["id"]
-            self.decided[str(move["id"])] = time.monotonic()
-            self.notify(f"Snoozed: {move['title']} (u undoes)", timeout=4)
-            await self._refetch_one(str(move["id"]))
+            if until is not None:
+                # A time the daemon cannot read: the picker asks again, saying why.
+                params = {"until": until}
+                await self._act(
+                    "queue.snooze", params, "Snoozed", move=move, refused=self.action_snooze
+                )
 
         self.app.push_screen(modals.SnoozePicker(move["title"], error), chosen)
 
@@ -365,7 +372,7 @@ class TodayScreen(DashboardScreen):
             self.notify(str(exc), severity="error")
             return
         except Exception as exc:
-            self.notify(getattr(exc, "message", str(exc)), severity="warning", timeout=6)
+            self.notify(said(exc), severity="warning", timeout=6)
             return
         self.dash.last_acted = None
         self.notify(f"Undone: move {move_id}", timeout=3)
@@ -382,7 +389,7 @@ class TodayScreen(DashboardScreen):
         try:
             explained = await self.dash.link.call("queue.explain", {"id": move["id"]})
         except Exception as exc:
-            self.notify(getattr(exc, "message", str(exc)), severity="warning")
+            self.notify(said(exc), severity="warning")
             return
         self.app.push_screen(modals.Explain(explained))
 
