@@ -68,10 +68,43 @@ async def test_database_from_first_migration_upgrades_without_loss(tmp_path: Pat
 
 async def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}")
-    await migrate(engine)
-    await migrate(engine)
+    assert await migrate(engine) == (None, head_revision())
+    assert await migrate(engine) == (head_revision(), head_revision())
     assert await current_revision(engine) == head_revision()
     await engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from daemon.store.engine import MIGRATIONS
+
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def test_opening_an_up_to_date_workspace_loads_no_alembic(tmp_path: Path) -> None:
+    """Alembic is a fifth of a daemon's start; a workspace at the newest schema (every
+    start but the first after an upgrade) must not need it."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.sqlite3"
+    script = f"""
+import asyncio, sys
+from daemon.store.engine import make_engine, migrate
+async def main():
+    engine = make_engine("sqlite+aiosqlite:///{path}")
+    first = await migrate(engine)
+    loaded = "alembic" in sys.modules
+    for name in [m for m in sys.modules if m == "alembic" or m.startswith("alembic.")]:
+        del sys.modules[name]
+    again = await migrate(engine)
+    await engine.dispose()
+    print(first[1] == again[0] == again[1], loaded, "alembic" in sys.modules)
+asyncio.run(main())
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.split() == ["True", "True", "False"], out.stderr
 
 
 def test_daemon_upgrades_an_old_workspace_on_start(
