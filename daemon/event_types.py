@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from daemon.registry import check_fields_described, check_sentence
 from daemon.vocabulary import MoveStatus, OutcomeKind
-from daemon.wire import jsonable
+from daemon.wire import WireModel, jsonable
 
 EVENT_NAME_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 
 
-class Payload(BaseModel):
+class Payload(WireModel):
     """Base for payloads: strict, so a wrong type or an unknown field is a bug caught early."""
 
     model_config = ConfigDict(extra="forbid", strict=True)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from daemon.wire import WireModel
+
 if TYPE_CHECKING:
     from daemon.context import OpContext
 
@@ -32,7 +34,7 @@ EVERYWHERE: frozenset[Surface] = frozenset(SURFACES)
 TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
-class Params(BaseModel):
+class Params(WireModel):
     """Base for params: unknown fields are an error that names them."""
 
     model_config = ConfigDict(extra="forbid")

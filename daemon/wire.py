@@ -12,8 +12,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_jsonable_python
+
+
+class WireModel(BaseModel):
+    """Base of every operation's params and result and every event's data.
+
+    Its validators are built when first used, not when the class is defined: a daemon
+    declares some two hundred of these and a session uses a few, so building them all at
+    import made every start (and every autostart a command waits for) pay for all of them.
+    """
+
+    model_config = ConfigDict(defer_build=True)
 
 
 def instant(value: datetime) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from daemon.context import OpContext
 from daemon.domain import agent_pass, agent_runs, agents_admin, settings
@@ -13,6 +13,7 @@ from daemon.errors import InvalidParams
 from daemon.jobs import JobRun
 from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, NoParams, Params, operation
+from daemon.wire import WireModel
 
 NAME = Field(max_length=64, description="The agent, as `agents list` names it.")
 
@@ -21,7 +22,7 @@ def _invalid(e: agents_admin.AgentError) -> InvalidParams:
     return InvalidParams(str(e), field=e.field)
 
 
-class AgentInfo(BaseModel):
+class AgentInfo(WireModel):
     name: str
     domain: str = Field(description="sales or ops: the part of the work it serves.")
     description: str
@@ -39,7 +40,7 @@ class AgentInfo(BaseModel):
     )
 
 
-class AgentsResult(BaseModel):
+class AgentsResult(WireModel):
     now: datetime
     timezone: str = Field(description="The workspace's time zone, for showing times.")
     agents: list[AgentInfo]
@@ -68,14 +69,14 @@ class NameParams(Params):
     name: str = NAME
 
 
-class KnobOut(BaseModel):
+class KnobOut(WireModel):
     name: str
     default: Any = Field(description="Its declared default: a number, a yes/no or a list.")
     value: Any = Field(description="The value in use: the operator's, else the default.")
     help: str
 
 
-class RunOut(BaseModel):
+class RunOut(WireModel):
     started_at: datetime
     finished_at: datetime
     trigger: str = Field(description="pass (the scheduler's or a sync's) or manual.")
@@ -151,7 +152,7 @@ class SetParams(Params):
     )
 
 
-class SetResult(BaseModel):
+class SetResult(WireModel):
     name: str
     knobs: dict[str, Any] = Field(description="Every knob of the agent, with its value now.")
 
@@ -183,7 +184,7 @@ class RunParams(Params):
     )
 
 
-class RunResult(BaseModel):
+class RunResult(WireModel):
     job: JobOut = Field(description="The run; wait for it with jobs.wait.")
 
 
@@ -231,7 +232,7 @@ async def agents_run(ctx: OpContext, p: RunParams) -> RunResult:
     return RunResult(job=JobOut(**job))
 
 
-class DryProposal(BaseModel):
+class DryProposal(WireModel):
     title: str
     why_now: str
     move_type: str
@@ -243,7 +244,7 @@ class DryProposal(BaseModel):
     )
 
 
-class DryRunResult(BaseModel):
+class DryRunResult(WireModel):
     agent: str
     enabled: bool
     signals: int = Field(description="Waiting signals it read (the oldest, at most 2,000).")

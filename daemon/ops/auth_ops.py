@@ -14,7 +14,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import Field, SecretStr
 
 from connectors.http import Api, ApiError, NeedsReauth, RetryPolicy, StaticToken
 from connectors.live import Endpoints
@@ -23,6 +23,7 @@ from daemon.credentials import SERVICES, CredentialBook, Credentials
 from daemon.errors import InvalidParams, Unavailable
 from daemon.registry import CLI_ONLY, Params, operation
 from daemon.secret_store import SecretStoreError
+from daemon.wire import WireModel
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class SaveParams(Params):
     )
 
 
-class ServiceStatus(BaseModel):
+class ServiceStatus(WireModel):
     service: str
     signed_in: bool
     kind: str | None = Field(description="oauth (refreshing) or token (static).")
@@ -76,19 +77,19 @@ class ServiceStatus(BaseModel):
     )
 
 
-class Backend(BaseModel):
+class Backend(WireModel):
     name: str | None = Field(description="keyring, file or memory; null when none is usable.")
     where: str | None
     warning: str | None
     problem: str | None = Field(description="Why no store is usable, if none is.")
 
 
-class StatusResult(BaseModel):
+class StatusResult(WireModel):
     backend: Backend
     services: list[ServiceStatus]
 
 
-class SaveResult(BaseModel):
+class SaveResult(WireModel):
     service: ServiceStatus
 
 
@@ -270,7 +271,7 @@ class LogoutParams(Params):
     service: Service = Field(description="Which service to sign out of.")
 
 
-class LogoutResult(BaseModel):
+class LogoutResult(WireModel):
     service: str
     was_signed_in: bool
     revoked: bool = Field(description="Whether the provider confirmed the revocation.")

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from daemon.context import OpContext
 from daemon.errors import InvalidParams, NotFound, Unavailable
 from daemon.registry import CLI_ONLY, Params, operation
 from daemon.store import backup
+from daemon.wire import WireModel
 from daemon.workspaces import NAME_RE, WorkspaceDamaged
 
 
@@ -26,13 +27,13 @@ class WorkspaceName(Params):
         return v
 
 
-class BackupOut(BaseModel):
+class BackupOut(WireModel):
     name: str = Field(description="The backup's name, e.g. 2026-11-28 or 2026-11-28-before-0009.")
     path: str
     bytes: int
 
 
-class BackupsResult(BaseModel):
+class BackupsResult(WireModel):
     workspace: str
     backups: list[BackupOut] = Field(description="Newest first.")
 
@@ -78,7 +79,7 @@ class RestoreParams(WorkspaceName):
     )
 
 
-class RestoreResult(BaseModel):
+class RestoreResult(WireModel):
     workspace: str
     restored: BackupOut
     replaced: str | None = Field(description="Where the file it replaced was kept.")
@@ -113,7 +114,7 @@ async def restore(ctx: OpContext, p: RestoreParams) -> RestoreResult:
     return RestoreResult(workspace=p.name, restored=chosen, replaced=str(kept) if kept else None)
 
 
-class RecoverResult(BaseModel):
+class RecoverResult(WireModel):
     workspace: str
     rows: dict[str, int] = Field(description="Rows saved per table.")
     damaged_kept: str = Field(description="Where the damaged file was kept.")

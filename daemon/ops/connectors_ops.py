@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from connectors import catalogue
 from connectors.catalogue import ConnectorName
@@ -17,10 +17,11 @@ from daemon.errors import InvalidParams, NotSignedIn
 from daemon.ops.record_views import Clock
 from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, Params, operation
+from daemon.wire import WireModel
 from daemon.workspaces import MAIN
 
 
-class StreamOut(BaseModel):
+class StreamOut(WireModel):
     stream: str = Field(description="What the connector syncs: contacts, messages, events...")
     records: int = Field(description="Records written by this stream's syncs so far.")
     cursor_at: datetime | None = Field(
@@ -31,7 +32,7 @@ class StreamOut(BaseModel):
     last_error: str | None
 
 
-class ConnectorOut(BaseModel):
+class ConnectorOut(WireModel):
     name: str
     service: str = Field(description="Whose sign-in it uses: hubspot or google.")
     summary: str
@@ -92,7 +93,7 @@ class SyncParams(NameParams):
     )
 
 
-class SyncStarted(BaseModel):
+class SyncStarted(WireModel):
     job: JobOut = Field(description="The sync job (a running one when it was syncing already).")
     already_running: bool = Field(description="True when the job was running before the call.")
 
@@ -142,7 +143,7 @@ class SetParams(Params):
     )
 
 
-class SetResult(BaseModel):
+class SetResult(WireModel):
     name: str
     settings: dict[str, Any] = Field(description="Every knob of the connector, with its value.")
     every_seconds: float = Field(description="How often the scheduler syncs it now.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from daemon.context import OpContext
 from daemon.domain import jobs, paging
@@ -14,6 +14,7 @@ from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, Params, operation
 from daemon.store.models import Job
 from daemon.vocabulary import JobStatus
+from daemon.wire import WireModel
 
 
 def _out(job: Job, workspace: str) -> JobOut:
@@ -66,7 +67,7 @@ class JobId(Params):
     id: str = Field(min_length=1, max_length=32, description="The job's id.")
 
 
-class JobResult(BaseModel):
+class JobResult(WireModel):
     job: JobOut
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from daemon.context import OpContext
 from daemon.domain import outcome_stats, queue
@@ -11,6 +11,7 @@ from daemon.ops.queue_ops import OutcomeOut
 from daemon.registry import EVERYWHERE, Params, operation
 from daemon.store.models import Outcome
 from daemon.vocabulary import OutcomeKind
+from daemon.wire import WireModel
 
 
 class RecordParams(Params):
@@ -19,7 +20,7 @@ class RecordParams(Params):
     note: str | None = Field(None, max_length=1000, description="Anything worth remembering.")
 
 
-class RecordResult(BaseModel):
+class RecordResult(WireModel):
     outcome: OutcomeOut
 
 
@@ -55,7 +56,7 @@ async def record(ctx: OpContext, p: RecordParams) -> RecordResult:
     )
 
 
-class GroupStats(BaseModel):
+class GroupStats(WireModel):
     agent: str | None = Field(description="The agent (when grouped by agent).")
     move_type: str | None = Field(description="The move type (when grouped by move type).")
     proposed: int
@@ -71,7 +72,7 @@ class GroupStats(BaseModel):
     )
 
 
-class StatsResult(BaseModel):
+class StatsResult(WireModel):
     by: StatsBy
     groups: list[GroupStats]
     by_kind: dict[str, int] = Field(description="Outcomes by kind.")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daemon.domain import paging
 from daemon.errors import InvalidParams
 from daemon.registry import Params
+from daemon.wire import WireModel
 
 CURSOR_HELP = "`next_cursor` from the previous page, to continue where it ended."
 
@@ -27,7 +28,7 @@ class PageParams(Params):
         return self.model_dump(exclude={"limit", "cursor"}, mode="json")
 
 
-class PageInfo(BaseModel):
+class PageInfo(WireModel):
     total: int = Field(description="How many rows match, over all pages.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."

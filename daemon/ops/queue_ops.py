@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import func, select
 
 from agents.base import Proposal
@@ -27,13 +27,14 @@ from daemon.registry import EVERYWHERE, Params, operation
 from daemon.store.models import Move, MoveEvent, MoveSignal, Outcome, Signal
 from daemon.timeparse import TimeParseError, end_of_day, parse_when
 from daemon.vocabulary import MoveStatus
+from daemon.wire import WireModel
 
 
 class MoveId(Params):
     id: int = Field(description="The move's id, as shown by `queue today`.")
 
 
-class MoveResult(BaseModel):
+class MoveResult(WireModel):
     move: MoveOut
     timezone: str = Field("UTC", description="The operator's zone, for showing times.")
     now: datetime = Field(description="The daemon's clock when it answered, for relative times.")
@@ -112,14 +113,14 @@ async def list_moves(ctx: OpContext, p: ListParams) -> ListResult:
     )
 
 
-class HistoryItem(BaseModel):
+class HistoryItem(WireModel):
     from_status: str | None
     to_status: str
     reason: str | None
     at: datetime
 
 
-class OutcomeOut(BaseModel):
+class OutcomeOut(WireModel):
     id: int
     move_id: int
     kind: str
@@ -128,7 +129,7 @@ class OutcomeOut(BaseModel):
     occurred_at: datetime
 
 
-class ShowResult(BaseModel):
+class ShowResult(WireModel):
     move: MoveOut
     breakdown: dict[str, Any]
     signals: list[SignalOut]
@@ -189,7 +190,7 @@ async def show(ctx: OpContext, p: MoveId) -> ShowResult:
     )
 
 
-class ExplainResult(BaseModel):
+class ExplainResult(WireModel):
     id: int
     title: str
     aps: float
@@ -416,14 +417,14 @@ class StatsParams(Params):
     pass
 
 
-class AgentStats(BaseModel):
+class AgentStats(WireModel):
     proposed: int
     accepted: int
     by_status: dict[str, int]
     acceptance_rate: float | None
 
 
-class StatsResult(BaseModel):
+class StatsResult(WireModel):
     total: int
     accepted: int
     by_status: dict[str, int]

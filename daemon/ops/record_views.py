@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,9 +25,10 @@ from daemon.store.models import (
     MeetingAttendee,
     Thread,
 )
+from daemon.wire import WireModel
 
 
-class ContactOut(BaseModel):
+class ContactOut(WireModel):
     id: int
     name: str | None
     email: str
@@ -47,7 +48,7 @@ class ContactOut(BaseModel):
     do_not_contact_reason: str | None = Field(None, description="What they said.")
 
 
-class CompanyOut(BaseModel):
+class CompanyOut(WireModel):
     id: int
     name: str
     domain: str
@@ -56,7 +57,7 @@ class CompanyOut(BaseModel):
     tier: str | None
 
 
-class DealOut(BaseModel):
+class DealOut(WireModel):
     id: int
     name: str
     pipeline: str
@@ -70,7 +71,7 @@ class DealOut(BaseModel):
     last_activity_at: datetime | None
 
 
-class TaskOut(BaseModel):
+class TaskOut(WireModel):
     id: int
     title: str
     status: str
@@ -83,14 +84,14 @@ class TaskOut(BaseModel):
     deal_id: int | None
 
 
-class AttendeeOut(BaseModel):
+class AttendeeOut(WireModel):
     email: str
     name: str | None
     response: str = Field(description="accepted, declined, tentative or needs_action.")
     contact_id: int | None
 
 
-class MeetingOut(BaseModel):
+class MeetingOut(WireModel):
     id: int
     title: str
     start_at: datetime
@@ -101,7 +102,7 @@ class MeetingOut(BaseModel):
     attendees: list[AttendeeOut]
 
 
-class ThreadOut(BaseModel):
+class ThreadOut(WireModel):
     id: int
     subject: str
     is_internal: bool
@@ -109,7 +110,7 @@ class ThreadOut(BaseModel):
     messages: int = Field(description="How many messages the thread has.")
 
 
-class MessageOut(BaseModel):
+class MessageOut(WireModel):
     id: int
     sent_at: datetime
     direction: str = Field(description="inbound or outbound.")
@@ -120,7 +121,7 @@ class MessageOut(BaseModel):
     body: str = Field(description="Plain text, quoted replies removed.")
 
 
-class Clock(BaseModel):
+class Clock(WireModel):
     """The daemon's now and the operator's zone, for showing the record's times."""
 
     now: datetime
@@ -131,7 +132,7 @@ async def clock(ctx: OpContext) -> dict[str, Any]:
     return {"now": ctx.now(), "timezone": str(await settings.timezone(ctx.session))}
 
 
-class SourceOut(BaseModel):
+class SourceOut(WireModel):
     source: str = Field(
         description="A connector that brought the record: files, demo, "
         "hubspot, gmail, calendar or drive."
@@ -140,7 +141,7 @@ class SourceOut(BaseModel):
     last_seen_at: datetime = Field(description="When it last brought it.")
 
 
-class LinkedOut(BaseModel):
+class LinkedOut(WireModel):
     sources: list[SourceOut] = Field(
         description="Where the record came from, first source first (a thread: its "
         "messages' sources)."

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from daemon.context import OpContext
 from daemon.domain import reports, settings
 from daemon.registry import EVERYWHERE, NoParams, operation
+from daemon.wire import WireModel
 
 
-class StageOut(BaseModel):
+class StageOut(WireModel):
     stage: str
     label: str
     count: int
@@ -21,7 +22,7 @@ class StageOut(BaseModel):
     stalled_value: float
 
 
-class TotalsOut(BaseModel):
+class TotalsOut(WireModel):
     open_count: int
     open_value: float
     weighted: float = Field(description="The forecast: amounts weighted by stage.")
@@ -33,7 +34,7 @@ class LastWeekOut(TotalsOut):
     week: str
 
 
-class StageChangeOut(BaseModel):
+class StageChangeOut(WireModel):
     deal_id: int | None
     deal: str | None
     from_stage: str
@@ -42,7 +43,7 @@ class StageChangeOut(BaseModel):
     at: datetime
 
 
-class MovementOut(BaseModel):
+class MovementOut(WireModel):
     since: datetime
     stage_changes: list[StageChangeOut]
     new_deals: int
@@ -50,7 +51,7 @@ class MovementOut(BaseModel):
     lost_value: float
 
 
-class PipelineResult(BaseModel):
+class PipelineResult(WireModel):
     week: str = Field(description="The ISO week, in the operator's zone: '2026-W48'.")
     stages: list[StageOut]
     totals: TotalsOut

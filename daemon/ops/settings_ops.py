@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from daemon.context import OpContext
 from daemon.domain import tunables
 from daemon.errors import InvalidParams
 from daemon.registry import CLI_ONLY, EVERYWHERE, NoParams, Params, operation
+from daemon.wire import WireModel
 
 
-class SettingOut(BaseModel):
+class SettingOut(WireModel):
     key: str = Field(description="As `settings set` takes it, e.g. weights.revenue.")
     value: Any = Field(description="Its value now: a number, a list of words, or null.")
     default: Any
     help: str
 
 
-class SettingsResult(BaseModel):
+class SettingsResult(WireModel):
     settings: list[SettingOut]
 
 

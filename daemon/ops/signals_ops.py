@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from daemon.context import OpContext
@@ -18,6 +18,7 @@ from daemon.ops.views import SignalOut, signal_view
 from daemon.registry import EVERYWHERE, Params, operation
 from daemon.store.models import Signal
 from daemon.timeparse import TimeParseError, parse_since
+from daemon.wire import WireModel
 
 
 class SinceParams(Params):
@@ -70,7 +71,7 @@ async def list_signals(ctx: OpContext, p: ListParams) -> ListResult:
     )
 
 
-class StatsResult(BaseModel):
+class StatsResult(WireModel):
     since: datetime
     total: int
     by_kind: dict[str, int]

@@ -6,7 +6,7 @@ import os
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import func, select
 
 from daemon import paths
@@ -26,17 +26,18 @@ from daemon.registry import (
 )
 from daemon.store.models import ImportRecord, Move, Signal
 from daemon.timeparse import end_of_day
+from daemon.wire import WireModel
 
 TROUBLE = ("failing", "paused", "needs re-auth")
 
 
-class ConnectorTrouble(BaseModel):
+class ConnectorTrouble(WireModel):
     name: str
     state: str = Field(description="failing, paused or needs re-auth.")
     error: str | None
 
 
-class StatusResult(BaseModel):
+class StatusResult(WireModel):
     version: str
     protocol: int
     pid: int
@@ -124,7 +125,7 @@ async def status(ctx: OpContext, p: NoParams) -> StatusResult:
     )
 
 
-class StopResult(BaseModel):
+class StopResult(WireModel):
     stopping: bool
 
 
@@ -144,7 +145,7 @@ async def stop(ctx: OpContext, p: NoParams) -> StopResult:
     return StopResult(stopping=True)
 
 
-class OperationInfo(BaseModel):
+class OperationInfo(WireModel):
     name: str
     tool_name: str = Field(description="The name as an MCP or assistant tool.")
     description: str
@@ -155,7 +156,7 @@ class OperationInfo(BaseModel):
     result: dict[str, Any]
 
 
-class ApiList(BaseModel):
+class ApiList(WireModel):
     protocol: int
     operations: list[OperationInfo]
 
@@ -178,13 +179,13 @@ async def api_list(ctx: OpContext, p: NoParams) -> ApiList:
     return api_description()
 
 
-class EventInfo(BaseModel):
+class EventInfo(WireModel):
     name: str
     description: str
     payload: dict[str, Any] = Field(description="The JSON Schema of the event's data.")
 
 
-class EventsResult(BaseModel):
+class EventsResult(WireModel):
     events: list[EventInfo]
 
 

@@ -6,33 +6,34 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Float, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daemon.store.models import Company, Contact, Deal, Move, Signal
+from daemon.wire import WireModel
 
 
-class ContactRef(BaseModel):
+class ContactRef(WireModel):
     id: int
     name: str | None
     email: str
 
 
-class CompanyRef(BaseModel):
+class CompanyRef(WireModel):
     id: int
     name: str
     domain: str
 
 
-class DealRef(BaseModel):
+class DealRef(WireModel):
     id: int
     name: str
     stage: str
     amount: float | None
 
 
-class MoveOut(BaseModel):
+class MoveOut(WireModel):
     id: int
     title: str
     why_now: str
@@ -54,7 +55,7 @@ class MoveOut(BaseModel):
     updated_at: datetime
 
 
-class JobOut(BaseModel):
+class JobOut(WireModel):
     id: str
     kind: str = Field(description="import, demo, agents or sync.")
     title: str
@@ -71,7 +72,7 @@ class JobOut(BaseModel):
     )
 
 
-class SignalOut(BaseModel):
+class SignalOut(WireModel):
     id: int
     kind: str
     source: str

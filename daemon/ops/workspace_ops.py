@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from connectors.base import ConnectorError, OperatorIdentity
 from connectors.files import FILE_KINDS, probe
@@ -18,6 +18,7 @@ from daemon.errors import InvalidParams, NotFound, Unavailable
 from daemon.jobs import JobRun
 from daemon.ops.views import JobOut
 from daemon.registry import CLI_ONLY, EVERYWHERE, NoParams, Params, operation
+from daemon.wire import WireModel
 from daemon.workspaces import DEMO, MAIN, NAME_RE, WorkspaceDamaged
 
 
@@ -63,7 +64,7 @@ class OperatorParams(Params):
         return OperatorIdentity(self.name, tuple(self.emails), tuple(domains), self.timezone)
 
 
-class OperatorOut(BaseModel):
+class OperatorOut(WireModel):
     name: str
     emails: list[str]
     internal_domains: list[str]
@@ -116,13 +117,13 @@ async def show(ctx: OpContext, p: NoParams) -> OperatorOut:
     return _out(ident, ctx.workspace.name)
 
 
-class WorkspaceInfo(BaseModel):
+class WorkspaceInfo(WireModel):
     name: str
     active: bool
     path: str
 
 
-class WorkspacesResult(BaseModel):
+class WorkspacesResult(WireModel):
     workspaces: list[WorkspaceInfo]
     active: str
     job: JobOut | None = Field(default=None, description="The job building the workspace, if any.")
@@ -203,7 +204,7 @@ class DemoParams(Params):
     reset: bool = Field(False, description="Delete the demo workspace and build it anew.")
 
 
-class DemoResult(BaseModel):
+class DemoResult(WireModel):
     workspace: str
     rebuilt: bool = Field(description="Whether the demo is being built (see `job`).")
     job: JobOut | None = Field(
@@ -238,7 +239,7 @@ class ImportParams(Params):
     )
 
 
-class ImportStarted(BaseModel):
+class ImportStarted(WireModel):
     workspace: str
     path: str
     job: JobOut = Field(description="The import job; follow it with jobs.wait or events.")
