@@ -13,6 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Static
 
 from caseyos_cli import timefmt
@@ -45,6 +46,12 @@ class MoveDetail(DashboardScreen):
 
     @work(exclusive=True, group="detail-load")
     async def load(self) -> None:
+        try:
+            await self._load()
+        except NoMatches:
+            return  # closed (escape) while the daemon answered: its widgets are gone
+
+    async def _load(self) -> None:
         try:
             shown = await self.dash.link.call("queue.show", {"id": self.move_id})
         except LinkDown as exc:

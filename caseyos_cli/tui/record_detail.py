@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import ColumnKey
 
@@ -59,16 +60,21 @@ class RecordDetail(DashboardScreen):
 
     @work(exclusive=True, group="record-load")
     async def load(self) -> None:
-        body = self.query_one("#record-body", Static)
         try:
             result = await self.dash.link.call(self.kind.show_op, {"ref": str(self.record_id)})
         except LinkDown as exc:
-            body.update(str(exc))
-            return
+            result = None
+            why = str(exc)
         except Exception as exc:  # the daemon's refusal (e.g. gone since), as it said it
-            body.update(said(exc))
-            return
-        self.show(result)
+            result = None
+            why = said(exc)
+        try:
+            if result is None:
+                self.query_one("#record-body", Static).update(why)
+            else:
+                self.show(result)
+        except NoMatches:
+            return  # closed (escape) while the daemon answered: its widgets are gone
 
     def show(self, result: dict[str, Any]) -> None:
         self.result = result

@@ -14,10 +14,12 @@ from textual.widgets import DataTable, ProgressBar, Static
 
 from bench.corpus import write_mbox
 from caseyos_cli.tui.app import Dashboard
+from caseyos_cli.tui.detail import MoveDetail
 from caseyos_cli.tui.link import DOWN, LIVE
+from caseyos_cli.tui.record_detail import RecordDetail
 from caseyos_cli.tui.system import JobBar, SystemScreen
 from tests.conftest import DaemonProcess, run_cli
-from tests.tui.conftest import loaded, until
+from tests.tui.conftest import loaded, row_keys, until
 
 
 def wait_job(daemon: DaemonProcess, job_id: str) -> dict[str, Any]:
@@ -155,6 +157,28 @@ async def test_with_no_daemon_it_can_start_one(daemon_env: dict[str, str]) -> No
     finally:
         stopped = run_cli("daemon", "stop", env=daemon_env)
         assert stopped.returncode == 0, stopped.stderr
+
+
+async def test_escaping_a_detail_while_it_loads_is_quiet(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    """Escape pressed before the daemon answered a detail's load: the answer finds the
+    screen's widgets gone, and the load ends quietly (it failed the whole dashboard)."""
+    contact = steady_demo_daemon.call("contacts.list", {"limit": 1})["contacts"][0]
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        move_id = int(row_keys(app)[0])
+        for _ in range(5):
+            for detail in (MoveDetail(move_id), RecordDetail("contacts", contact["id"])):
+                await app.push_screen(detail)
+                assert detail.workers  # its load is asking the daemon
+                app.pop_screen()
+        await until(pilot, lambda: not any(w.is_running for w in app.workers), "loads ended")
+        await pilot.pause(0.1)
+        assert app.screen is screen
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, MoveDetail), "a detail still opens")
 
 
 async def test_closing_while_screens_load_is_quiet(steady_demo_daemon: DaemonProcess) -> None:
