@@ -1,5 +1,5 @@
 """What the data agents share: a data_fix proposal about records, and closing it when the
-daily data check (daemon.domain.detectors.data_checks) no longer finds its issue."""
+daily data check (daemon.domain.detectors.data_quality) no longer finds its issue."""
 
 from __future__ import annotations
 
