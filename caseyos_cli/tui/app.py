@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from caseyos_cli.tui import modals
 from caseyos_cli.tui.activity import ActivityScreen
@@ -44,6 +45,8 @@ class Dashboard(App[None]):
         "system": SystemScreen,
     }
     DEFAULT_MODE = "today"
+    # How long a note on a link come back ("daemon restarted; reloaded") stays up.
+    NOTE_SECONDS = 5.0
     BINDINGS = [
         Binding("1", "switch_mode('today')", "Today", show=False),
         Binding("2", "switch_mode('records')", "Records", show=False),
@@ -64,6 +67,7 @@ class Dashboard(App[None]):
         self.link_note = ""
         self.workspace = ""
         self._keeper: asyncio.Task[None] | None = None
+        self._note_timer: Timer | None = None
 
     # -- the link ----------------------------------------------------------------------------
 
@@ -147,10 +151,24 @@ class Dashboard(App[None]):
 
     async def _on_link_state(self, state: str, note: str) -> None:
         self.link_note = note if state != LIVE or note else ""
+        if self._note_timer is not None:
+            self._note_timer.stop()  # a newer note replaces the one timed out
+            self._note_timer = None
         if state == DOWN:
             self.notify(note or "the daemon went away; reconnecting", severity="warning")
         elif state == LIVE and note:
             self.notify(note, timeout=4)
+            # Back and live: the note is news for a moment, not the state of things.
+            self._note_timer = self.set_timer(self.NOTE_SECONDS, partial(self._note_done, note))
+        self._link_shown()
+
+    def _note_done(self, note: str) -> None:
+        self._note_timer = None
+        if self.link_note == note:
+            self.link_note = ""
+            self._link_shown()
+
+    def _link_shown(self) -> None:
         self._title()
         for screen in self._live_screens():
             if hasattr(screen, "link_changed"):

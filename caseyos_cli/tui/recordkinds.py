@@ -49,10 +49,10 @@ def _company(c: dict[str, Any], now: str, tz: str) -> tuple[Any, ...]:
 
 
 def _deal(d: dict[str, Any], now: str, tz: str) -> tuple[Any, ...]:
+    """A deal under its stage's heading (the table lists deals grouped by stage)."""
     closed = d["stage"].lower() in ("closedwon", "closedlost")
     return (
-        Text(d["name"], style="dim" if closed else ""),
-        d["stage_label"],
+        Text("  " + d["name"], style="dim" if closed else ""),
         Text(money(d.get("amount"), d.get("currency") or "USD"), justify="right"),
         timefmt.day(d.get("close_date"), now, tz) or "-",
     )
@@ -107,7 +107,7 @@ KINDS: tuple[Kind, ...] = (
         "deals.show",
         "deals",
         "search deals by deal or company name",
-        (("Deal", None), ("Stage", 22), ("Amount", 7), ("Close", 10)),
+        (("Stage / deal", None), ("Amount", 7), ("Close", 10)),
         _deal,
     ),
     Kind(

@@ -4,10 +4,17 @@ One table shows one kind of record (c o d m t switch, or click a tab); `/` searc
 through the daemon (the `*.list` operations' `query`), and the next page loads when the
 cursor nears the end of the rows loaded, so a large workspace is never thousands of rows
 at once. Enter opens the record's detail, with its linked moves and signals.
+
+Deals read by pipeline stage, in the pipeline's order: each stage a heading row with its
+count and total amount, its deals under it (soonest close first), one stage after another
+as the pages load. At 80x24 that is the whole demo pipeline on one screen, the way a seller
+reads a board top to bottom; a stage selector would show one stage at a time and hide the
+totals of the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +25,8 @@ from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli import timefmt
+from caseyos_cli.records import money
+from caseyos_cli.tui import deal_stages
 from caseyos_cli.tui.link import LinkDown, said
 from caseyos_cli.tui.recordkinds import BY_KEY, KINDS, Kind
 from caseyos_cli.tui.screen import DashboardScreen
@@ -45,13 +54,22 @@ class RecordsScreen(DashboardScreen):
         super().__init__()
         self.kind: Kind = KINDS[0]
         self.records: list[dict[str, Any]] = []
+        # The table's rows in order: a record, or None for a stage's heading.
+        self.rows: list[dict[str, Any] | None] = []
         self.total = 0
+        self.amount: float | None = None  # deals: their amounts summed
+        # Deals: the stages still to list after the current one, which the cursor pages.
+        self.stages: list[tuple[str, str]] = []
+        self.stage: tuple[str, str] | None = None
         self.next_cursor: str | None = None
         self.words = ""
         self.now = ""
         self.tz = "UTC"
         self.loaded = False
         self._paging = False
+        # Deals: one loader of stages at a time (the first load, or the cursor's next page).
+        self._stage_lock = asyncio.Lock()
+        self._listing = 0  # counts the table's clearings, so a stale page is dropped
 
     def compose(self) -> ComposeResult:
         yield Tabs(*(Tab(f"{k.name} ({k.key})", id=f"tab-{k.key}") for k in KINDS), id="kinds")
@@ -122,28 +140,79 @@ class RecordsScreen(DashboardScreen):
             if kind.key == "m" and not self.now:
                 first = await self.dash.link.call("meetings.list", {"limit": 1})
                 self.now = first["now"]
+            if kind.key == "d":
+                await self._first_stages()
+                return
             page = await self.dash.link.call(kind.list_op, self._params())
         except LinkDown:
             return
         except Exception as exc:
             self.notify(said(exc), severity="warning")
             return
-        table = self.query_one("#records", DataTable)
-        table.clear()
-        self.records = []
+        self._clear()
         self._take(page)
+        self._first_row()
+
+    def _clear(self) -> None:
+        self.query_one("#records", DataTable).clear()
+        self.records, self.rows = [], []
+        self.amount, self.stages, self.stage = None, [], None
+        self.next_cursor = None
+        self._listing += 1
+
+    def _first_row(self) -> None:
+        """The cursor on the first record (below a heading, if one comes first)."""
+        table = self.query_one("#records", DataTable)
+        first = next((n for n, row in enumerate(self.rows) if row is not None), 0)
         if table.row_count:
-            table.move_cursor(row=0, animate=False)
+            table.move_cursor(row=first, animate=False)
         self.loaded = True
+
+    async def _first_stages(self) -> None:
+        """Deals: the stages in the pipeline's order, then the first page's worth of them."""
+        pipeline = await self.dash.link.call("reports.pipeline", {})
+        every = await self.dash.link.call("deals.list", {**self._params(), "limit": 1})
+        self._clear()
+        self.stages = deal_stages.in_order(pipeline)
+        self.total, self.amount = every["total"], every["amount"]
+        await self._more_stages()
+        self._first_row()
+
+    async def _more_stages(self) -> None:
+        """Deals: the current stage's next page, or the next stages', until a page's worth
+        more are listed or none are left. Each stage opens with its heading."""
+        async with self._stage_lock:
+            await self._stages_page(self._listing)
+
+    async def _stages_page(self, listing: int) -> None:
+        added = 0
+        while added < PAGE and self._more_left():
+            cursor = self.next_cursor
+            stage = self.stages[0] if cursor is None else self.stage
+            params = {**self._params(), "stage": [stage[0]] if stage else [], "cursor": cursor}
+            page = await self.dash.link.call("deals.list", params)
+            if listing != self._listing:
+                return  # the table was cleared (a new search) while this page came
+            if cursor is None and stage is not None:
+                self.stage = self.stages.pop(0)
+                if page["total"]:
+                    heading = deal_stages.heading(stage[1], page["total"], page["amount"])
+                    self.query_one("#records", DataTable).add_row(*heading, key=f"stage:{stage[0]}")
+                    self.rows.append(None)
+            self._take(page, totals=False)
+            added += len(page["deals"])
 
     @work(exclusive=True, group="records-more")
     async def more(self) -> None:
         """The next page, after the rows loaded."""
-        if self.next_cursor is None or self._paging:
+        if not self._more_left() or self._paging:
             return
         self._paging = True
         kind, cursor = self.kind, self.next_cursor
         try:
+            if kind.key == "d":
+                await self._more_stages()
+                return
             page = await self.dash.link.call(kind.list_op, {**self._params(), "cursor": cursor})
         except Exception:
             return
@@ -152,21 +221,29 @@ class RecordsScreen(DashboardScreen):
         if kind is self.kind and cursor == self.next_cursor:
             self._take(page)
 
-    def _take(self, page: dict[str, Any]) -> None:
+    def _more_left(self) -> bool:
+        return self.next_cursor is not None or bool(self.stages)
+
+    def _take(self, page: dict[str, Any], totals: bool = True) -> None:
         self.now, self.tz = page["now"], page["timezone"]
-        self.total, self.next_cursor = page["total"], page["next_cursor"]
+        self.next_cursor = page["next_cursor"]
+        if totals:
+            self.total = page["total"]
         table = self.query_one("#records", DataTable)
         for record in page[self.kind.field]:
             self.records.append(record)
+            self.rows.append(record)
             table.add_row(*self.kind.cells(record, self.now, self.tz), key=str(record["id"]))
         self._update_status_line()
 
     def _update_status_line(self) -> None:
         noun = self.kind.name.lower()
         line = f"{len(self.records):,} of {self.total:,} {noun}"
+        if self.amount is not None:
+            line += f" worth {money(self.amount)}"
         if self.words:
             line += f" matching “{self.words}” (escape clears)"
-        if self.next_cursor is not None:
+        if self._more_left():
             line += " · more as you scroll"
         if self.dash.workspace == "demo":
             line += " · [b]demo workspace[/b]"
@@ -176,7 +253,7 @@ class RecordsScreen(DashboardScreen):
 
     @on(DataTable.RowHighlighted, "#records")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= len(self.records) - AHEAD and self.next_cursor is not None:
+        if event.cursor_row >= len(self.rows) - AHEAD and self._more_left():
             self.more()
 
     # -- live --------------------------------------------------------------------------------
@@ -193,9 +270,9 @@ class RecordsScreen(DashboardScreen):
 
     def current(self) -> dict[str, Any] | None:
         table = self.query_one("#records", DataTable)
-        if not table.row_count or table.cursor_row >= len(self.records):
+        if not table.row_count or table.cursor_row >= len(self.rows):
             return None
-        return self.records[table.cursor_row]
+        return self.rows[table.cursor_row]
 
     def action_open(self) -> None:
         from caseyos_cli.tui.record_detail import RecordDetail

@@ -64,6 +64,7 @@ async def _pass(
     *,
     stop_with_daemon: bool = False,
     trigger: str = agent_runs.PASS,
+    paced: bool = True,
 ) -> dict[str, int]:
     async def step(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         # A job stops through its own chunks (cancel, shutdown); a scheduled pass here.
@@ -85,20 +86,22 @@ async def _pass(
         async with ws.session() as session:
             return await work(session)
 
-    report = counts(await pipeline.drive(step, state.clock.now(), progress, read, trigger))
+    report = counts(await pipeline.drive(step, state.clock.now(), progress, read, trigger, paced))
     if changed(report):
         publish(state.bus, [("queue.changed", {"workspace": ws.name, **report})])
     return report
 
 
-async def run_all(run: JobRun, trigger: str = agent_runs.PASS) -> dict[str, int]:
-    """A pass as a job's phase; its progress counts signals."""
+async def run_all(
+    run: JobRun, trigger: str = agent_runs.PASS, paced: bool = True
+) -> dict[str, int]:
+    """A pass as a job's phase; its progress counts signals (`paced`: see pipeline.drive)."""
     run.progress(phase="agents", done=0)
 
     def progress(done: int, total: int) -> None:
         run.progress(done=done, total=total)
 
-    return await _pass(run.state, run.workspace, run.chunk, progress, trigger=trigger)
+    return await _pass(run.state, run.workspace, run.chunk, progress, trigger=trigger, paced=paced)
 
 
 async def tick(state: DaemonState, ws: Workspace) -> dict[str, int]:

@@ -316,6 +316,7 @@ async def drive(
     progress: Callable[[int, int], None] | None = None,
     read: Step | None = None,
     trigger: str = agent_runs.PASS,
+    paced: bool = True,
 ) -> dict[str, Any]:
     """A whole pass: housekeeping, every unprocessed signal, every due rescore, and the run
     records of the agents that had something to read (`trigger` says who started it).
@@ -323,6 +324,9 @@ async def drive(
     `step` runs each step in a transaction of its choosing (one for all, or one each);
     `read`, when given, runs the steps that only read (outside any write transaction);
     `progress` hears (signals done, signals in all) after each chunk of signals.
+    `paced`: size each chunk of signals by how long the last took; unpaced, every chunk is
+    PROCESS_CHUNK, so the moves come out in the same order (and with the same ids) however
+    busy the machine (the demo's build relies on it).
     """
     began = time.perf_counter()
     # Detection reads the whole recent history (after a large import, the longest single
@@ -346,12 +350,10 @@ async def drive(
                 waiting=report.get("remaining"),
             )
         )
-        asked, limit = (
-            limit,
-            next_chunk_size(
-                limit, part["signals"], time.perf_counter() - started, low=100, high=2000
-            ),
-        )
+        took = time.perf_counter() - started
+        asked = limit
+        if paced:
+            limit = next_chunk_size(limit, part["signals"], took, low=100, high=2000)
         for key in COUNTS:
             report[key] = report.get(key, 0) + part[key]
         report["remaining"] = part["remaining"]

@@ -48,6 +48,9 @@ class DealsParams(PageParams):
 
 class DealsResult(PageInfo, Clock):
     deals: list[DealOut]
+    amount: float = Field(
+        description="The matching deals' amounts summed over all pages (none counts 0)."
+    )
 
 
 @operation(
@@ -77,6 +80,7 @@ async def list_deals(ctx: OpContext, p: DealsParams) -> DealsResult:
         **await clock(ctx),
         total=page.total,
         next_cursor=page.next_cursor,
+        amount=await pipeline_records.amount_of(s, query),
     )
 
 

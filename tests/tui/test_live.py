@@ -119,6 +119,7 @@ async def test_an_import_run_from_the_cli_moves_its_bar_in_system(
 
 async def test_the_dashboard_lives_through_a_daemon_restart(daemon: DaemonProcess) -> None:
     app = Dashboard(start_daemon=False)
+    app.NOTE_SECONDS = 1.5  # the "restarted; reloaded" note's time on screen, shortened
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await loaded(pilot)
         shown = list(screen.order)
@@ -134,6 +135,19 @@ async def test_the_dashboard_lives_through_a_daemon_restart(daemon: DaemonProces
         assert app.link.hello is not None and app.link.hello.boot_id != first_boot
         await until(pilot, lambda: "reloaded" in visible(line), "reload said")
         assert "restarted" in app.link_note
+
+        # Gone again before the note timed out: the newer note replaces it and stays up
+        # (the daemon is still away) past the old note's time.
+        await asyncio.to_thread(daemon.stop)
+        await until(pilot, lambda: "went away" in visible(line), "gone again, said")
+        await pilot.pause(2 * app.NOTE_SECONDS)
+        assert "went away" in visible(line) and "went away" in app.link_note
+        # Back: the note says so, then clears on its own.
+        await asyncio.to_thread(daemon.start)
+        await until(pilot, lambda: "reloaded" in visible(line), "reload said again")
+        await until(pilot, lambda: not app.link_note, "the note timed out")
+        await until(pilot, lambda: "reloaded" not in visible(line), "the note off the line")
+        assert "restarted" not in app.sub_title
         await until(pilot, lambda: screen.loaded and screen.order == shown, "Today again")
 
 

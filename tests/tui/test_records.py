@@ -8,6 +8,8 @@ from typing import Any
 
 from textual.widgets import DataTable, Static
 
+from caseyos_cli.records import money
+from caseyos_cli.tui import records
 from caseyos_cli.tui.app import Dashboard
 from caseyos_cli.tui.detail import MoveDetail
 from caseyos_cli.tui.record_detail import RecordDetail
@@ -91,10 +93,12 @@ async def test_companies_and_deals_switch_search_and_show_stage_and_amount(
         await until(pilot, lambda: screen.loaded and screen.kind.key == "d", "deals")
         await pilot.press("slash", *"kestrel", "enter")
         want = "Kestrel Payments - Enterprise rollout"
-        await until(pilot, lambda: names(screen) == [want], "the Kestrel deal")
+        await until(pilot, lambda: screen.loaded and names(screen) == [want], "Kestrel")
         table = screen.query_one("#records", DataTable)
-        row = [str(cell) for cell in table.get_row_at(0)]
-        assert row[1] == "Qualified to buy" and row[2] == "$120k"
+        heading, deal = ([str(cell) for cell in table.get_row_at(n)] for n in (0, 1))
+        assert heading[:2] == ["Qualified to buy · 1 deal", "$120k"]
+        assert deal[:2] == [f"  {want}", "$120k"]
+        assert table.cursor_row == 1  # on the deal, below its stage's heading
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, RecordDetail), "the deal")
         detail = app.screen
@@ -104,6 +108,38 @@ async def test_companies_and_deals_switch_search_and_show_stage_and_amount(
         assert [k for k in detail.link_keys if k.startswith("move:")] == [
             f"move:{m['id']}" for m in shown["moves"]
         ]
+
+
+async def test_deals_read_by_stage_in_the_pipelines_order_with_counts_and_amounts(
+    steady_demo_daemon: DaemonProcess, monkeypatch: Any
+) -> None:
+    """Each stage a heading (label, count, total amount) over its deals, the stages in the
+    order `reports.pipeline` gives, closed last; with pages of 3 the stages still come in
+    order as the cursor pages down."""
+    monkeypatch.setattr(records, "PAGE", 3)
+    want: list[list[str]] = []
+    stages = steady_demo_daemon.call("reports.pipeline")["stages"]
+    closed = [{"stage": "closedwon", "label": "Closed won"}]
+    closed.append({"stage": "closedlost", "label": "Closed lost"})
+    for stage in stages + closed:
+        page = steady_demo_daemon.call("deals.list", {"stage": [stage["stage"]]})
+        n = page["total"]
+        want.append([f"{stage['label']} · {n} deal{'s' if n > 1 else ''}", money(page["amount"])])
+        want += [[f"  {d['name']}", money(d["amount"])] for d in page["deals"]]
+    assert stages[0]["stage"] == "appointmentscheduled" and len(want) == 17  # 7 stages, 10 deals
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_records(pilot)
+        await pilot.press("d")
+        await until(pilot, lambda: screen.loaded and screen.kind.key == "d", "deals")
+        assert len(screen.records) < 10  # a page at a time
+        table = screen.query_one("#records", DataTable)
+        for _ in range(20):
+            await pilot.press("down")
+        await until(pilot, lambda: len(screen.records) == 10, "every deal, page by page")
+        rows = [[str(c) for c in table.get_row_at(n)][:2] for n in range(table.row_count)]
+        assert rows == want
+        assert "10 of 10 deals worth $360k" in plain(screen.query_one("#status-line", Static))
 
 
 async def test_move_detail_shows_the_threads_last_messages_and_the_deal(

@@ -24,6 +24,13 @@ async def on_records(pilot: Any) -> None:
     await until(pilot, lambda: app.screen.loaded, "contacts loaded")
 
 
+async def on_deals(pilot: Any) -> None:
+    await on_records(pilot)
+    await pilot.press("d")
+    app = pilot.app
+    await until(pilot, lambda: app.screen.loaded and app.screen.kind.key == "d", "deals loaded")
+
+
 async def on_activity(pilot: Any) -> None:
     await loaded(pilot)
     await pilot.press("3")
@@ -36,6 +43,12 @@ async def on_activity(pilot: Any) -> None:
 def test_records(steady_demo_daemon: DaemonProcess, snap_compare: Any, size: Any) -> None:
     app = Dashboard(start_daemon=False)
     assert snap_compare(app, terminal_size=size, run_before=on_records)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_deals(steady_demo_daemon: DaemonProcess, snap_compare: Any, size: Any) -> None:
+    app = Dashboard(start_daemon=False)
+    assert snap_compare(app, terminal_size=size, run_before=on_deals)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -47,6 +47,13 @@ def deals(
     return query
 
 
+async def amount_of(session: AsyncSession, query: Select[Any]) -> float:
+    """The sum of the amounts of the deals a `deals` query finds (no amount counts 0)."""
+    inner = query.order_by(None).limit(None).offset(None).subquery()
+    total = await session.scalar(select(func.coalesce(func.sum(inner.c.amount), 0.0)))
+    return float(total or 0)
+
+
 def _compact(text: str) -> str:
     return "".join(c for c in search.fold(text) or "" if c.isalnum())
 
