@@ -152,33 +152,20 @@ class StartDaemon(ModalScreen[bool]):
 
 
 HELP = """\
-[b]Screens[/b]
-  1 Today   2 Records   3 Activity   4 System
-  ctrl+p every command   ? this help   q quit
+[b]Screens[/b]   1 Today  2 Records  3 Activity  4 System
+          ctrl+p every command  ? this help  q quit
+[b]Today[/b]     a accept  d dismiss  s snooze  x done  u undo
+          e why this score  enter open  / filter  r reload
+[b]Records[/b]   c contacts  o companies  d deals  m meetings
+          t threads  / search  enter open (and its links)
+[b]Activity[/b]  k next signal kind  K every kind
+[b]System[/b]    the daemon, jobs with their progress, agents,
+          connectors  r reload
+[b]Anywhere[/b]  escape back or clear  ctrl+t light or dark
+          the mouse works too: click a row, a key, scroll
 
-[b]Today[/b]
-  a accept            d dismiss (with a reason)
-  s snooze            x mark done
-  u undo the last     e why this score
-  enter open the move / filter as you type
-  r reload            escape clear the filter
-
-[b]Records[/b]
-  c contacts  o companies  d deals  m meetings  t threads
-  / search as you type   enter open: linked moves, records
-  and signals; enter on a linked move opens the move
-
-[b]Activity[/b]
-  k next signal kind   K every kind   (new ones come live)
-
-[b]System[/b]
-  the daemon, running jobs with their progress, agents, connectors   r reload
-
-[b]Everywhere[/b]
-  escape back   ctrl+t light or dark theme; the mouse works
-  too: click a row, scroll, click a key in the footer. The
-  dashboard follows the daemon live and reconnects when it
-  restarts."""
+The dashboard follows the daemon live: rows change in place,
+new signals arrive on top, and it reconnects on its own."""
 
 
 class Help(ModalScreen[None]):
