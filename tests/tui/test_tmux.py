@@ -114,7 +114,9 @@ def test_the_dashboard_in_tmux_as_a_person_uses_it(
     terminal.until(lambda s: "match “" not in s, "the filter cleared")
 
     terminal.keys("?")
-    terminal.shows("CaseyOS dashboard")
+    helped = terminal.shows("CaseyOS dashboard")
+    # The whole help fits 80x24, down to its last line, without scrolling.
+    assert "Screens" in helped and "reconnects on its own." in helped, helped
     terminal.keys("Escape")
     terminal.until(lambda s: "CaseyOS dashboard" not in s, "the help closed")
 
