@@ -73,6 +73,23 @@ def wrap(text: str, indent: str = "", first: str = "") -> str:
     return "\n".join(lines)
 
 
+def setting(value: Any) -> str:
+    """A setting's or an agent knob's value as `set` takes it back: lists and pairs with
+    commas (`fintech,insurance`, `opportunity=2,customer=5`), `none` for nothing, yes/no,
+    whole numbers without a point."""
+    if value is None or value == [] or value == {}:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() else f"{value:g}"
+    return str(value)
+
+
 def fail(message: str, code: int = FAILURE, hint: str | None = None) -> NoReturn:
     print(wrap(f"caseyos: {message}", indent="  "), file=sys.stderr)
     if hint:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from caseyos_cli.output import rstrip_line
+from caseyos_cli.output import rstrip_line, setting
 from daemon.dispatch import validate
 from daemon.domain import jobs as job_rows
 from daemon.domain import queue
@@ -117,3 +117,24 @@ def test_validation_messages_read_like_a_person_wrote_them(
 )
 def test_rstrip_line_keeps_styling_closed(line: str, expected: str) -> None:
     assert rstrip_line(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "none"),
+        ([], "none"),
+        ({}, "none"),
+        (True, "yes"),
+        (False, "no"),
+        (["fintech", "insurance"], "fintech,insurance"),
+        ({"opportunity": 2, "customer": 5}, "opportunity=2,customer=5"),
+        (3.0, "3"),
+        (0.35, "0.35"),
+        (25000, "25000"),
+        ("mon", "mon"),
+    ],
+)
+def test_settings_and_knobs_show_values_as_set_takes_them(value: Any, shown: str) -> None:
+    """`settings list` and `agents show` print a value one way, the way `set` reads it."""
+    assert setting(value) == shown

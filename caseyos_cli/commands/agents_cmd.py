@@ -32,16 +32,6 @@ def _last(a: dict[str, Any], result: dict[str, Any]) -> str:
     return timefmt.when(a["last_run_at"], result["now"], result["timezone"])
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v}" for k, v in value.items()) or "none"
-    return str(value)
-
-
 @app.command(
     "list",
     examples=["caseyos agents list", "caseyos agents list --json"],
@@ -98,9 +88,9 @@ def show(name: str = AGENT, as_json: bool = JSON) -> None:
     if a["knobs"]:
         print(style.paint("Knobs", "header") + f" (caseyos agents set {a['name']} KNOB VALUE)")
         for k in a["knobs"]:
-            value = _value(k["value"])
+            value = output.setting(k["value"])
             if k["value"] != k["default"]:
-                value += f" (default {_value(k['default'])})"
+                value += f" (default {output.setting(k['default'])})"
             print(f"  {k['name']} = {value}")
             print(output.wrap(k["help"], indent="      ", first="      "))
     else:
@@ -171,7 +161,7 @@ def set_(
     if as_json:
         output.print_json(result)
         return
-    knobs = "; ".join(f"{k} = {_value(v)}" for k, v in result["knobs"].items())
+    knobs = "; ".join(f"{k} = {output.setting(v)}" for k, v in result["knobs"].items())
     print(output.wrap(f"{result['name']}: {knobs}"))
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from caseyos_cli import cli, output
@@ -14,16 +12,6 @@ app = cli.App(
 
 JSON = typer.Option(False, "--json", help="Print JSON for scripts (stable field names).")
 FLAGS = {"key": "KEY", "value": "VALUE"}
-
-
-def _value(value: Any) -> str:
-    if value is None or value == []:
-        return "none"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, float) and value.is_integer():
-        return f"{value:.0f}"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @app.command(
@@ -38,9 +26,9 @@ def list_(as_json: bool = JSON) -> None:
         output.print_json(result)
         return
     for s in result["settings"]:
-        line = f"{s['key']} = {_value(s['value'])}"
+        line = f"{s['key']} = {output.setting(s['value'])}"
         if s["value"] != s["default"]:
-            line += f" (default {_value(s['default'])})"
+            line += f" (default {output.setting(s['default'])})"
         print(output.wrap(line, indent="      ", first="  "))
         print(output.wrap(s["help"], indent="      ", first="      "))
     print("Change one with `caseyos settings set KEY VALUE` (VALUE default puts it back).")
@@ -89,7 +77,7 @@ def set_(
     if as_json:
         output.print_json({**s, "rescored": rescored})
         return
-    line = f"{s['key']} = {_value(s['value'])}"
+    line = f"{s['key']} = {output.setting(s['value'])}"
     if rescored is not None:
         line += f"; {output.plural(rescored, 'open move')} rescored."
     print(output.wrap(line))
