@@ -19,7 +19,7 @@ from textual.widgets.data_table import ColumnKey
 from caseyos_cli import timefmt
 from caseyos_cli.records import signal_about
 from caseyos_cli.tui.link import LinkDown
-from caseyos_cli.tui.screen import DashboardScreen
+from caseyos_cli.tui.screen import DashboardScreen, loader
 
 PAGE = 100
 AHEAD = 10
@@ -99,6 +99,7 @@ class ActivityScreen(DashboardScreen):
         return {"limit": PAGE, "since": SINCE, "kind": self.kind}
 
     @work(exclusive=True, group="activity-load")
+    @loader
     async def reload(self) -> None:
         """The kinds there are, and the newest page of the stream."""
         self.loaded = False
@@ -162,6 +163,7 @@ class ActivityScreen(DashboardScreen):
         return str(key) if key is not None else None
 
     @work(exclusive=True, group="activity-more")
+    @loader
     async def more(self) -> None:
         if self.next_cursor is None or self._paging:
             return
@@ -178,6 +180,7 @@ class ActivityScreen(DashboardScreen):
             self._take(page)
 
     @work(exclusive=True, group="activity-newest")
+    @loader
     async def newest(self) -> None:
         """The newest page again: what is new goes on top; the paging cursor stays."""
         try:

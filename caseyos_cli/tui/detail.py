@@ -13,7 +13,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.css.query import NoMatches
 from textual.widgets import Footer, Static
 
 from caseyos_cli import timefmt
@@ -23,7 +22,7 @@ from caseyos_cli.tui.mail import message_text
 from caseyos_cli.tui.modals import breakdown_table
 from caseyos_cli.tui.moves import label, who
 from caseyos_cli.tui.record_sections import attendee_lines, field_lines, meeting_when
-from caseyos_cli.tui.screen import DashboardScreen
+from caseyos_cli.tui.screen import DashboardScreen, loader
 
 
 class MoveDetail(DashboardScreen):
@@ -45,13 +44,8 @@ class MoveDetail(DashboardScreen):
         self.load()
 
     @work(exclusive=True, group="detail-load")
+    @loader
     async def load(self) -> None:
-        try:
-            await self._load()
-        except NoMatches:
-            return  # closed (escape) while the daemon answered: its widgets are gone
-
-    async def _load(self) -> None:
         try:
             shown = await self.dash.link.call("queue.show", {"id": self.move_id})
         except LinkDown as exc:

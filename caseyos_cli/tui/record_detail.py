@@ -14,14 +14,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli.tui import record_sections
 from caseyos_cli.tui.link import LinkDown, said
 from caseyos_cli.tui.recordkinds import BY_NAME, title
-from caseyos_cli.tui.screen import DashboardScreen
+from caseyos_cli.tui.screen import DashboardScreen, loader
 
 
 class RecordDetail(DashboardScreen):
@@ -59,22 +58,17 @@ class RecordDetail(DashboardScreen):
         self.load()
 
     @work(exclusive=True, group="record-load")
+    @loader
     async def load(self) -> None:
         try:
             result = await self.dash.link.call(self.kind.show_op, {"ref": str(self.record_id)})
         except LinkDown as exc:
-            result = None
-            why = str(exc)
+            self.query_one("#record-body", Static).update(str(exc))
+            return
         except Exception as exc:  # the daemon's refusal (e.g. gone since), as it said it
-            result = None
-            why = said(exc)
-        try:
-            if result is None:
-                self.query_one("#record-body", Static).update(why)
-            else:
-                self.show(result)
-        except NoMatches:
-            return  # closed (escape) while the daemon answered: its widgets are gone
+            self.query_one("#record-body", Static).update(said(exc))
+            return
+        self.show(result)
 
     def show(self, result: dict[str, Any]) -> None:
         self.result = result

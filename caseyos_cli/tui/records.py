@@ -29,7 +29,7 @@ from caseyos_cli.records import money
 from caseyos_cli.tui import deal_stages
 from caseyos_cli.tui.link import LinkDown, said
 from caseyos_cli.tui.recordkinds import BY_KEY, KINDS, Kind
-from caseyos_cli.tui.screen import DashboardScreen
+from caseyos_cli.tui.screen import DashboardScreen, loader
 
 PAGE = 50
 # Load the next page when the cursor is this close to the last row loaded.
@@ -132,6 +132,7 @@ class RecordsScreen(DashboardScreen):
         return params
 
     @work(exclusive=True, group="records-load")
+    @loader
     async def reload(self) -> None:
         """The first page of the kind, searched by the words typed."""
         self.loaded = False
@@ -203,6 +204,7 @@ class RecordsScreen(DashboardScreen):
             added += len(page["deals"])
 
     @work(exclusive=True, group="records-more")
+    @loader
     async def more(self) -> None:
         """The next page, after the rows loaded."""
         if not self._more_left() or self._paging:

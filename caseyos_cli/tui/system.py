@@ -19,12 +19,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from caseyos_cli import timefmt
 from caseyos_cli.tui.link import LinkDown
-from caseyos_cli.tui.screen import DashboardScreen
+from caseyos_cli.tui.screen import DashboardScreen, loader
 
 RUNNING = "running"
 RECENT_JOBS = 12
@@ -142,6 +141,7 @@ class SystemScreen(DashboardScreen):
     # -- loading -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="system-load")
+    @loader
     async def reload(self) -> None:
         try:
             await self._load_status()
@@ -150,8 +150,6 @@ class SystemScreen(DashboardScreen):
             await self._load_connectors()
         except LinkDown:
             return  # the status line says so; the link reloads every screen when it is back
-        except NoMatches:
-            return  # the dashboard closed while the daemon answered: its widgets are gone
         self.loaded = True
 
     async def _load_status(self) -> None:

@@ -20,7 +20,6 @@ from rich.markup import escape
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
@@ -28,7 +27,7 @@ from caseyos_cli.tui import modals
 from caseyos_cli.tui.link import LinkDown, said
 from caseyos_cli.tui.moves import COLUMNS, WIDE, cells, haystack
 from caseyos_cli.tui.moves_table import MovesTable
-from caseyos_cli.tui.screen import DashboardScreen
+from caseyos_cli.tui.screen import DashboardScreen, loader
 
 FIRST_PAGE = 100
 # The actions bound to letters, which the filter takes as text while it opens.
@@ -121,6 +120,7 @@ class TodayScreen(DashboardScreen):
     # -- loading -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="today-load")
+    @loader
     async def reload(self) -> None:
         """Fetch today's moves (the first page at once, the rest after) and merge them."""
         try:
@@ -138,8 +138,6 @@ class TodayScreen(DashboardScreen):
             await self._refresh_counts()
         except LinkDown:
             return  # the link says so in the footer and reloads when it is back
-        except NoMatches:
-            return  # the dashboard closed while the daemon answered: its widgets are gone
         self.loaded = True
         # Ten thousand moves are a few hundred thousand objects that live as long as the
         # screen. In the collector's view, every full collection walks them all (0.1 s: a

@@ -13,10 +13,12 @@ import pytest
 from textual.widgets import DataTable, ProgressBar, Static
 
 from bench.corpus import write_mbox
+from caseyos_cli.tui.activity import ActivityScreen
 from caseyos_cli.tui.app import Dashboard
 from caseyos_cli.tui.detail import MoveDetail
 from caseyos_cli.tui.link import DOWN, LIVE
 from caseyos_cli.tui.record_detail import RecordDetail
+from caseyos_cli.tui.records import RecordsScreen
 from caseyos_cli.tui.system import JobBar, SystemScreen
 from tests.conftest import DaemonProcess, run_cli
 from tests.tui.conftest import loaded, row_keys, until
@@ -202,6 +204,17 @@ async def test_closing_while_screens_load_is_quiet(steady_demo_daemon: DaemonPro
         app = Dashboard(start_daemon=False)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await loaded(pilot)
+            others = []
+            for key, kind in (("2", RecordsScreen), ("3", ActivityScreen)):
+                await pilot.press(key)
+                await until(
+                    pilot,
+                    lambda kind=kind, app=app: isinstance(app.screen, kind) and app.screen.loaded,
+                    f"{kind.__name__} loaded",
+                )
+                others.append(app.screen)
             system = await system_loaded(pilot)
             screen.reload()
             system.reload()
+            for other in others:
+                other.reload()
