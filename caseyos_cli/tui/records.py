@@ -70,6 +70,7 @@ class RecordsScreen(DashboardScreen):
         # Deals: one loader of stages at a time (the first load, or the cursor's next page).
         self._stage_lock = asyncio.Lock()
         self._listing = 0  # counts the table's clearings, so a stale page is dropped
+        self._cursor_was = 0  # the row the cursor was on, so it steps over headings
 
     def compose(self) -> ComposeResult:
         yield Tabs(*(Tab(f"{k.name} ({k.key})", id=f"tab-{k.key}") for k in KINDS), id="kinds")
@@ -255,7 +256,19 @@ class RecordsScreen(DashboardScreen):
 
     @on(DataTable.RowHighlighted, "#records")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= len(self.rows) - AHEAD and self._more_left():
+        row, was = event.cursor_row, self._cursor_was
+        if 0 <= row < len(self.rows) and self.rows[row] is None:
+            # A stage's heading is not a record: the cursor goes on past it, the way it
+            # was going (back, when nothing is left that way).
+            step = -1 if row < was else 1
+            ahead = [n for n in range(row + step, len(self.rows) if step > 0 else -1, step)]
+            behind = [n for n in range(row - step, -1 if step > 0 else len(self.rows), -step)]
+            to = next((n for n in (*ahead, *behind) if self.rows[n] is not None), None)
+            if to is not None:
+                event.data_table.move_cursor(row=to, animate=False)
+                return
+        self._cursor_was = row
+        if row >= len(self.rows) - AHEAD and self._more_left():
             self.more()
 
     # -- live --------------------------------------------------------------------------------

@@ -142,6 +142,37 @@ async def test_deals_read_by_stage_in_the_pipelines_order_with_counts_and_amount
         assert "10 of 10 deals worth $360k" in plain(screen.query_one("#status-line", Static))
 
 
+async def test_the_cursor_steps_over_stage_headings_both_ways(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    """Down and up go from deal to deal: a heading is never where the cursor stops, so
+    enter always opens a deal."""
+    deals = steady_demo_daemon.call("deals.list", {"limit": 50})["total"]
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_records(pilot)
+        await pilot.press("d")
+        await until(pilot, lambda: screen.loaded and screen.kind.key == "d", "deals")
+        await until(pilot, lambda: len(screen.records) == deals, "every deal")
+        table = screen.query_one("#records", DataTable)
+        seen = [screen.current()]
+        for _ in range(deals - 1):
+            await pilot.press("down")
+            seen.append(screen.current())
+        assert all(r is not None for r in seen)
+        assert [r["id"] for r in seen if r] == [r["id"] for r in screen.records]
+        await pilot.press("down")  # past the last deal: it stays there
+        assert screen.current() == seen[-1]
+        for want in reversed(seen[:-1]):
+            await pilot.press("up")
+            assert screen.current() == want
+        await pilot.press("up")  # above the first deal is its heading: it stays put
+        assert screen.current() == seen[0] and table.cursor_row == 1
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, RecordDetail), "the deal opened")
+        assert app.screen.record_id == seen[1]["id"]
+
+
 async def test_move_detail_shows_the_threads_last_messages_and_the_deal(
     steady_demo_daemon: DaemonProcess,
 ) -> None:
