@@ -224,11 +224,15 @@ OPERATOR_PARAMS = {
 
 
 def _module_daemon(
-    tmp_path_factory: pytest.TempPathFactory, *, demo: Path | None = None
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    demo: Path | None = None,
+    home: Path | None = None,
 ) -> Iterator[DaemonProcess]:
-    """One daemon for a whole test module, in a home of its own: on the `demo` built once
-    per worker (copied, as for `daemon`), or without it on an empty 'main' with an operator."""
-    home = tmp_path_factory.mktemp("steady") / "home"
+    """One daemon for a whole test module, in a home of its own (`home`, or one under
+    pytest's temporary directory): on the `demo` built once per worker (copied, as for
+    `daemon`), or without it on an empty 'main' with an operator."""
+    home = home or tmp_path_factory.mktemp("steady") / "home"
     blank = demo is None
     if demo is None:
         (home / "data").mkdir(parents=True)
