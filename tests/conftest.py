@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -223,11 +224,15 @@ OPERATOR_PARAMS = {
 
 
 def _module_daemon(
-    tmp_path_factory: pytest.TempPathFactory, *, demo: Path | None = None
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    demo: Path | None = None,
+    home: Path | None = None,
 ) -> Iterator[DaemonProcess]:
-    """One daemon for a whole test module, in a home of its own: on the `demo` built once
-    per worker (copied, as for `daemon`), or without it on an empty 'main' with an operator."""
-    home = tmp_path_factory.mktemp("steady") / "home"
+    """One daemon for a whole test module, in a home of its own (`home`, or one under
+    pytest's temporary directory): on the `demo` built once per worker (copied, as for
+    `daemon`), or without it on an empty 'main' with an operator."""
+    home = home or tmp_path_factory.mktemp("steady") / "home"
     blank = demo is None
     if demo is None:
         (home / "data").mkdir(parents=True)
@@ -237,15 +242,23 @@ def _module_daemon(
     env = {**os.environ, "CASEYOS_HOME": str(home), "CASEYOS_NO_AUTOSTART": "1"}
     for var in ("CASEYOS_SOCKET", "CASEYOS_NOW", "CASEYOS_DATABASE_URL"):
         env.pop(var, None)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CASEYOS_HOME", str(home))
-        d = DaemonProcess(env).start()
+    d = DaemonProcess(env)
+    with calling(d):
+        d.start()
         if blank:
             d.call("operator.init", OPERATOR_PARAMS)
     yield d
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CASEYOS_HOME", str(home))
+    with calling(d):
         d.stop()
+
+
+@contextmanager
+def calling(d: DaemonProcess) -> Iterator[DaemonProcess]:
+    """CASEYOS_HOME set to `d`'s home for a while: for a fixture wider than one test (whose
+    own home `caseyos_home` sets) that starts, calls or stops a module's daemon."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CASEYOS_HOME", d.env["CASEYOS_HOME"])
+        yield d
 
 
 @pytest.fixture(scope="module")

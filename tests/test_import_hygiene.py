@@ -43,11 +43,12 @@ sys.stderr.write("\\nLOADED=" + json.dumps({"code": code, "heavy": heavy}) + "\\
 @pytest.mark.parametrize(
     "argv", [["queue", "today", "--json"], ["queue", "today"]], ids=["json", "table"]
 )
-def test_queue_today_stays_light(blank_daemon: DaemonProcess, argv: list[str]) -> None:
+def test_queue_today_stays_light(steady_daemon: DaemonProcess, argv: list[str]) -> None:
     """Both ways `caseyos queue today` prints, neither loads Textual (the dashboard's
     framework, imported only by `caseyos tui`) nor the daemon's dependencies. The table
-    is drawn with Rich (lazily, in output.py); the JSON needs nothing heavy at all."""
-    blank_daemon.call("queue.add", {"title": "a move"})
+    is drawn with Rich (lazily, in output.py); the JSON needs nothing heavy at all.
+    The two share the module's daemon: its only moves are the ones they add, each "a move"."""
+    steady_daemon.call("queue.add", {"title": "a move"})
     out = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(argv)],
         capture_output=True,

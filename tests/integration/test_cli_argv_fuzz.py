@@ -126,14 +126,18 @@ READS = [c for c in COMMANDS if c and c[0] in ("queue", "jobs", "signals", "cont
 @example(argv=["queue", "add", os.fsdecode(b"\xff\xfe title")])
 @example(argv=["signals", "list", "--limit", os.fsdecode(b"caf\xe9")])
 def test_any_argv_against_a_daemon_exits_with_a_documented_code(
-    argv: list[str], daemon: DaemonProcess, monkeypatch: pytest.MonkeyPatch
+    argv: list[str], steady_demo_daemon: DaemonProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The module's demo daemon: what these commands change, the other test here (refused
+    # by the CLI before any call) never reads, and it asserts only exit codes.
     monkeypatch.setenv("COLUMNS", "80")
     code = _run_in_process(argv, monkeypatch)
     assert code in DOCUMENTED, (argv, code)
 
 
-def test_argument_bytes_that_are_not_utf8_are_a_usage_error(daemon: DaemonProcess) -> None:
+def test_argument_bytes_that_are_not_utf8_are_a_usage_error(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
     title = os.fsdecode(b"\xff\xfe title")
     result = run_cli("queue", "add", title)
     assert result.returncode == 2, result.stderr

@@ -15,6 +15,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ROW = re.compile(r"\s*[0-9]+\s+[0-9]+\s+(?P<title>\S.*?)\s{2,}(?P<due>\S.*)")
 COLOUR = re.compile(r"\x1b\[(?:[0-9]+;)*3[1-7](?:;[0-9]+)*m")
 
+# Tests on `steady_daemon` (blank) or `steady_demo_daemon` share one daemon per module: they
+# read, or send what is refused; the one that adds a move (a past time) asserts about that
+# move alone. Tests that count the whole queue keep a daemon of their own.
+
 
 def _main_with_operator(caseyos_home: Path) -> None:
     data = caseyos_home / "data"
@@ -75,7 +79,7 @@ def test_one_of_a_thing_is_singular(blank_daemon: DaemonProcess) -> None:
 
 
 def test_usage_errors_exit_2_and_read_like_a_person_wrote_them(
-    blank_daemon: DaemonProcess,
+    steady_daemon: DaemonProcess,
 ) -> None:
     nope = run_cli("workspace", "use", "nope")
     assert nope.returncode == 2, nope.stderr
@@ -106,8 +110,8 @@ def test_usage_errors_exit_2_and_read_like_a_person_wrote_them(
         assert "Input should" not in out.stderr and "Value error" not in out.stderr
 
 
-def test_a_past_time_is_called_past(blank_daemon: DaemonProcess) -> None:
-    move = blank_daemon.call("queue.add", {"title": "Later"})["move"]
+def test_a_past_time_is_called_past(steady_daemon: DaemonProcess) -> None:
+    move = steady_daemon.call("queue.add", {"title": "Later"})["move"]
     for until in ("yesterday", "2026-11-01", "3d ago"):
         out = run_cli("queue", "snooze", str(move["id"]), "--until", until)
         assert out.returncode == 2
@@ -123,11 +127,11 @@ def test_bare_caseyos_does_not_promise_an_autostart_that_is_off() -> None:
     assert "CASEYOS_NO_AUTOSTART" in out.stdout and "caseyos daemon start" in out.stdout
 
 
-def test_importing_a_directory_says_so(blank_daemon: DaemonProcess, tmp_path: Path) -> None:
+def test_importing_a_directory_says_so(steady_daemon: DaemonProcess, tmp_path: Path) -> None:
     out = run_cli("import", str(tmp_path))
     assert out.returncode == 2
     assert f"{tmp_path} is a directory" in out.stderr.replace("\n  ", " ")
-    with blank_daemon.client() as c:
+    with steady_daemon.client() as c:
         try:
             c.call("import.file", {"path": str(tmp_path)})
         except Exception as exc:  # the daemon says the same to any client
@@ -137,19 +141,22 @@ def test_importing_a_directory_says_so(blank_daemon: DaemonProcess, tmp_path: Pa
 
 
 def test_an_import_refused_before_init_leaves_no_workspace(
-    daemon: DaemonProcess, tmp_path: Path, caseyos_home: Path
+    steady_demo_daemon: DaemonProcess, tmp_path: Path
 ) -> None:
+    daemon = steady_demo_daemon
+    home = Path(daemon.env["CASEYOS_HOME"])
     csv = write_contacts_csv(tmp_path / "contacts.csv", [{"Email": "ana@client.example"}])
     out = run_cli("import", str(csv))
     assert out.returncode == 2, out.stderr
     assert "caseyos init" in out.stderr
-    assert not (caseyos_home / "data" / "workspaces" / "main.sqlite3").exists()
+    assert (home / "data" / "workspaces" / "demo.sqlite3").exists()
+    assert not (home / "data" / "workspaces" / "main.sqlite3").exists()
     assert [w["name"] for w in daemon.call("workspace.list")["workspaces"]] == ["demo"]
     assert daemon.call("queue.today")["workspace"] == "demo"
 
 
 def test_colour_on_a_terminal_and_none_without_one_or_with_no_color(
-    daemon: DaemonProcess,
+    steady_demo_daemon: DaemonProcess,
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(COLUMNS="80", TERM="xterm-256color")
@@ -172,7 +179,7 @@ def test_colour_on_a_terminal_and_none_without_one_or_with_no_color(
     assert code == 0 and COLOUR.search(shown)
 
 
-def test_pipes_get_no_trailing_spaces(daemon: DaemonProcess) -> None:
+def test_pipes_get_no_trailing_spaces(steady_demo_daemon: DaemonProcess) -> None:
     out = run_cli("queue", "today", env={**os.environ, "COLUMNS": "80"})
     assert out.returncode == 0
     assert [line for line in out.stdout.splitlines() if line != line.rstrip()] == []

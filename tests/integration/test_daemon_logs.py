@@ -45,7 +45,9 @@ def test_logs_keep_real_events_and_drop_per_start_noise(
     assert "migrated workspace" not in text.stdout
 
 
-def test_logs_json_is_one_object_per_line(blank_daemon: DaemonProcess) -> None:
+def test_logs_json_is_one_object_per_line(steady_daemon: DaemonProcess) -> None:
+    # It shares the module's daemon with the -f test, which adds a few records (an agent
+    # pass): the start's "listening on" stays well inside the last 200.
     out = run_cli("daemon", "logs", "--json", "-n", "200")
     assert out.returncode == 0, out.stderr
     records = [json.loads(line) for line in out.stdout.splitlines()]
@@ -86,7 +88,7 @@ def test_logs_read_the_text_lines_of_earlier_versions_and_stray_output(
     assert human[3:] == ["    Traceback (most recent call last):", "      boom"]
 
 
-def test_logs_follow_prints_new_records(blank_daemon: DaemonProcess) -> None:
+def test_logs_follow_prints_new_records(steady_daemon: DaemonProcess) -> None:
     follower = subprocess.Popen(
         [sys.executable, "-m", "caseyos_cli", "daemon", "logs", "-f", "-n", "1"],
         stdout=subprocess.PIPE,
@@ -98,7 +100,7 @@ def test_logs_follow_prints_new_records(blank_daemon: DaemonProcess) -> None:
         assert follower.stdout is not None
         first = follower.stdout.readline()  # the tail is printed before following starts
         assert first.strip(), first
-        blank_daemon.run_job("agents.run")
+        steady_daemon.run_job("agents.run")
         seen = ""
         deadline = time.monotonic() + 30
         while "agent pass" not in seen and time.monotonic() < deadline:

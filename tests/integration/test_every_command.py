@@ -22,7 +22,7 @@ import pytest
 import typer
 
 from caseyos_cli.main import build_app
-from tests.conftest import DaemonProcess, run_cli, run_cli_tty
+from tests.conftest import DaemonProcess, _module_daemon, run_cli, run_cli_tty
 from tests.mailfixtures import Mail, write_contacts_csv, write_ics, write_mbox
 
 WIDTH = 80
@@ -47,6 +47,17 @@ def caseyos_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     ):
         monkeypatch.delenv(var, raising=False)
     yield home
+    shutil.rmtree(home.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def _module_demo_daemon(
+    tmp_path_factory: pytest.TempPathFactory, _built_demo: Path
+) -> Iterator[DaemonProcess]:
+    """The module's demo daemon (`steady_demo_daemon`), in a home as short as the one
+    above: the terminal test below reads the database's path in what it checks."""
+    home = Path(tempfile.mkdtemp(prefix="caseyos-", dir="/tmp")) / "home"
+    yield from _module_daemon(tmp_path_factory, demo=_built_demo, home=home)
     shutil.rmtree(home.parent, ignore_errors=True)
 
 
@@ -297,10 +308,11 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
 
 @pytest.mark.long
 def test_what_people_read_fits_80_columns_on_a_terminal_too(
-    daemon: DaemonProcess,
+    steady_demo_daemon: DaemonProcess,
 ) -> None:
+    """Reads only (its agent run is a dry run): it shares the module's demo daemon."""
     env = {**os.environ, "COLUMNS": str(WIDTH), "TERM": "xterm-256color"}
-    first = str(daemon.call("queue.today", {})["moves"][0]["id"])
+    first = str(steady_demo_daemon.call("queue.today", {})["moves"][0]["id"])
     found = []
     for args in (
         [],

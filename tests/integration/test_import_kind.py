@@ -10,6 +10,9 @@ from tests.mailfixtures import OPERATOR, Mail, write_contacts_csv, write_mbox
 
 NOW = datetime.fromisoformat(PINNED_NOW)
 
+# One daemon for the module (`steady_daemon`): each test looks only at the import jobs it
+# started (those not listed before it) and at people no other test here imports.
+
 
 def _mails(n: int) -> list[Mail]:
     return [
@@ -24,30 +27,41 @@ def _mails(n: int) -> list[Mail]:
     ]
 
 
-def _import_job(daemon: DaemonProcess) -> dict:
-    [job] = [j for j in daemon.call("jobs.list", {})["jobs"] if j["kind"] == "import"]
-    return job
+def _import_jobs(daemon: DaemonProcess, since: set[str] | None = None) -> list[dict]:
+    """The import jobs the daemon lists, less those whose ids are in `since`."""
+    return [
+        j
+        for j in daemon.call("jobs.list", {"limit": 1000})["jobs"]
+        if j["kind"] == "import" and j["id"] not in (since or set())
+    ]
 
 
-def test_kind_mbox_imports_a_txt_file_as_mail(blank_daemon: DaemonProcess, tmp_path: Path) -> None:
+def _ids(jobs: list[dict]) -> set[str]:
+    return {j["id"] for j in jobs}
+
+
+def test_kind_mbox_imports_a_txt_file_as_mail(steady_daemon: DaemonProcess, tmp_path: Path) -> None:
+    before = _ids(_import_jobs(steady_daemon))
     path = write_mbox(tmp_path / "mail-export.txt", _mails(3))
     # Without a blank line or two at the top, detection would see the envelope line.
     out = run_cli("import", str(path), "--kind", "mbox")
     assert out.returncode == 0, out.stderr
     assert "(mbox)" in out.stdout
-    job = _import_job(blank_daemon)
+    [job] = _import_jobs(steady_daemon, since=before)
     assert job["result"]["kind"] == "mbox"
     assert job["result"]["counts"], job["result"]
 
 
 def test_kind_overrides_what_the_header_suggests(
-    blank_daemon: DaemonProcess, tmp_path: Path
+    steady_daemon: DaemonProcess, tmp_path: Path
 ) -> None:
-    # A contact list with a "Deal Name" column: detection reads it as a deals export.
+    before = _ids(_import_jobs(steady_daemon))
+    # A contact list with a "Deal Name" column: detection reads it as a deals export. Its
+    # person is no one another test here imports (the mail above is from zoe@).
     path = tmp_path / "people.csv"
     path.write_text(
         "Record ID,First Name,Last Name,Email,Deal Name\n"
-        "1,Zoe,Park,zoe@lumen.example,Lumen renewal\n"
+        "1,Ana,Ruiz,ana@lumen.example,Lumen renewal\n"
     )
     detected = run_cli("import", str(path))
     assert detected.returncode == 1
@@ -57,16 +71,16 @@ def test_kind_overrides_what_the_header_suggests(
     assert "(contacts_csv)" in out.stdout
     kinds = [
         j["result"]["kind"]
-        for j in blank_daemon.call("jobs.list", {})["jobs"]
-        if j["kind"] == "import" and j["status"] == "succeeded"
+        for j in _import_jobs(steady_daemon, since=before)
+        if j["status"] == "succeeded"
     ]
     assert "contacts_csv" in kinds
-    contacts = blank_daemon.call("contacts.list", {})
-    assert "zoe@lumen.example" in str(contacts)
+    contacts = steady_daemon.call("contacts.list", {})
+    assert "ana@lumen.example" in str(contacts)
 
 
 def test_a_kind_the_file_is_not_is_a_clear_error(
-    blank_daemon: DaemonProcess, tmp_path: Path
+    steady_daemon: DaemonProcess, tmp_path: Path
 ) -> None:
     path = write_contacts_csv(
         tmp_path / "contacts.csv",
@@ -84,7 +98,7 @@ def test_a_kind_the_file_is_not_is_a_clear_error(
 
 
 def test_an_unknown_kind_is_a_usage_error_naming_the_kinds(
-    blank_daemon: DaemonProcess, tmp_path: Path
+    steady_daemon: DaemonProcess, tmp_path: Path
 ) -> None:
     path = write_mbox(tmp_path / "mail.mbox", _mails(1))
     out = run_cli("import", str(path), "--kind", "vcard")

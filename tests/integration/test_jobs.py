@@ -153,9 +153,12 @@ def test_cancel_stops_an_import_between_chunks_and_a_rerun_finishes_it(
 
 
 def test_unknown_job_and_bad_files_are_clear_errors(
-    blank_daemon: DaemonProcess, tmp_path: Path
+    steady_daemon: DaemonProcess, tmp_path: Path
 ) -> None:
-    d = blank_daemon
+    """Shares the module's daemon with the CLI import test: it looks only at whether the
+    refused import added a job, and that one only at its own jobs."""
+    d = steady_daemon
+    before = d.call("jobs.list", {"limit": 1000})["jobs"]
     with pytest.raises(RemoteError) as missing:
         d.call("jobs.show", {"id": "nope"})
     assert missing.value.code == ErrorCode.NOT_FOUND
@@ -165,11 +168,11 @@ def test_unknown_job_and_bad_files_are_clear_errors(
     with pytest.raises(RemoteError) as bad:
         d.call("import.file", {"path": str(junk)})
     assert bad.value.code == ErrorCode.INVALID_PARAMS
-    assert d.call("jobs.list", {})["jobs"] == []
+    assert d.call("jobs.list", {"limit": 1000})["jobs"] == before, "a refused import is no job"
 
 
 def test_cli_import_waits_with_progress_or_returns_a_job_id(
-    blank_daemon: DaemonProcess, tmp_path: Path
+    steady_daemon: DaemonProcess, tmp_path: Path
 ) -> None:
     path = conversation_mbox(tmp_path / "cli.mbox", 200)
     done = run_cli("import", str(path))

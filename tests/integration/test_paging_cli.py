@@ -9,10 +9,13 @@ from bench import corpus
 from tests.conftest import DaemonProcess, run_cli
 
 
-def test_a_cut_list_says_so_and_json_carries_total_and_cursor(daemon: DaemonProcess) -> None:
+def test_a_cut_list_says_so_and_json_carries_total_and_cursor(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    """Reads the demo only, as does the next test: they share the module's demo daemon."""
     done = run_cli("queue", "list", "--limit", "2")
     assert done.returncode == 0, done.stderr
-    total = daemon.call("queue.list", {"limit": 1})["total"]
+    total = steady_demo_daemon.call("queue.list", {"limit": 1})["total"]
     assert total > 2
     assert f"showing 2 of {total} moves; --limit N or --all for more" in done.stderr
 
@@ -32,7 +35,7 @@ def test_a_cut_list_says_so_and_json_carries_total_and_cursor(daemon: DaemonProc
     assert "showing 3 of" in today.stderr and "moves due today" in today.stderr
 
 
-def test_a_cursor_of_another_list_is_a_usage_error(daemon: DaemonProcess) -> None:
+def test_a_cursor_of_another_list_is_a_usage_error(steady_demo_daemon: DaemonProcess) -> None:
     page = json.loads(run_cli("queue", "list", "--limit", "2", "--json").stdout)
     done = run_cli("queue", "list", "--status", "pending", "--cursor", page["next_cursor"])
     assert done.returncode == 2

@@ -15,6 +15,11 @@ from tests.conftest import DaemonProcess, run_cli
 
 LATER = "2026-11-25T18:30:00+00:00"
 
+# Tests on `steady_daemon` share one daemon per module: each acts on moves it added itself
+# and asserts about those moves only (or compares the whole queue before and after), so
+# what the others added does not matter in whichever order they run. Tests that restart
+# the daemon or assert about the whole queue (its ranking, its stats) keep their own.
+
 
 def add(d: DaemonProcess, title: str, due: str = "today") -> dict:
     return d.call("queue.add", {"title": title, "due": due})["move"]
@@ -69,9 +74,9 @@ def test_manual_moves_rank_and_transition(blank_daemon: DaemonProcess) -> None:
     ],
 )
 def test_illegal_transitions_name_the_allowed_ones(
-    blank_daemon: DaemonProcess, setup: str, op: str, allowed: str
+    steady_daemon: DaemonProcess, setup: str, op: str, allowed: str
 ) -> None:
-    d = blank_daemon
+    d = steady_daemon
     move = add(d, "Illegal transition target")
     d.call(f"queue.{setup}", {"id": move["id"]})
     before = d.call("queue.show", {"id": move["id"]})
@@ -98,15 +103,15 @@ def test_snooze_wakes_at_its_time_across_a_restart(blank_daemon: DaemonProcess) 
     assert [h["to_status"] for h in shown["history"]] == ["pending", "snoozed", "pending"]
 
 
-def test_snooze_rejects_bad_and_past_times(blank_daemon: DaemonProcess) -> None:
-    move = add(blank_daemon, "Something")
+def test_snooze_rejects_bad_and_past_times(steady_daemon: DaemonProcess) -> None:
+    move = add(steady_daemon, "Something")
     for until, fragment in (
         ("whenever", "could not understand"),
         ("2026-11-01", "'2026-11-01' is in the past"),
         ("yesterday", "'yesterday' is in the past"),
     ):
         with pytest.raises(RemoteError) as err:
-            blank_daemon.call("queue.snooze", {"id": move["id"], "until": until})
+            steady_daemon.call("queue.snooze", {"id": move["id"], "until": until})
         assert err.value.code == ErrorCode.INVALID_PARAMS
         assert err.value.field == "until"
         assert fragment in err.value.message
@@ -123,23 +128,24 @@ def test_restart_keeps_every_move_and_event(blank_daemon: DaemonProcess) -> None
     assert d.call("operator.show", {})["name"] == "Casey Morgan"
 
 
-def test_unknown_move_is_not_found(blank_daemon: DaemonProcess) -> None:
+def test_unknown_move_is_not_found(steady_daemon: DaemonProcess) -> None:
     with pytest.raises(RemoteError) as err:
-        blank_daemon.call("queue.accept", {"id": 999})
+        steady_daemon.call("queue.accept", {"id": 999})
     assert err.value.code == ErrorCode.NOT_FOUND
     assert err.value.field == "id"
 
 
-def test_add_with_unknown_contact_is_refused(blank_daemon: DaemonProcess) -> None:
+def test_add_with_unknown_contact_is_refused(steady_daemon: DaemonProcess) -> None:
+    before = steady_daemon.call("queue.list", {"limit": 1000})
     with pytest.raises(RemoteError) as err:
-        blank_daemon.call("queue.add", {"title": "x", "contact": "nobody@nowhere.example"})
+        steady_daemon.call("queue.add", {"title": "x", "contact": "nobody@nowhere.example"})
     assert err.value.code == ErrorCode.NOT_FOUND
     assert err.value.field == "contact"
-    assert blank_daemon.call("queue.list", {})["moves"] == []
+    assert steady_daemon.call("queue.list", {"limit": 1000}) == before, "no move was added"
 
 
-def test_done_on_a_snoozed_move_records_each_step(blank_daemon: DaemonProcess) -> None:
-    d = blank_daemon
+def test_done_on_a_snoozed_move_records_each_step(steady_daemon: DaemonProcess) -> None:
+    d = steady_daemon
     move = add(d, "Did it anyway")
     d.call("queue.snooze", {"id": move["id"], "until": "tomorrow"})
     assert d.call("queue.done", {"id": move["id"]})["move"]["status"] == "done"
@@ -178,9 +184,12 @@ def _move_updates(listener: Client, move_id: int) -> list[dict[str, Any]]:
     return found
 
 
-def test_a_dismissal_undone_through_the_cli_is_back_on_today(blank_daemon: DaemonProcess) -> None:
-    d = blank_daemon
+def test_a_dismissal_undone_through_the_cli_is_back_on_today(
+    steady_daemon: DaemonProcess,
+) -> None:
+    d = steady_daemon
     move = add(d, "Call Dana about renewal")
+    stats = d.call("queue.stats", {})
     listener = Client.connect()
     listener.subscribe()
     try:
@@ -198,10 +207,11 @@ def test_a_dismissal_undone_through_the_cli_is_back_on_today(blank_daemon: Daemo
         ]
     finally:
         listener.close()
-    # The dismissal is forgotten: no step of it in the history or the stats.
+    # The dismissal is forgotten: no step of it in the history or the stats (which are as
+    # they were before it, whatever the module's other tests left in the queue).
     history = d.call("queue.show", {"id": move["id"]})["history"]
     assert [h["to_status"] for h in history] == ["pending"]
-    assert d.call("queue.stats", {})["by_status"] == {"pending": 1}
+    assert d.call("queue.stats", {}) == stats
     # Nothing of the operator's is left to undo: a conflict, exit 1.
     again = run_cli("queue", "undo", str(move["id"]))
     assert again.returncode == 1
@@ -211,9 +221,9 @@ def test_a_dismissal_undone_through_the_cli_is_back_on_today(blank_daemon: Daemo
 
 
 def test_done_on_a_snoozed_move_undone_sleeps_until_the_same_time(
-    blank_daemon: DaemonProcess,
+    steady_daemon: DaemonProcess,
 ) -> None:
-    d = blank_daemon
+    d = steady_daemon
     move = add(d, "Plan next quarter")
     until = d.call("queue.snooze", {"id": move["id"], "until": LATER})["move"]["snoozed_until"]
     d.call("queue.done", {"id": move["id"]})

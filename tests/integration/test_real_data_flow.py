@@ -241,9 +241,10 @@ def test_outcomes_feed_back_into_scores(with_contacts: DaemonProcess, tmp_path: 
 
 
 def test_import_of_garbage_is_a_clear_error_and_changes_nothing(
-    with_contacts: DaemonProcess, tmp_path: Path
+    steady_daemon: DaemonProcess, tmp_path: Path
 ) -> None:
-    d = with_contacts
+    # On the module's daemon, with the next test: neither reads what the other changes.
+    d = steady_daemon
     before = d.call("signals.stats", {"since": "365d"})
     junk = tmp_path / "junk.mbox"
     junk.write_bytes(b"\x00\x01 this is not mail \xff")
@@ -318,8 +319,9 @@ def test_a_colleagues_crm_task_is_not_my_move(with_contacts: DaemonProcess, tmp_
     assert titles == ["Task: Mine by email", "Task: Mine by name", "Task: Unassigned"]
 
 
-def test_free_mail_addresses_never_make_domains_internal(blank_daemon: DaemonProcess) -> None:
-    me = blank_daemon.call(
+def test_free_mail_addresses_never_make_domains_internal(steady_daemon: DaemonProcess) -> None:
+    # It replaces the operator of the module's daemon, which the test above never reads.
+    me = steady_daemon.call(
         "operator.init", {"name": "Pat", "emails": ["pat@doe.example", "pat.doe@gmail.com"]}
     )
     assert me["internal_domains"] == ["doe.example"]

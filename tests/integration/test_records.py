@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from daemon.protocol import ErrorCode, RemoteError
-from tests.conftest import PINNED_NOW, DaemonProcess
+from tests.conftest import PINNED_NOW, DaemonProcess, calling
 from tests.mailfixtures import OPERATOR, Mail, write_contacts_csv, write_ics, write_mbox
 
 NOW = datetime.fromisoformat(PINNED_NOW)
@@ -91,20 +91,38 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+def import_all(d: DaemonProcess, files: Path) -> DaemonProcess:
+    for name in ("contacts.csv", "deals.csv", "mail.mbox", "cal.ics"):
+        d.run_job("import.file", {"path": str(files / name)})
+    d.call("agents.run")
+    return d
+
+
 @pytest.fixture
 def records(blank_daemon: DaemonProcess, files: Path) -> DaemonProcess:
-    for name in ("contacts.csv", "deals.csv", "mail.mbox", "cal.ics"):
-        blank_daemon.run_job("import.file", {"path": str(files / name)})
-    blank_daemon.call("agents.run")
-    return blank_daemon
+    """The files imported into a daemon of the test's own: for a test that changes them."""
+    return import_all(blank_daemon, files)
+
+
+@pytest.fixture(scope="module")
+def _module_records(_module_blank_daemon: DaemonProcess, files: Path) -> DaemonProcess:
+    with calling(_module_blank_daemon) as d:
+        return import_all(d, files)
+
+
+@pytest.fixture
+def shared_records(_module_records: DaemonProcess, steady_daemon: DaemonProcess) -> DaemonProcess:
+    """The files imported once into the module's daemon, for the tests that only read them
+    (and one that adds a move no other test here looks at)."""
+    return steady_daemon
 
 
 def names(result: dict, key: str = "contacts") -> list[str]:
     return [r["name"] for r in result[key]]
 
 
-def test_search_ignores_case_and_accents(records: DaemonProcess) -> None:
-    d = records
+def test_search_ignores_case_and_accents(shared_records: DaemonProcess) -> None:
+    d = shared_records
     assert names(d.call("contacts.list", {"query": "zoe"})) == ["Zoë Park", "Zoey Adams"]
     assert names(d.call("contacts.list", {"query": "ZOË park"})) == ["Zoë Park"]
     assert names(d.call("contacts.list", {"query": "acme"})) == ["Dana Reyes", "Zoë Park"]
@@ -115,8 +133,10 @@ def test_search_ignores_case_and_accents(records: DaemonProcess) -> None:
     assert d.call("contacts.list", {"query": "%"})["total"] == 0
 
 
-def test_contact_show_links_company_deals_threads_meetings_moves(records: DaemonProcess) -> None:
-    shown = records.call("contacts.show", {"ref": "zoë park"})
+def test_contact_show_links_company_deals_threads_meetings_moves(
+    shared_records: DaemonProcess,
+) -> None:
+    shown = shared_records.call("contacts.show", {"ref": "zoë park"})
     assert shown["contact"]["email"] == ZOE
     assert shown["contact"]["company"]["name"] == "Acme Robotics"
     assert [d["name"] for d in shown["deals"]] == ["Acme rollout"]
@@ -125,26 +145,26 @@ def test_contact_show_links_company_deals_threads_meetings_moves(records: Daemon
     assert any(m["move_type"] == "reply" for m in shown["moves"]), shown["moves"]
     assert shown["signals_total"] >= 1 and shown["signals"]
     # The same contact by id and by email.
-    by_id = records.call("contacts.show", {"ref": str(shown["contact"]["id"])})
+    by_id = shared_records.call("contacts.show", {"ref": str(shown["contact"]["id"])})
     assert by_id["contact"]["email"] == ZOE
     assert (
-        records.call("contacts.show", {"ref": ZOE.upper()})["contact"]["id"]
+        shared_records.call("contacts.show", {"ref": ZOE.upper()})["contact"]["id"]
         == by_id["contact"]["id"]
     )
 
 
-def test_ambiguous_and_missing_names_say_what_to_do(records: DaemonProcess) -> None:
+def test_ambiguous_and_missing_names_say_what_to_do(shared_records: DaemonProcess) -> None:
     with pytest.raises(RemoteError) as several:
-        records.call("contacts.show", {"ref": "zoe"})
+        shared_records.call("contacts.show", {"ref": "zoe"})
     assert several.value.code == ErrorCode.INVALID_PARAMS
     assert "Zoë Park" in several.value.message and "Zoey Adams" in several.value.message
     with pytest.raises(RemoteError) as none:
-        records.call("deals.show", {"ref": "no such deal"})
+        shared_records.call("deals.show", {"ref": "no such deal"})
     assert none.value.code == ErrorCode.NOT_FOUND
 
 
-def test_deal_filters_a_seller_uses(records: DaemonProcess) -> None:
-    d = records
+def test_deal_filters_a_seller_uses(shared_records: DaemonProcess) -> None:
+    d = shared_records
     every = d.call("deals.list", {})
     assert names(every, "deals") == ["Acme expansion", "Acme rollout", "Fern pilot"]  # by close
     assert names(d.call("deals.list", {"stage": ["contract sent"]}), "deals") == ["Acme rollout"]
@@ -169,8 +189,8 @@ def test_deal_filters_a_seller_uses(records: DaemonProcess) -> None:
     assert bad.value.field == "closing_before"
 
 
-def test_meetings_threads_and_paging(records: DaemonProcess) -> None:
-    d = records
+def test_meetings_threads_and_paging(shared_records: DaemonProcess) -> None:
+    d = shared_records
     meetings = d.call("meetings.list", {"contact": "zoë park"})
     assert [m["title"] for m in meetings["meetings"]] == ["Acme contract review"]
     assert {a["email"] for a in meetings["meetings"][0]["attendees"]} >= {ZOE}
@@ -224,7 +244,8 @@ def test_a_renamed_contact_is_found_by_its_new_name(
             assert missing.fetchone()[0] == 0, table
 
 
-def test_queue_add_takes_a_contact_by_name(records: DaemonProcess) -> None:
-    move = records.call("queue.add", {"title": "Call Dana", "contact": "Dana Reyes"})["move"]
+def test_queue_add_takes_a_contact_by_name(shared_records: DaemonProcess) -> None:
+    # It adds a move of Dana's, which no other test on the shared daemon reads.
+    move = shared_records.call("queue.add", {"title": "Call Dana", "contact": "Dana Reyes"})["move"]
     assert move["contact"]["email"] == "dana@acme-robotics.example"
     assert move["company"]["name"] == "Acme Robotics"
