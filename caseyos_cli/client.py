@@ -246,13 +246,15 @@ def autostart_disabled() -> bool:
 
 
 def spawn_daemon() -> subprocess.Popen[bytes]:
-    """Start a detached daemon whose output goes to its log file."""
+    """Start a detached daemon whose output goes to its log file. It runs as `python -m
+    daemon`, the daemon's own entry point (the same `daemon.lifecycle.main` that `caseyos
+    daemon run` calls), so the command line's parser is not loaded for it."""
     log = paths.log_file()
     paths.ensure_private_dir(log.parent)
     fd = paths.open_private(log, os.O_WRONLY | os.O_APPEND)
     with os.fdopen(fd, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
+            [sys.executable, "-m", "daemon"],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,

@@ -88,8 +88,9 @@ class DaemonProcess:
             env["CASEYOS_NOW"] = now
         else:
             env.pop("CASEYOS_NOW", None)
+        # As autostart runs it (`caseyos daemon run` has tests of its own).
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "caseyos_cli", "daemon", "run"],
+            [sys.executable, "-m", "daemon"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
