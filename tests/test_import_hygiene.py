@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import DaemonProcess
+from tests.conftest import PINNED_NOW, DaemonProcess
 
 HEAVY = (
     "sqlalchemy",
@@ -63,3 +63,47 @@ def test_queue_today_stays_light(steady_daemon: DaemonProcess, argv: list[str]) 
     assert "textual" not in report["heavy"], "the CLI loaded Textual"
     allowed = [] if "--json" in argv else ["rich"]
     assert report["heavy"] == allowed, f"the CLI loaded {report['heavy']}"
+
+
+DAEMON_PROBE = """
+import asyncio, json, os, sys
+from daemon import lifecycle
+
+def first_pass_done():
+    from caseyos_cli.client import Client
+    try:
+        with Client.connect() as c:
+            return bool(c.call("system.status")["last_tick"])
+    except Exception:
+        return False
+
+async def serve_then_stop():
+    task = asyncio.create_task(lifecycle.serve(True))
+    # Up, with its first pass done: the state every start reaches.
+    while not await asyncio.to_thread(first_pass_done):
+        await asyncio.sleep(0.05)
+    os.kill(os.getpid(), 15)
+    await task
+
+asyncio.run(serve_then_stop())
+loaded = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[1])))
+sys.stderr.write("\\nLOADED=" + json.dumps(loaded) + "\\n")
+"""
+
+
+def test_a_daemon_start_leaves_what_it_does_not_need_unloaded(
+    daemon: DaemonProcess,
+) -> None:
+    """A start on a workspace at the newest schema (every start but the first after an
+    upgrade) needs no migration tool, no calendar parser and no command-line parser:
+    each would cost every start, and every autostart a command waits for."""
+    daemon.stop()
+    out = subprocess.run(
+        [sys.executable, "-c", DAEMON_PROBE, json.dumps(["alembic", "icalendar", "typer"])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**daemon.env, "CASEYOS_NOW": PINNED_NOW},
+    )
+    assert "LOADED=" in out.stderr, out.stderr
+    assert json.loads(out.stderr.rsplit("LOADED=", 1)[1]) == []

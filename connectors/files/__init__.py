@@ -22,7 +22,6 @@ from connectors.files.hubspot import (
     iter_hubspot_csv,
     parse_hubspot_csv,
 )
-from connectors.files.ics import parse_ics
 from connectors.files.mbox import check_mbox, count_mbox, iter_mbox, parse_mbox
 
 FileKind = Literal[
@@ -44,7 +43,6 @@ __all__ = [
     "iter_mbox",
     "parse_file",
     "parse_hubspot_csv",
-    "parse_ics",
     "parse_mbox",
     "probe",
 ]
@@ -116,5 +114,9 @@ def parse_file(
     if resolved == "mbox":
         return parse_mbox(path, operator)
     if resolved == "ics":
+        # Only here: the calendar library is a tenth of a daemon's start, and most starts
+        # import no calendar.
+        from connectors.files.ics import parse_ics
+
         return parse_ics(path, operator, now=now)
     return parse_hubspot_csv(path, operator, kind=cast(CsvKind, resolved))
