@@ -291,6 +291,13 @@ def dashboard_headless(top: str, total: int, presses: int) -> dict[str, Any]:
                 await after(pilot, frames, time.perf_counter() - 5, lambda s: s[1] == total, "")
             out["filter"] = h.summary_ms(lat)
             out["filter_matches"] = want
+            # Per key typed (p, pr, pri...), the median over the rounds: the first keys
+            # narrow the most rows.
+            n = len(FILTER_TEXT)
+            out["filter_by_key_ms"] = [
+                round(h.percentile([lat[r * n + k] * 1000 for r in range(rounds)], 50), 1)
+                for k in range(n)
+            ]
             await pilot.press("escape")
 
     asyncio.run(run())
@@ -412,6 +419,7 @@ def main() -> int:
                     f"  {'  bare':<9} median {b['median_ms']:6.1f} ms   p95 {b['p95_ms']:6.1f} ms"
                     f"   a bare DataTable of as many rows"
                 )
+        print(f"  filter by key typed (median ms): {keys['filter_by_key_ms']}")
         h.write_results(NAME, figures)
 
         paints = [med(dash_s, 50)] + ([med(dash_t, 50)] if use_tmux else [])

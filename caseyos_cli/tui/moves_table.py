@@ -129,6 +129,10 @@ class MovesTable(DataTable[Any]):
         columns last changed) while its cells stay the same object. The table's row order
         and line offsets are set here in the same pass (DataTable would work each out
         again, hashing every key once more)."""
+        # DataTable.clear empties the line offsets of the rows it drops, working them out
+        # first if nothing asked for them yet: there is nothing to work out.
+        if self._update_count not in self._offset_cache:
+            self._offset_cache[self._update_count] = []
         self.clear()
         columns = self.ordered_columns
         column_keys = tuple(c.key for c in columns)

@@ -177,20 +177,23 @@ class TodayScreen(DashboardScreen):
         decided = self.decided.get(key)
         return decided is not None and time.monotonic() - decided < KEEP_DECIDED
 
-    def _show(self, table: DataTable[Any], *, narrower: bool = False) -> None:
+    def _show(self, table: DataTable[Any], *, narrower: bool = False, typed: bool = False) -> None:
         """Rows for the moves that pass the filter, in rank order; others hidden.
 
         When the rows shown stay the same, only the cells that changed are updated; when
         they differ (a filter typed, a reload), the table gets the new list in one pass and
         the cursor stays on its move. Cells and filter text are kept per move and made
         again only when the move (or the daemon's clock) changed. `narrower`: the filter
-        only got longer, so what it shows now is among what it showed."""
+        only got longer, so what it shows now is among what it showed. `typed`: only the
+        filter changed (no move, no clock), so the same rows shown need nothing done."""
         rank = self._rank
         end = len(rank)
         if self._sorted is None or len(self._sorted) != len(self.moves):
             self._sorted = sorted(self.moves, key=lambda k: (rank.get(k, end), int(k)))
         candidates = self._shown if narrower else self._sorted
-        visible = [k for k in candidates if self._matches(k)]
+        visible = self._passing(candidates)
+        if typed and visible == self._shown:
+            return
         rows: list[tuple[str, tuple[Any, ...]]] = []
         changed: list[tuple[str, tuple[Any, ...], tuple[Any, ...] | None]] = []
         for key in visible:
@@ -202,6 +205,10 @@ class TodayScreen(DashboardScreen):
                 row = cells(move, rank.get(key, end), self.now, self.tz)
                 self._cells[key] = (move, self.now, row)
                 changed.append((key, row, cached[2] if cached else None))
+                # What the filter searches, made with the row (while the list loads) rather
+                # than for every move at the first key typed.
+                if self._haystacks.get(key, (None,))[0] is not move:
+                    self._haystacks[key] = (move, haystack(move))
             rows.append((key, row))
         if visible == self._shown:
             for key, row, old in changed:
@@ -217,6 +224,23 @@ class TodayScreen(DashboardScreen):
         table.scroll_to(*scroll, animate=False, immediate=True)
         if was is not None and was in table.rows:
             table.move_cursor(row=table.get_row_index(was), animate=False, scroll=False)
+
+    def _passing(self, keys: list[str]) -> list[str]:
+        """The moves among `keys` that the filter's words all find (in one loop: this runs
+        over every move at a keystroke)."""
+        words = self.words
+        if not words:
+            return list(keys)
+        hays, moves = self._haystacks, self.moves
+        found = []
+        for key in keys:
+            cached = hays.get(key)
+            if cached is None or cached[0] is not moves[key]:
+                if self._matches(key):
+                    found.append(key)
+            elif all(w in cached[1] for w in words):
+                found.append(key)
+        return found
 
     def _matches(self, key: str) -> bool:
         if not self.words:
@@ -472,7 +496,7 @@ class TodayScreen(DashboardScreen):
         narrower = bool(self.words) and text.startswith(" ".join(self.words))
         self.words = text.split()
         table = self.query_one("#moves", DataTable)
-        self._show(table, narrower=narrower)
+        self._show(table, narrower=narrower, typed=True)
         if table.row_count:
             table.move_cursor(row=0, animate=False)
         self._update_status_line()
