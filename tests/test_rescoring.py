@@ -127,7 +127,7 @@ async def test_incremental_rescoring_agrees_with_a_full_rescore_over_three_days(
     store: Store,
 ) -> None:
     ids = await seed(store)
-    step = timedelta(minutes=15)
+    step = timedelta(minutes=30)
     now = NOW
     rescored = 0
     worst = 0.0
