@@ -221,6 +221,8 @@ class TodayScreen(DashboardScreen):
         assert isinstance(table, MovesTable)
         table.replace_rows(rows)
         self._shown = visible
+        if typed:
+            return  # a new filter shows its list from the top, where the table now is
         table.scroll_to(*scroll, animate=False, immediate=True)
         if was is not None and was in table.rows:
             table.move_cursor(row=table.get_row_index(was), animate=False, scroll=False)
@@ -497,6 +499,6 @@ class TodayScreen(DashboardScreen):
         self.words = text.split()
         table = self.query_one("#moves", DataTable)
         self._show(table, narrower=narrower, typed=True)
-        if table.row_count:
+        if table.row_count and table.cursor_row != 0:
             table.move_cursor(row=0, animate=False)
         self._update_status_line()
