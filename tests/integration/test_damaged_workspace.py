@@ -7,6 +7,8 @@ import stat
 import time
 from pathlib import Path
 
+import pytest
+
 from caseyos_cli.client import Client, DaemonUnreachable
 from tests.conftest import DaemonProcess, run_cli
 
@@ -85,6 +87,7 @@ def test_the_daily_backup_and_a_restore_that_names_none(
     assert wrong.returncode in (1, 2)
 
 
+@pytest.mark.long
 def test_recover_saves_what_a_damaged_file_still_holds(
     blank_daemon: DaemonProcess, caseyos_home: Path
 ) -> None:

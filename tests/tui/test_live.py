@@ -88,6 +88,7 @@ async def test_a_move_accepted_from_the_cli_changes_on_screen_within_a_second(
         assert str(screen.query_one("#moves", DataTable).get_cell(key, "status")) == "✓"
 
 
+@pytest.mark.long
 async def test_an_import_run_from_the_cli_moves_its_bar_in_system(
     blank_daemon: DaemonProcess, daemon_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -119,6 +120,7 @@ async def test_an_import_run_from_the_cli_moves_its_bar_in_system(
         assert not list(screen.query(JobBar))
 
 
+@pytest.mark.long
 async def test_the_dashboard_lives_through_a_daemon_restart(daemon: DaemonProcess) -> None:
     app = Dashboard(start_daemon=False)
     app.NOTE_SECONDS = 1.5  # the "restarted; reloaded" note's time on screen, shortened
