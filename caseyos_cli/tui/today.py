@@ -207,8 +207,7 @@ class TodayScreen(DashboardScreen):
                 changed.append((key, row, cached[2] if cached else None))
                 # What the filter searches, made with the row (while the list loads) rather
                 # than for every move at the first key typed.
-                if self._haystacks.get(key, (None,))[0] is not move:
-                    self._haystacks[key] = (move, haystack(move))
+                self._haystack(key)
             rows.append((key, row))
         if visible == self._shown:
             for key, row, old in changed:
@@ -236,23 +235,23 @@ class TodayScreen(DashboardScreen):
         hays, moves = self._haystacks, self.moves
         found = []
         for key in keys:
-            cached = hays.get(key)
-            if cached is None or cached[0] is not moves[key]:
-                if self._matches(key):
-                    found.append(key)
-            elif all(w in cached[1] for w in words):
+            cached = hays.get(key)  # read here: a method call per move is the cost
+            if cached is not None and cached[0] is moves[key]:
+                hay = cached[1]
+            else:
+                hay = self._haystack(key)
+            if all(w in hay for w in words):
                 found.append(key)
         return found
 
-    def _matches(self, key: str) -> bool:
-        if not self.words:
-            return True
+    def _haystack(self, key: str) -> str:
+        """What the filter searches in a move, kept while the move stays the same."""
         move = self.moves[key]
         cached = self._haystacks.get(key)
         if cached is None or cached[0] is not move:
             cached = (move, haystack(move))
             self._haystacks[key] = cached
-        return all(w in cached[1] for w in self.words)
+        return cached[1]
 
     def _cursor_key(self) -> str | None:
         table = self.query_one("#moves", DataTable)
