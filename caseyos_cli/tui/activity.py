@@ -103,12 +103,9 @@ class ActivityScreen(DashboardScreen):
     async def reload(self) -> None:
         """The kinds there are, and the newest page of the stream."""
         self.loaded = False
-        try:
-            stats = await self.dash.link.call("signals.stats", {"since": SINCE})
-            page = await self.dash.link.call("signals.list", self._params())
-        except LinkDown:
+        page = await self._newest_page()
+        if page is None:
             return
-        self._kinds(stats)
         table = self.query_one("#signals", DataTable)
         was = self._cursor_key()
         self.signals.clear()
@@ -183,13 +180,20 @@ class ActivityScreen(DashboardScreen):
     @loader
     async def newest(self) -> None:
         """The newest page again: what is new goes on top; the paging cursor stays."""
+        page = await self._newest_page()
+        if page is not None:
+            self._take(page)
+
+    async def _newest_page(self) -> dict[str, Any] | None:
+        """The kinds there are (into the kind list) and the stream's newest page; None
+        while the daemon is away (the link says so, and reloads when it is back)."""
         try:
             stats = await self.dash.link.call("signals.stats", {"since": SINCE})
-            page = await self.dash.link.call("signals.list", self._params())
+            page: dict[str, Any] = await self.dash.link.call("signals.list", self._params())
         except LinkDown:
-            return
+            return None
         self._kinds(stats)
-        self._take(page)
+        return page
 
     def _update_topbar(self) -> None:
         table = self.query_one("#signals", DataTable)

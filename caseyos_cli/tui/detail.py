@@ -48,10 +48,7 @@ class MoveDetail(DashboardScreen):
     async def load(self) -> None:
         try:
             shown = await self.dash.link.call("queue.show", {"id": self.move_id})
-        except LinkDown as exc:
-            self.query_one("#body", Static).update(str(exc))
-            return
-        except Exception as exc:
+        except Exception as exc:  # the daemon gone, or its refusal: in its words
             self.query_one("#body", Static).update(said(exc))
             return
         try:

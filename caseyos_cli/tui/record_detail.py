@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import ColumnKey
 
 from caseyos_cli.tui import record_sections
-from caseyos_cli.tui.link import LinkDown, said
+from caseyos_cli.tui.link import said
 from caseyos_cli.tui.recordkinds import BY_NAME, title
 from caseyos_cli.tui.screen import DashboardScreen, loader
 
@@ -62,10 +62,7 @@ class RecordDetail(DashboardScreen):
     async def load(self) -> None:
         try:
             result = await self.dash.link.call(self.kind.show_op, {"ref": str(self.record_id)})
-        except LinkDown as exc:
-            self.query_one("#record-body", Static).update(str(exc))
-            return
-        except Exception as exc:  # the daemon's refusal (e.g. gone since), as it said it
+        except Exception as exc:  # the daemon gone, or its refusal (e.g. gone since)
             self.query_one("#record-body", Static).update(said(exc))
             return
         self.show(result)
