@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from itertools import chain
 from typing import Any
 
 from textual import on, work
@@ -261,9 +262,9 @@ class RecordsScreen(DashboardScreen):
             # A stage's heading is not a record: the cursor goes on past it, the way it
             # was going (back, when nothing is left that way).
             step = -1 if row < was else 1
-            ahead = [n for n in range(row + step, len(self.rows) if step > 0 else -1, step)]
-            behind = [n for n in range(row - step, -1 if step > 0 else len(self.rows), -step)]
-            to = next((n for n in (*ahead, *behind) if self.rows[n] is not None), None)
+            ahead = range(row + step, len(self.rows) if step > 0 else -1, step)
+            behind = range(row - step, -1 if step > 0 else len(self.rows), -step)
+            to = next((n for n in chain(ahead, behind) if self.rows[n] is not None), None)
             if to is not None:
                 event.data_table.move_cursor(row=to, animate=False)
                 return
