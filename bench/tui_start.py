@@ -290,6 +290,7 @@ def dashboard_headless(top: str, total: int, presses: int) -> dict[str, Any]:
                     await pilot.press("backspace")
                 await after(pilot, frames, time.perf_counter() - 5, lambda s: s[1] == total, "")
             out["filter"] = h.summary_ms(lat)
+            out["filter_all_ms"] = [round(x * 1000, 1) for x in lat]
             out["filter_matches"] = want
             # Per key typed (p, pr, pri...), the median over the rounds: the first keys
             # narrow the most rows.

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any, Protocol
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,6 +22,7 @@ from textual.timer import Timer
 
 from caseyos_cli.tui import modals
 from caseyos_cli.tui.activity import ActivityScreen
+from caseyos_cli.tui.collector import CHECK, IdleCollector
 from caseyos_cli.tui.link import DOWN, LIVE, Link, LinkDown
 from caseyos_cli.tui.recordkinds import KINDS
 from caseyos_cli.tui.records import RecordsScreen
@@ -68,11 +69,19 @@ class Dashboard(App[None]):
         self.workspace = ""
         self._keeper: asyncio.Task[None] | None = None
         self._note_timer: Timer | None = None
+        self.collector = IdleCollector()
 
     # -- the link ----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.collector.start()
+        self.set_interval(CHECK, self.collector.tick)
         self._start_link()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.touched()
+        await super().on_event(event)
 
     @work(exclusive=True, group="link")
     async def _start_link(self) -> None:
@@ -193,6 +202,7 @@ class Dashboard(App[None]):
             yield from stack
 
     async def on_unmount(self) -> None:
+        self.collector.stop()
         if self._keeper is not None:
             self._keeper.cancel()
         await self.link.close()

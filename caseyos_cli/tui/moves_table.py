@@ -129,10 +129,12 @@ class MovesTable(DataTable[Any]):
         columns last changed) while its cells stay the same object. The table's row order
         and line offsets are set here in the same pass (DataTable would work each out
         again, hashing every key once more)."""
-        # DataTable.clear empties the line offsets of the rows it drops, working them out
-        # first if nothing asked for them yet: there is nothing to work out.
-        if self._update_count not in self._offset_cache:
-            self._offset_cache[self._update_count] = []
+        # DataTable.clear empties its caches, then the line offsets of the rows it drops,
+        # working them out again over every old row: with the rows gone first, there are
+        # none to work out.
+        self._data.clear()
+        self.rows.clear()
+        self._row_locations = TwoWayDict({})
         self.clear()
         columns = self.ordered_columns
         column_keys = tuple(c.key for c in columns)

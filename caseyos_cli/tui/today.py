@@ -70,10 +70,11 @@ class TodayScreen(DashboardScreen):
         self.loaded = False
         # When this dashboard decided each move (monotonic seconds), for `_keep`.
         self.decided: dict[str, float] = {}
-        # Per move key: the move and clock its cells were made from, and the cells; the
-        # move and its filter text; and the keys shown, in order.
+        # Per move key: the move and clock its cells were made from, and the cells; what
+        # the filter searches in it (set with the move, by `_put`); and the keys shown, in
+        # order.
         self._cells: dict[str, tuple[dict[str, Any], str, tuple[Any, ...]]] = {}
-        self._haystacks: dict[str, tuple[dict[str, Any], str]] = {}
+        self._haystacks: dict[str, str] = {}
         self._shown: list[str] = []
         # The daemon's order (rank by key) and the keys of `moves` sorted by it.
         self._rank: dict[str, int] = {}
@@ -161,8 +162,9 @@ class TodayScreen(DashboardScreen):
             for key, old in list(self.moves.items()):
                 if key not in fresh and not self._keep(key, old):
                     self.moves.pop(key)
+                    self._haystacks.pop(key, None)
         for key, move in fresh.items():
-            self.moves[key] = move
+            self._put(key, move)
         self._show(table)
         table.scroll_to(*scroll, animate=False, immediate=True)
         if was is not None and was in table.rows:
@@ -205,9 +207,6 @@ class TodayScreen(DashboardScreen):
                 row = cells(move, rank.get(key, end), self.now, self.tz)
                 self._cells[key] = (move, self.now, row)
                 changed.append((key, row, cached[2] if cached else None))
-                # What the filter searches, made with the row (while the list loads) rather
-                # than for every move at the first key typed.
-                self._haystack(key)
             rows.append((key, row))
         if visible == self._shown:
             for key, row, old in changed:
@@ -227,31 +226,20 @@ class TodayScreen(DashboardScreen):
             table.move_cursor(row=table.get_row_index(was), animate=False, scroll=False)
 
     def _passing(self, keys: list[str]) -> list[str]:
-        """The moves among `keys` that the filter's words all find (in one loop: this runs
-        over every move at a keystroke)."""
-        words = self.words
-        if not words:
-            return list(keys)
-        hays, moves = self._haystacks, self.moves
-        found = []
-        for key in keys:
-            cached = hays.get(key)  # read here: a method call per move is the cost
-            if cached is not None and cached[0] is moves[key]:
-                hay = cached[1]
-            else:
-                hay = self._haystack(key)
-            if all(w in hay for w in words):
-                found.append(key)
+        """The moves among `keys` that the filter's words all find. This runs over every
+        move at a keystroke: one comprehension per word, each over what the last one
+        kept."""
+        hays = self._haystacks
+        found = list(keys)
+        for word in self.words:
+            found = [key for key in found if word in hays[key]]
         return found
 
-    def _haystack(self, key: str) -> str:
-        """What the filter searches in a move, kept while the move stays the same."""
-        move = self.moves[key]
-        cached = self._haystacks.get(key)
-        if cached is None or cached[0] is not move:
-            cached = (move, haystack(move))
-            self._haystacks[key] = cached
-        return cached[1]
+    def _put(self, key: str, move: dict[str, Any]) -> None:
+        """Hold `move` as the latest of its key, with what the filter searches in it (made
+        here, while the list loads, rather than for every move at the first key typed)."""
+        self.moves[key] = move
+        self._haystacks[key] = haystack(move)
 
     def _cursor_key(self) -> str | None:
         table = self.query_one("#moves", DataTable)
@@ -308,6 +296,7 @@ class TodayScreen(DashboardScreen):
 
     def _forget(self) -> None:
         self.moves.clear()
+        self._haystacks.clear()
         self._shown = []
         self._sorted = None
         self.query_one("#moves", DataTable).clear()
@@ -317,7 +306,7 @@ class TodayScreen(DashboardScreen):
             shown = await self.dash.link.call("queue.show", {"id": int(key)})
         except LinkDown:
             return
-        self.moves[key] = {**self.moves[key], **shown["move"]}
+        self._put(key, {**self.moves[key], **shown["move"]})
         self._show(self.query_one("#moves", DataTable))
         await self._refresh_counts()
 
