@@ -21,14 +21,31 @@ from typing import Any
 from daemon import paths, protocol
 from daemon.protocol import ErrorCode, RemoteError
 
-AUTOSTART_WAIT = float(os.environ.get("CASEYOS_AUTOSTART_WAIT", "60"))
-CALL_TIMEOUT = float(os.environ.get("CASEYOS_TIMEOUT", "120"))
-# A daemon answers hello from its event loop at once; a socket that stays silent is not ours
-# or is wedged, and a command should say so rather than wait for the call timeout.
-HELLO_TIMEOUT = float(os.environ.get("CASEYOS_HELLO_TIMEOUT", "10"))
-# A daemon whose listen backlog is full (stopped, or swamped) is still there: wait this
-# long for it to take connections again before saying so. Never a reason to start another.
-BUSY_WAIT = float(os.environ.get("CASEYOS_BUSY_WAIT", "5"))
+
+def seconds(name: str, default: float) -> float:
+    """A wait the environment may set (`CASEYOS_...`), read when it is needed."""
+    return float(os.environ.get(name, default))
+
+
+def autostart_wait() -> float:
+    return seconds("CASEYOS_AUTOSTART_WAIT", 60)
+
+
+def call_timeout() -> float:
+    return seconds("CASEYOS_TIMEOUT", 120)
+
+
+def hello_timeout() -> float:
+    """A daemon answers hello from its event loop at once; a socket that stays silent is not
+    ours or is wedged, and a command should say so rather than wait for the call timeout."""
+    return seconds("CASEYOS_HELLO_TIMEOUT", 10)
+
+
+def busy_wait() -> float:
+    """A daemon whose listen backlog is full (stopped, or swamped) is still there: wait this
+    long for it to take connections again before saying so. Never a reason to start
+    another."""
+    return seconds("CASEYOS_BUSY_WAIT", 5)
 
 
 class DaemonUnreachable(Exception):
@@ -73,8 +90,10 @@ class Client:
         self.server: dict[str, Any] = {}
 
     @classmethod
-    def connect(cls, path: Path | None = None, *, timeout: float = CALL_TIMEOUT) -> Client:
-        """Connect and say hello; raises DaemonUnreachable or ProtocolMismatch."""
+    def connect(cls, path: Path | None = None, *, timeout: float | None = None) -> Client:
+        """Connect and say hello (each step within `timeout`, by default the call
+        timeout); raises DaemonUnreachable or ProtocolMismatch."""
+        timeout = call_timeout() if timeout is None else timeout
         path = path or paths.socket_path()
         _check_owner(path)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -97,9 +116,9 @@ class Client:
                 f"the daemon at {path} is busy (not accepting connections: {exc.strerror or exc})"
             ) from None
         client = cls(sock, path)
-        hello_timeout = min(timeout, HELLO_TIMEOUT)
+        waiting = min(timeout, hello_timeout())
         try:
-            hello = client._hello(hello_timeout)
+            hello = client._hello(waiting)
         except RemoteError as exc:
             client.close()
             if exc.code == ErrorCode.UNAUTHORIZED:
@@ -111,7 +130,7 @@ class Client:
         except TimeoutError:
             client.close()
             raise DaemonUnreachable(
-                f"{path} accepted the connection but sent no hello within {hello_timeout:g}s"
+                f"{path} accepted the connection but sent no hello within {waiting:g}s"
             ) from None
         except (ConnectionError, OSError) as exc:
             client.close()
@@ -280,12 +299,13 @@ def _log_tail(lines: int = 8) -> str:
 
 
 def _connect_or_wait(path: Path) -> Client:
-    """Client.connect, waiting up to BUSY_WAIT (with backoff) for a busy daemon.
+    """Client.connect, waiting up to `busy_wait()` (with backoff) for a busy daemon.
 
     Raises DaemonBusy if it is still busy then: that daemon exists, so nobody may start
     another one in its place.
     """
-    deadline = time.monotonic() + BUSY_WAIT
+    wait = busy_wait()
+    deadline = time.monotonic() + wait
     pause = 0.05
     while True:
         try:
@@ -294,8 +314,7 @@ def _connect_or_wait(path: Path) -> Client:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DaemonBusy(
-                    f"the daemon at {path} is busy (not accepting connections); "
-                    f"waited {BUSY_WAIT:g}s"
+                    f"the daemon at {path} is busy (not accepting connections); waited {wait:g}s"
                 ) from exc
             time.sleep(min(pause, left))
             pause = min(pause * 2, 1.0)
@@ -330,7 +349,8 @@ def connect(autostart: bool = True, *, asked: bool = False) -> Client:
         except DaemonUnreachable:
             pass
         child = spawn_daemon()
-        deadline = time.monotonic() + AUTOSTART_WAIT
+        wait = autostart_wait()
+        deadline = time.monotonic() + wait
         last: Exception | None = None
         while time.monotonic() < deadline:
             try:
@@ -350,6 +370,6 @@ def connect(autostart: bool = True, *, asked: bool = False) -> Client:
                 )
             time.sleep(0.05)
         raise DaemonUnreachable(
-            f"started a daemon but it did not answer at {path} within {AUTOSTART_WAIT:.0f}s "
+            f"started a daemon but it did not answer at {path} within {wait:.0f}s "
             f"({last}); see {paths.log_file()}"
         )

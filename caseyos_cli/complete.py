@@ -27,8 +27,13 @@ if TYPE_CHECKING:
 
 SHELLS = ("bash", "zsh", "fish")
 FILES = ":files"
-# Seconds for each step (connect, hello, the call) with a daemon that may be busy or hung.
-TIMEOUT = float(os.environ.get("CASEYOS_COMPLETE_TIMEOUT", "0.5"))
+
+
+def timeout() -> float:
+    """Seconds for each step (connect, hello, the call) with a daemon that may be busy or
+    hung."""
+    return float(os.environ.get("CASEYOS_COMPLETE_TIMEOUT", "0.5"))
+
 
 Candidates = list[tuple[str, str]]
 
@@ -38,7 +43,7 @@ def ask(op: str, params: dict[str, Any]) -> Any:
     from caseyos_cli.client import Client
 
     try:
-        with Client.connect(timeout=TIMEOUT) as client:
+        with Client.connect(timeout=timeout()) as client:
             return client.call(op, params)
     except Exception:  # completion must never print a traceback into the prompt
         return None

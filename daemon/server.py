@@ -23,13 +23,21 @@ log = logging.getLogger(__name__)
 
 SO_PEERCRED = getattr(socket, "SO_PEERCRED", None)
 
-# A frame, once its first byte is in, must be whole within this many seconds: a client that
-# sends half a frame and stalls is told so and hung up on, not held forever.
-FRAME_TIMEOUT = float(os.environ.get("CASEYOS_FRAME_TIMEOUT", "10"))
-# Past this many connections, a new one closes the longest-idle connection (not one in the
-# middle of a frame or a request, and never an event subscription), so a client of this
-# user can always get in.
-MAX_CONNECTIONS = int(os.environ.get("CASEYOS_MAX_CONNECTIONS", "256"))
+
+# Both read from the environment when the server is made, not when this module is imported.
+
+
+def frame_timeout() -> float:
+    """Seconds in which a frame, once its first byte is in, must be whole: a client that
+    sends half a frame and stalls is told so and hung up on, not held forever."""
+    return float(os.environ.get("CASEYOS_FRAME_TIMEOUT", "10"))
+
+
+def max_connections() -> int:
+    """Past this many connections, a new one closes the longest-idle connection (not one in
+    the middle of a frame or a request, and never an event subscription), so a client of
+    this user can always get in."""
+    return int(os.environ.get("CASEYOS_MAX_CONNECTIONS", "256"))
 
 
 @dataclass(eq=False)
@@ -59,6 +67,8 @@ class Server:
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self.frame_timeout = frame_timeout()
+        self.max_connections = max_connections()
 
     async def start(self, path: str) -> None:
         old = os.umask(0o177)
@@ -82,7 +92,7 @@ class Server:
 
     def _make_room(self) -> None:
         """At the cap, close the connection idle the longest (none busy, no subscription)."""
-        if len(self._connections) < MAX_CONNECTIONS:
+        if len(self._connections) < self.max_connections:
             return
         idle = [c for c in self._connections.values() if not c.busy and not c.subscribed]
         if not idle:
@@ -91,7 +101,7 @@ class Server:
         oldest = min(idle, key=lambda c: c.idle_since)
         log.info(
             "at %d connections: closing one idle since %.0fs",
-            MAX_CONNECTIONS,
+            self.max_connections,
             time.monotonic() - oldest.idle_since,
         )
         oldest.writer.close()
@@ -144,7 +154,7 @@ class Server:
             conn.busy = True
             try:
                 header = first + await asyncio.wait_for(
-                    reader.readexactly(protocol.HEADER.size - 1), FRAME_TIMEOUT
+                    reader.readexactly(protocol.HEADER.size - 1), self.frame_timeout
                 )
                 (length,) = protocol.HEADER.unpack(header)
                 try:
@@ -154,9 +164,9 @@ class Server:
                     # hang up.
                     await self._send(writer, _error(None, exc.code, exc.message))
                     return
-                body = await asyncio.wait_for(reader.readexactly(length), FRAME_TIMEOUT)
+                body = await asyncio.wait_for(reader.readexactly(length), self.frame_timeout)
             except TimeoutError:
-                message = f"the frame was not complete within {FRAME_TIMEOUT:g}s; closing"
+                message = f"the frame was not complete within {self.frame_timeout:g}s; closing"
                 await self._send(writer, _error(None, ErrorCode.BAD_FRAME, message))
                 return
             try:
