@@ -18,6 +18,8 @@ import pytest
 
 from caseyos_cli.client import Client, DaemonUnreachable
 from daemon import paths
+from tests import forked
+from tests.forked import Forked
 
 PINNED_NOW = "2026-11-25T15:00:00+00:00"  # a Wednesday, 10:00 in New York
 
@@ -72,7 +74,8 @@ class DaemonProcess:
 
     def __init__(self, env: dict[str, str]):
         self.env = env
-        self.proc: subprocess.Popen[bytes] | None = None
+        # Forked (see tests/forked.py), or a real process a test started itself.
+        self.proc: Forked | subprocess.Popen[bytes] | None = None
 
     @property
     def socket(self) -> Path:
@@ -88,17 +91,13 @@ class DaemonProcess:
             env["CASEYOS_NOW"] = now
         else:
             env.pop("CASEYOS_NOW", None)
-        # As autostart runs it (`caseyos daemon run` has tests of its own).
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daemon"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        # As `python -m daemon` (autostart's way) runs it, forked from a server that has
+        # imported it (`caseyos daemon run` and autostart have tests of their own).
+        self.proc = forked.start_daemon(env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                out = self.proc.read_output()
                 raise AssertionError(f"daemon exited with {self.proc.returncode}:\n{out}")
             try:
                 with Client.connect() as client:
@@ -131,9 +130,13 @@ class DaemonProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait(timeout)
-        if self.proc.stdout:
+        code = self.proc.returncode
+        assert code is not None
+        if isinstance(self.proc, Forked):
+            self.proc.close()
+        elif self.proc.stdout:
             self.proc.stdout.close()
-        return self.proc.returncode
+        return code
 
     def crash_report(self) -> str:
         """What faulthandler wrote if the daemon crashed below Python (empty if not)."""
@@ -306,14 +309,8 @@ def raw_socket(path: Path, timeout: float) -> socket.socket:
 def run_cli(
     *args: str, env: dict[str, str] | None = None, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "caseyos_cli", *args],
-        capture_output=True,
-        text=True,
-        env=env if env is not None else dict(os.environ),
-        input=input,
-        timeout=120,
-    )
+    """`caseyos ARGS`, to its end (forked: see tests/forked.py)."""
+    return forked.run_cli(list(args), env if env is not None else os.environ, input, 120)
 
 
 def run_cli_tty(
@@ -332,33 +329,25 @@ def run_cli_tty(
 
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "caseyos_cli", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=slave,
-        stderr=slave,
-        env=env if env is not None else dict(os.environ),
-        close_fds=True,
+    proc = forked.start_cli_on_terminal(
+        list(args), env if env is not None else os.environ, os.ttyname(slave)
     )
-    os.close(slave)
+    # The terminal's end stays open here until the command has exited (it opens the device
+    # itself, maybe after this line): the output is read until it exits and nothing is left.
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            if not select.select([master], [], [], 0.5)[0]:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed its end
+            if select.select([master], [], [], 0.05)[0]:
+                chunks.append(os.read(master, 65536))
+            elif proc.poll() is not None:
                 break
-            if not data:
-                break
-            chunks.append(data)
         proc.wait(timeout=max(1.0, deadline - time.monotonic()))
     finally:
+        os.close(slave)
         os.close(master)
         if proc.poll() is None:
             proc.kill()
-    return proc.returncode, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    code = proc.returncode
+    assert code is not None
+    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
