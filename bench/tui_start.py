@@ -300,6 +300,7 @@ def dashboard_headless(top: str, total: int, presses: int) -> dict[str, Any]:
                 for k in range(n)
             ]
             await pilot.press("escape")
+            out["idle_collections"] = app.collector.collections
 
     asyncio.run(run())
     return out
@@ -421,6 +422,7 @@ def main() -> int:
                     f"   a bare DataTable of as many rows"
                 )
         print(f"  filter by key typed (median ms): {keys['filter_by_key_ms']}")
+        print(f"  full garbage collections run while idle: {keys['idle_collections']}")
         h.write_results(NAME, figures)
 
         paints = [med(dash_s, 50)] + ([med(dash_t, 50)] if use_tmux else [])
