@@ -97,6 +97,32 @@ async def test_explain_open_and_back(steady_demo_daemon: DaemonProcess) -> None:
         await until(pilot, lambda: app.screen is screen, "back from detail")
 
 
+async def test_the_mouse_picks_a_row_opens_it_and_clicks_the_footer(
+    steady_demo_daemon: DaemonProcess,
+) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = Dashboard(start_daemon=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        third = row_keys(app)[2]
+        # The table's first line is its header: the third row is on its fourth line.
+        await pilot.click("#moves", offset=(12, 3))
+        assert str(cursor_move(app)["id"]) == third
+        await until(pilot, lambda: screen.moves[third]["title"] in screen_text(app), "preview")
+        await pilot.click("#moves", offset=(12, 3))  # the highlighted row again: open it
+        await until(pilot, lambda: type(app.screen).__name__ == "MoveDetail", "detail")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "back from detail")
+
+        why = next(k for k in screen.query(FooterKey) if k.action == "explain")
+        await pilot.click(why)
+        await until(pilot, lambda: type(app.screen).__name__ == "Explain", "explain by click")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "explain closed")
+        assert str(cursor_move(app)["id"]) == third
+
+
 async def test_filter_as_you_type_and_escape_clears(steady_demo_daemon: DaemonProcess) -> None:
     app = Dashboard(start_daemon=False)
     async with app.run_test(size=(80, 24)) as pilot:
