@@ -19,6 +19,7 @@ from typing import Any
 from dateutil.rrule import rruleset, rrulestr
 from icalendar import Calendar, Component
 
+from connectors.addresses import normalize_email
 from connectors.base import (
     AttendeeRecord,
     ImportFormatError,
@@ -27,16 +28,8 @@ from connectors.base import (
     SignalRecord,
     SyncBatch,
 )
-from connectors.files._common import (
-    SOURCE,
-    first_line,
-    kept_note,
-    normalize_email,
-    operator_tz,
-    read_head,
-    start_of_day,
-    to_utc,
-)
+from connectors.dates import operator_tz, start_of_day, to_utc
+from connectors.files._common import SOURCE, first_line, kept_note, read_head
 
 DEFAULT_DURATION = timedelta(minutes=30)
 # Repeating meetings are expanded within this window around now: a quarter of history (as

@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from dateutil import parser as date_parser
 
+from connectors.addresses import EMAIL_RE, normalize_email
 from connectors.base import (
     AUTO_REPLY,
     ImportFormatError,
@@ -32,13 +33,11 @@ from connectors.base import (
     SyncBatch,
 )
 from connectors.files._common import (
-    EMAIL_RE,
     SOURCE,
     first_line,
     kept_note,
     mail_payload,
     mail_signals,
-    normalize_email,
     read_head,
 )
 from connectors.files.mailtext import bodies

@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from connectors.addresses import normalize_email
 from connectors.base import (
     AttendeeRecord,
     ConnectorError,
@@ -37,7 +38,7 @@ from connectors.base import (
     SignalRecord,
     SyncBatch,
 )
-from connectors.files._common import normalize_email, operator_tz, start_of_day
+from connectors.dates import operator_tz, start_of_day
 from connectors.google._common import (
     SOURCE,
     GoogleConnector,

@@ -20,8 +20,8 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from connectors.addresses import normalize_email
 from connectors.base import DocumentRecord, OperatorIdentity, SyncBatch
-from connectors.files._common import normalize_email
 from connectors.google._common import (
     SOURCE,
     GoogleConnector,

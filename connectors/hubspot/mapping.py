@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from connectors.addresses import email_domain, is_free_mail, name_from_domain, normalize_domain
 from connectors.base import (
     AttendeeRecord,
     CompanyRecord,
@@ -27,14 +28,7 @@ from connectors.base import (
     SignalRecord,
     TaskRecord,
 )
-from connectors.files._common import (
-    email_domain,
-    is_free_mail,
-    mail_signals,
-    name_from_domain,
-    normalize_domain,
-    slug,
-)
+from connectors.files._common import mail_signals, slug
 from connectors.files.hubspot import values
 from connectors.hubspot.cursor import millis
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from connectors.addresses import email_domain, is_free_mail, normalize_domain
 from connectors.base import CompanyRecord, NoteRecord, TaskRecord
-from connectors.files._common import email_domain, is_free_mail, normalize_domain, slug
+from connectors.files._common import slug
 from connectors.files.hubspot import values
 from connectors.files.hubspot.columns import Row
 from connectors.files.hubspot.context import ParseContext

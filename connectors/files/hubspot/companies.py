@@ -6,8 +6,8 @@ domain is the company's key.
 
 from __future__ import annotations
 
+from connectors.addresses import name_from_domain, normalize_domain
 from connectors.base import CompanyRecord
-from connectors.files._common import name_from_domain, normalize_domain
 from connectors.files.hubspot import values
 from connectors.files.hubspot.columns import Row
 from connectors.files.hubspot.context import ParseContext

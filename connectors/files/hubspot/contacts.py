@@ -6,14 +6,9 @@ its own address unless that is free mail; each such domain also yields a minimal
 
 from __future__ import annotations
 
+from connectors.addresses import email_domain, is_free_mail, name_from_domain, normalize_domain
 from connectors.base import CompanyRecord, ContactRecord, SignalRecord
-from connectors.files._common import (
-    email_domain,
-    is_free_mail,
-    name_from_domain,
-    normalize_domain,
-    slug,
-)
+from connectors.files._common import slug
 from connectors.files.hubspot import values
 from connectors.files.hubspot.columns import Row
 from connectors.files.hubspot.context import ParseContext

@@ -12,7 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from connectors.base import OperatorIdentity, SyncBatch
-from connectors.files._common import SOURCE, operator_tz, parse_loose_date, parse_loose_datetime
+from connectors.dates import operator_tz, parse_loose_date, parse_loose_datetime
+from connectors.files._common import SOURCE
 from connectors.files.hubspot.columns import Row
 
 # What is wrong with an association cell that links nothing, and how to export it so it links.

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from connectors.addresses import email_domain, is_free_mail, normalize_domain
 from connectors.base import CompanyRecord, DealRecord, SignalRecord
-from connectors.files._common import (
-    email_domain,
-    is_free_mail,
-    normalize_domain,
-    parse_loose_datetime,
-    slug,
-)
+from connectors.dates import parse_loose_datetime
+from connectors.files._common import slug
 from connectors.files.hubspot import values
 from connectors.files.hubspot.columns import Row
 from connectors.files.hubspot.context import ParseContext

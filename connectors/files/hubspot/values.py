@@ -11,7 +11,8 @@ import re
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from connectors.files._common import EMAIL_RE, normalize_domain, parse_loose_datetime
+from connectors.addresses import EMAIL_RE, normalize_domain
+from connectors.dates import parse_loose_datetime
 from connectors.files.mailtext import html_to_text
 
 # HubSpot's default sales pipeline: export label -> internal stage id. Any other label falls back
