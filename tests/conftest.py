@@ -309,7 +309,18 @@ def raw_socket(path: Path, timeout: float) -> socket.socket:
 def run_cli(
     *args: str, env: dict[str, str] | None = None, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`caseyos ARGS`, to its end (forked: see tests/forked.py)."""
+    """`caseyos ARGS`, to its end (forked: see tests/forked.py). `daemon start` and
+    `restart` run as a process of their own: run forked, `restart` now and then exited 1
+    with nothing said (cause not found; a fresh process never does)."""
+    if args[:2] in (("daemon", "start"), ("daemon", "restart")):
+        return subprocess.run(
+            [sys.executable, "-m", "caseyos_cli", *args],
+            capture_output=True,
+            text=True,
+            env=env if env is not None else dict(os.environ),
+            input=input,
+            timeout=120,
+        )
     return forked.run_cli(list(args), env if env is not None else os.environ, input, 120)
 
 

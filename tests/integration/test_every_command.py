@@ -299,7 +299,10 @@ def test_every_command_fits_80_columns_with_no_trailing_spaces(
         for args, code in recipes + lifecycle:
             out = run_cli(*args, env=env)
             if out.returncode != code:
-                found.append(f"caseyos {' '.join(args)}: exit {out.returncode}, not {code}")
+                found.append(
+                    f"caseyos {' '.join(args)}: exit {out.returncode}, not {code}:\n"
+                    f"{out.stdout}{out.stderr}"
+                )
             found += problems(args, out.stdout) + problems(args, out.stderr)
     finally:
         run_cli("daemon", "stop", env=env)

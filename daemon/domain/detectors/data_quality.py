@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.files._common import FREE_MAIL_DOMAINS, is_free_mail
+from connectors.addresses import FREE_MAIL_DOMAINS, is_free_mail
 from daemon.domain import knobs
 from daemon.domain.detectors.marks import already_ran, local_day, mark
 from daemon.domain.detectors.signals import signal_row
