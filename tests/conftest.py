@@ -312,16 +312,17 @@ def run_cli(
     """`caseyos ARGS`, to its end (forked: see tests/forked.py). `daemon start` and
     `restart` run as a process of their own: run forked, `restart` now and then exited 1
     with nothing said (cause not found; a fresh process never does)."""
+    env = env if env is not None else dict(os.environ)
     if args[:2] in (("daemon", "start"), ("daemon", "restart")):
         return subprocess.run(
             [sys.executable, "-m", "caseyos_cli", *args],
             capture_output=True,
             text=True,
-            env=env if env is not None else dict(os.environ),
+            env=env,
             input=input,
             timeout=120,
         )
-    return forked.run_cli(list(args), env if env is not None else os.environ, input, 120)
+    return forked.run_cli(list(args), env, input, 120)
 
 
 def run_cli_tty(
